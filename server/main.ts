@@ -1,0 +1,1 @@
+console.log('WakeLink-XS relay: not built yet (see issue "Relay").');

@@ -1,0 +1,21 @@
+/** Public API of the WakeLink protocol core: runs unchanged on Node and on XS. */
+export { ErrorCodes, ProtocolError, isProtocolError, type ErrorCode } from './errors';
+export { toHex, fromHex, isHex, utf8Encode, utf8Decode, concatBytes } from './bytes';
+export { isPlainObject, parseJsonObject, type JsonObject } from './json';
+export { createReferenceCrypto, referenceCrypto, type CryptoBackend } from './crypto/backend';
+export { sha256 } from './crypto/sha256';
+export { hmacWith } from './crypto/hmac';
+export { chacha20 } from './crypto/chacha20';
+export { constantTimeEqual } from './crypto/compare';
+export {
+  PROTOCOL_VERSION, MIN_TOKEN_LENGTH, MAX_PLAINTEXT_BYTES, NONCE_BLOCK_BYTES, MIN_PACKET_BYTES,
+  MAX_PACKET_BYTES, MAX_PAYLOAD_HEX, SIGNATURE_HEX,
+  deriveKey, sealPacket, openPacket, openPacketText, parseEnvelope,
+  type Envelope, type SealOptions, type OpenOptions, type OpenedPacket,
+} from './packet';
+export {
+  COMMAND_NAMES, CONTROL_ACTIONS, CommandError, parseCommand, buildCommand, validateResponse,
+  type CommandName, type ControlAction, type CommandData, type ParsedCommand,
+} from './commands';
+export { FreshnessGuard, type FreshnessOptions, type FreshnessInput } from './freshness';
+export { MAGIC_PACKET_BYTES, SECURE_ON_BYTES, parseMac, formatMac, parseSecureOn, buildMagicPacket } from './wol';
