@@ -8,7 +8,7 @@ export { hmacWith } from './crypto/hmac';
 export { chacha20 } from './crypto/chacha20';
 export { constantTimeEqual } from './crypto/compare';
 export {
-  PROTOCOL_VERSION, MIN_TOKEN_LENGTH, MAX_PLAINTEXT_BYTES, NONCE_BLOCK_BYTES, MIN_PACKET_BYTES,
+  PROTOCOL_VERSION, MIN_TOKEN_LENGTH, MAX_PLAINTEXT_BYTES, MIN_PLAINTEXT_BYTES, NONCE_BLOCK_BYTES, MIN_PACKET_BYTES,
   MAX_PACKET_BYTES, MAX_PAYLOAD_HEX, SIGNATURE_HEX,
   deriveKey, sealPacket, openPacket, openPacketText, parseEnvelope,
   type Envelope, type SealOptions, type OpenOptions, type OpenedPacket,

@@ -8,8 +8,9 @@ export const PROTOCOL_VERSION = '1.0';
 export const MIN_TOKEN_LENGTH = 32;
 export const MAX_PLAINTEXT_BYTES = 500;
 export const NONCE_BLOCK_BYTES = 16;
-/** 2-byte length + at least 1 byte of ciphertext... v1.0 firmware's literal floor is 22 bytes. */
+/** v1.0 firmware's floor for a decoded payload: 2-byte length + 4 bytes of ciphertext + 16-byte nonce. */
 export const MIN_PACKET_BYTES = 22;
+export const MIN_PLAINTEXT_BYTES = MIN_PACKET_BYTES - 2 - NONCE_BLOCK_BYTES;
 export const MAX_PACKET_BYTES = 2 + MAX_PLAINTEXT_BYTES + NONCE_BLOCK_BYTES;
 /** Longest legal `payload` text; anything longer is refused before the MAC is even computed. */
 export const MAX_PAYLOAD_HEX = MAX_PACKET_BYTES * 2;
@@ -63,6 +64,10 @@ export function sealPacket(opts: SealOptions): Envelope {
       ErrorCodes.INVALID_DATA_LENGTH,
       `plaintext is ${plaintext.length} bytes; v1.0 allows 1..${MAX_PLAINTEXT_BYTES}`,
     );
+  }
+  if (plaintext.length < MIN_PLAINTEXT_BYTES) {
+    // v1.0 firmware refuses packets under 22 bytes, so a shorter plaintext could never be opened.
+    throw new ProtocolError(ErrorCodes.INVALID_PACKET_SIZE, `plaintext is ${plaintext.length} bytes; minimum ${MIN_PLAINTEXT_BYTES}`);
   }
   const ciphertext = crypto.chacha20(opts.key, opts.nonce.subarray(0, 12), plaintext, 0);
   const length = new Uint8Array([plaintext.length >> 8, plaintext.length & 0xff]);
