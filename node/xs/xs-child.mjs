@@ -29,7 +29,7 @@ async function main() {
     // 0 = no crank limit: the million-byte SHA-256 vector alone exceeds the default.
     meteringLimit: 0,
     handleCommand: async (message) => {
-      write({ type: 'message', data: JSON.parse(decoder.decode(message)) });
+      write({ type: 'message', t: Number(process.hrtime.bigint()) / 1e6, data: JSON.parse(decoder.decode(message)) });
       return encoder.encode('{}');
     },
   });

@@ -1,0 +1,34 @@
+/**
+ * `npm run bench` (full) or `npm run bench -- --smoke` (a few seconds, run by the test suite so the
+ * benchmark cannot rot). Prints tables and writes bench/results.json. Every figure comes with a
+ * ratio to a baseline measured in the same run, because the machines here are noisy.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { benchProtocol } from './protocol/bench';
+
+const smoke = process.argv.includes('--smoke');
+
+function table(title: string, rows: Record<string, string | number>[]): void {
+  console.log(`\n${title}`);
+  console.table(rows);
+}
+
+const fmt = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+const protocol = await benchProtocol(smoke);
+table(
+  'Protocol core: sealPacket + openPacket pairs per second (typical wake command)',
+  protocol.map((r) => ({ engine: r.engine, 'pairs/s': fmt(r.pairsPerSecond), 'ratio to node:crypto': fmt(r.ratioToNodeCrypto, 3) })),
+);
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memoryGiB: fmt(os.totalmem() / 2 ** 30, 1), node: process.version },
+  smoke,
+  protocol,
+};
+if (!smoke) writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
+console.log(smoke ? '\nsmoke run: results.json left unchanged' : '\nwrote bench/results.json');
+// Machine-readable last line for the smoke test.
+if (process.argv.includes('--json')) console.log(JSON.stringify(results));
