@@ -14,7 +14,10 @@
  *   still guard calls with try/catch so a logic bug cannot abort the XS VM.
  * - After the logic calls `close()` on something, no further callback fires for it, and
  *   `close()` is idempotent.
- * - Adapters never log secrets; neither does the logic (tokens, passwords, API tokens).
+ * - Adapters never log secrets; neither does the logic (tokens, passwords, API tokens), with one
+ *   deliberate exception: on the very first boot the logic prints a provisioning banner (device
+ *   token and setup password, lines starting with "PROVISION") once, because the serial console is
+ *   how the owner learns them. It is never repeated on later boots.
  */
 import type { CryptoBackend } from '../../shared/index';
 
@@ -166,7 +169,7 @@ export interface System {
 export type LogLevel = 'info' | 'warn' | 'error';
 
 export interface Logger {
-  /** One line to the serial console. The logic never passes secrets here. */
+  /** One line to the serial console (see the provisioning exception at the top of this file). */
   log(level: LogLevel, message: string): void;
 }
 

@@ -1,0 +1,109 @@
+/**
+ * One request packet in, one sealed reply out, in the validation order of spec 2.4:
+ * envelope → MAC (constant time) → sizes → inner JSON → freshness (our addition) → command.
+ * Every failure is answered with a normal sealed and signed reply, never plain text.
+ */
+import {
+  CommandError, ErrorCodes, FreshnessGuard, isProtocolError, openPacketText, parseCommand, ProtocolError,
+  sealPacket, type CryptoBackend, type JsonObject,
+} from '../shared/index';
+import { dispatchCommand } from './commands/dispatch';
+import type { CommandContext } from './commands/context';
+import { MAX_REQUEST_ID_JSON_CHARS, REQUEST_ID_TOO_LONG, RESPONSE_TOO_LARGE } from './constants';
+import type { Clock, Logger, RandomSource } from './platform/types';
+import { echoRequestId, failure, finishReply, type Transport } from './replies';
+
+export interface PacketHandlerDeps {
+  crypto: CryptoBackend;
+  random: RandomSource;
+  clock: Clock;
+  logger: Logger;
+  freshness: FreshnessGuard;
+  context: CommandContext;
+  /** The key of the token in force (the old one while an update_token reply is being sealed). */
+  key(): Uint8Array;
+}
+
+export interface HandledPacket {
+  /** Outer reply JSON, without a line terminator. */
+  text: string;
+  after?: () => void;
+}
+
+/** Errors that prove the MAC and sizes were fine: v1.0 counts these packets (spec 1.6). */
+function passedSizeChecks(error: unknown): boolean {
+  return isProtocolError(error) && error.code === ErrorCodes.INVALID_JSON;
+}
+
+export class PacketHandler {
+  constructor(private readonly deps: PacketHandlerDeps) {}
+
+  handle(text: string, transport: Transport): HandledPacket {
+    const { deps } = this;
+    let opened;
+    try {
+      opened = openPacketText({ key: deps.key(), packet: text, crypto: deps.crypto });
+    } catch (error) {
+      if (passedSizeChecks(error)) deps.context.counter.increment();
+      const code = isProtocolError(error) ? error.code : ErrorCodes.JSON_PARSE;
+      return this.seal(finishReply(failure(code), null));
+    }
+    deps.context.counter.increment();
+    const requestId = opened.inner.request_id;
+    if (requestId !== undefined && JSON.stringify(requestId).length > MAX_REQUEST_ID_JSON_CHARS) {
+      // Echoing it could push the reply past 500 bytes after the command already acted; refuse first.
+      return this.seal(finishReply(failure(REQUEST_ID_TOO_LONG), null));
+    }
+    const echoed = echoRequestId(requestId, transport);
+    try {
+      deps.freshness.accept({
+        nonce: opened.nonce,
+        requestId,
+        timestamp: opened.inner.timestamp,
+        nowSeconds: deps.clock.nowSeconds(),
+      });
+    } catch (error) {
+      const code = isProtocolError(error) ? error.code : ErrorCodes.REPLAY_DETECTED;
+      deps.logger.log('warn', `refused packet: ${code}`);
+      return this.seal(finishReply(failure(code), echoed));
+    }
+    let outcome;
+    try {
+      outcome = dispatchCommand(deps.context, parseCommand(opened.inner), transport);
+    } catch (error) {
+      if (error instanceof CommandError) return this.seal(finishReply(failure(error.code, error.details), echoed));
+      throw error;
+    }
+    const sealed = this.seal(finishReply(outcome.reply, echoed));
+    return outcome.after ? { text: sealed.text, after: outcome.after } : sealed;
+  }
+
+  /** The v1.0 reply to a line that is not JSON at all (oversize, undecodable bytes). */
+  unparsable(): HandledPacket {
+    return this.seal(finishReply(failure(ErrorCodes.JSON_PARSE), null));
+  }
+
+  private seal(inner: JsonObject): HandledPacket {
+    const { deps } = this;
+    const seal = (body: JsonObject): string =>
+      JSON.stringify(
+        sealPacket({
+          key: deps.key(),
+          deviceId: deps.context.deviceId,
+          inner: body,
+          nonce: deps.random.bytes(16),
+          requestCounter: deps.context.counter.value,
+          crypto: deps.crypto,
+        }),
+      );
+    try {
+      return { text: seal(inner) };
+    } catch (error) {
+      // Only an echoed request id can push a reply past 500 bytes; answer without it.
+      if (error instanceof ProtocolError && error.code === ErrorCodes.INVALID_DATA_LENGTH) {
+        return { text: seal(finishReply(failure(RESPONSE_TOO_LARGE), null)) };
+      }
+      throw error;
+    }
+  }
+}

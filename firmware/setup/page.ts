@@ -1,0 +1,175 @@
+/**
+ * Setup page logic: owner login with the per-device setup password, one session cookie, a CSRF
+ * token on every form, no secret shown before login, and the Wi-Fi password never shown (S7).
+ */
+import { constantTimeEqual, toHex, utf8Encode } from '../../shared/index';
+import { LOGIN_LOCKOUT_MS, LOGIN_MAX_FAILURES, SESSION_TTL_MS } from '../constants';
+import { validateConfig, type DeviceConfig } from '../config';
+import type { Clock, RandomSource } from '../platform/types';
+import { loginPage, messagePage, settingsPage } from './html';
+import type { HttpRequest, HttpResponse } from './http';
+
+export const SESSION_COOKIE = 'wl_session';
+
+export interface SetupPageDeps {
+  deviceId: string;
+  setupPassword: string;
+  token(): string;
+  config(): DeviceConfig;
+  network(): { mode: string; ip: string };
+  /** Stores the settings (already validated). */
+  save(config: DeviceConfig): void;
+  /** Runs after the "saved" page was sent. */
+  restartSoon(): void;
+  clock: Clock;
+  random: RandomSource;
+}
+
+interface Session {
+  id: string;
+  csrf: string;
+  expiresAt: number;
+}
+
+const SECURITY_HEADERS: Array<[string, string]> = [
+  ['Content-Type', 'text/html; charset=utf-8'],
+  ['Cache-Control', 'no-store'],
+  ['X-Frame-Options', 'DENY'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"],
+];
+
+function html(status: number, body: string, extra: Array<[string, string]> = []): HttpResponse {
+  return { status, headers: [...SECURITY_HEADERS, ...extra], body };
+}
+
+function redirect(extra: Array<[string, string]> = []): HttpResponse {
+  return { status: 303, headers: [['Location', '/'], ['Cache-Control', 'no-store'], ...extra], body: '' };
+}
+
+/** application/x-www-form-urlencoded; null when malformed. */
+export function parseForm(body: string): { [name: string]: string } | null {
+  const out: { [name: string]: string } = {};
+  if (body.length === 0) return out;
+  for (const pair of body.split('&')) {
+    const eq = pair.indexOf('=');
+    try {
+      const name = decodeURIComponent((eq >= 0 ? pair.slice(0, eq) : pair).replace(/\+/g, ' '));
+      const value = decodeURIComponent((eq >= 0 ? pair.slice(eq + 1) : '').replace(/\+/g, ' '));
+      if (name === '__proto__') return null;
+      out[name] = value;
+    } catch {
+      return null;
+    }
+  }
+  return out;
+}
+
+function cookie(request: HttpRequest, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+const same = (a: string, b: string): boolean => constantTimeEqual(utf8Encode(a), utf8Encode(b));
+
+export class SetupPage {
+  /** One owner session at a time keeps memory bounded; a new login replaces it. */
+  private session: Session | null = null;
+  private failures = 0;
+  private lockedUntil = 0;
+
+  constructor(private readonly deps: SetupPageDeps) {}
+
+  /** True while an owner session is live (the device then stays in setup mode). */
+  inUse(): boolean {
+    return this.session !== null && this.deps.clock.uptimeMs() < this.session.expiresAt;
+  }
+
+  handle(request: HttpRequest): HttpResponse {
+    const session = this.currentSession(request);
+    if (request.method === 'GET' && request.path === '/') {
+      return session ? html(200, this.settings(session)) : html(200, loginPage(this.deps.deviceId));
+    }
+    if (request.method !== 'POST') return html(request.path === '/' ? 405 : 404, messagePage('Not found', 'No such page.'));
+    const form = parseForm(request.body);
+    if (form === null) return html(400, messagePage('Bad request', 'The form could not be read.'));
+    if (request.path === '/login') return this.login(form);
+    if (!session || !same(form.csrf ?? '', session.csrf)) {
+      return html(403, messagePage('Forbidden', 'Log in again: the session or form token is missing or stale.'));
+    }
+    if (request.path === '/logout') {
+      this.session = null;
+      return redirect([['Set-Cookie', `${SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`]]);
+    }
+    if (request.path === '/save') return this.save(form, session);
+    return html(404, messagePage('Not found', 'No such page.'));
+  }
+
+  private currentSession(request: HttpRequest): Session | null {
+    const session = this.session;
+    if (!session) return null;
+    if (this.deps.clock.uptimeMs() >= session.expiresAt) {
+      this.session = null;
+      return null;
+    }
+    const presented = cookie(request, SESSION_COOKIE);
+    return presented !== undefined && same(presented, session.id) ? session : null;
+  }
+
+  private login(form: { [name: string]: string }): HttpResponse {
+    const now = this.deps.clock.uptimeMs();
+    if (now < this.lockedUntil) return html(429, loginPage(this.deps.deviceId, 'Too many failed attempts; wait a minute.'));
+    if (!same(form.password ?? '', this.deps.setupPassword)) {
+      this.failures++;
+      if (this.failures >= LOGIN_MAX_FAILURES) {
+        this.failures = 0;
+        this.lockedUntil = now + LOGIN_LOCKOUT_MS;
+      }
+      return html(403, loginPage(this.deps.deviceId, 'Wrong setup password.'));
+    }
+    this.failures = 0;
+    const id = toHex(this.deps.random.bytes(16));
+    this.session = { id, csrf: toHex(this.deps.random.bytes(16)), expiresAt: now + SESSION_TTL_MS };
+    return redirect([['Set-Cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict`]]);
+  }
+
+  private settings(session: Session, message?: string): string {
+    const config = this.deps.config();
+    const net = this.deps.network();
+    return settingsPage({
+      deviceId: this.deps.deviceId,
+      token: this.deps.token(),
+      mode: net.mode,
+      ip: net.ip,
+      ssid: config.ssid,
+      relayUrl: config.relayUrl,
+      apiTokenSet: config.apiToken.length > 0,
+      cloudEnabled: config.cloudEnabled,
+      tlsVerify: config.tlsVerify,
+      csrf: session.csrf,
+      ...(message ? { message } : {}),
+    });
+  }
+
+  private save(form: { [name: string]: string }, session: Session): HttpResponse {
+    const current = this.deps.config();
+    const next: DeviceConfig = {
+      ...current,
+      ssid: (form.ssid ?? current.ssid).trim(),
+      wifiPassword: form.pass ? form.pass : current.wifiPassword,
+      relayUrl: (form.cloud_url ?? current.relayUrl).trim(),
+      apiToken: form.cloud_token ? form.cloud_token.trim() : current.apiToken,
+      cloudEnabled: form.cloud_enabled === '1',
+      tlsVerify: form.tls_verify === '1',
+    };
+    const problems = validateConfig(next);
+    if (problems.length > 0) return html(400, this.settings(session, 'Not saved: ' + problems.join('; ')));
+    this.deps.save(next);
+    this.session = null;
+    return { ...html(200, messagePage('Saved', 'Settings stored. The device restarts now.')), after: () => this.deps.restartSoon() };
+  }
+}
