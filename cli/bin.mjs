@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI directly through tsx's loader: no build step, same as the rest of the repo.
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCli } = await import('./main.ts');
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,123 @@
+import { validateResponse, type JsonObject } from '../shared/index';
+import { stringOption, type OptionSpec } from './args';
+import type { CommandDef, CommandResult, Context } from './context';
+import { DEVICE_COMMANDS, buildWireRequest, type DeviceCommandSpec } from './device-commands';
+import { CliError, usageError } from './errors';
+import { keyFromToken, sealRequest } from './exchange';
+import { checkToken } from './management';
+import { RelayStore } from './relays';
+import { DeviceStore, deviceIdOf, resolveTarget, type CloudTarget, type TransportName } from './store';
+import { exchangeHttp } from './transport/http';
+import { exchangeTcp } from './transport/tcp';
+import type { DeviceReply } from './transport/types';
+import { exchangeWss } from './transport/wss';
+
+/** Default budgets per transport: v1.0's 10 s on TCP; a relay round trip may include a 30 s long poll. */
+export const DEFAULT_TIMEOUT_MS: Record<TransportName, number> = { tcp: 10_000, http: 35_000, wss: 30_000 };
+
+/** Finds the API token for a cloud target: the entry's own, else the one `login` saved for that relay. */
+function apiTokenFor(ctx: Context, name: string, target: CloudTarget): string {
+  if (target.apiToken) return target.apiToken;
+  const credential = RelayStore.load(ctx.home).get(target.httpBase!);
+  if (!credential) {
+    throw new CliError('RELAY_AUTH', `no API token for relay ${target.httpBase}: run \`wakelink login --relay ${target.httpBase}\` or \`wakelink update ${name} --api-token TOKEN\``);
+  }
+  if (typeof credential.expires_at === 'number' && credential.expires_at * 1000 < Date.now()) {
+    throw new CliError('RELAY_AUTH', `the saved login for ${target.httpBase} expired; run \`wakelink login --relay ${target.httpBase}\` again`);
+  }
+  return credential.api_token;
+}
+
+async function runDeviceCommand(spec: DeviceCommandSpec, ctx: Context): Promise<CommandResult> {
+  const [name, ...words] = ctx.positionals;
+  if (name === undefined) throw usageError(`${spec.name} needs a device name (see \`wakelink ${spec.name} --help\`)`);
+  const wire = buildWireRequest(spec, words, stringOption(ctx.values, 'secure-on'));
+  const store = DeviceStore.load(ctx.home);
+  const entry = store.get(name);
+  const target = resolveTarget(name, entry, ctx.flags.via);
+  const deviceId = deviceIdOf(name, entry);
+  const key = keyFromToken(name, entry.token);
+  const timeoutMs = ctx.flags.timeoutMs ?? DEFAULT_TIMEOUT_MS[target.transport];
+  const request = sealRequest(deviceId, key, wire.command, wire.data);
+  const options = { deviceName: name, request, timeoutMs, progress: ctx.progress };
+
+  let reply: DeviceReply;
+  if (target.transport === 'tcp') reply = await exchangeTcp(target.host, target.port, options);
+  else if (target.transport === 'http') reply = await exchangeHttp(target.httpBase!, apiTokenFor(ctx, name, target), options);
+  else reply = await exchangeWss(target.wssBase!, apiTokenFor(ctx, name, target), options);
+
+  const inner = reply.inner;
+  const summary = {
+    device: name,
+    device_id: deviceId,
+    command: wire.command,
+    via: reply.via,
+    request_id: request.requestId,
+    request_counter: reply.requestCounter ?? null,
+  };
+  if (inner.status !== 'success') {
+    const code = typeof inner.error === 'string' ? inner.error : 'UNKNOWN_ERROR';
+    const why = typeof inner.message === 'string' ? ` (${inner.message})` : '';
+    throw new CliError('DEVICE_ERROR', `${name} answered ${wire.command} with error ${code}${why}`, { ...summary, response: inner });
+  }
+  for (const problem of validateResponse(wire.command, inner)) ctx.warn(`reply does not look like a v1.0 ${wire.command} reply: ${problem}`);
+
+  const shown: JsonObject = { ...inner };
+  if (wire.command === 'update_token') saveNewToken(ctx, store, name, inner, shown);
+  return {
+    json: { ok: true, ...summary, response: shown },
+    lines: [`${spec.name} ${name} (${deviceId}) via ${reply.via}: success`, ...fieldLines(shown, reply.requestCounter)],
+  };
+}
+
+/** update_token: keep the new token, never print it (it is a secret; the file has it). */
+function saveNewToken(ctx: Context, store: DeviceStore, name: string, inner: JsonObject, shown: JsonObject): void {
+  const token = inner.new_token;
+  if (typeof token !== 'string') throw new CliError('BAD_REPLY', `${name} reported success but sent no new_token; the old token is kept`);
+  try {
+    checkToken(token);
+  } catch {
+    throw new CliError('BAD_REPLY', `${name} sent an unusable new token (${token.length} characters); the old token is kept. Check the device's serial log.`);
+  }
+  store.get(name).token = token;
+  try {
+    store.save();
+  } catch (error) {
+    // The device already switched; losing the token here would lock the user out of it.
+    ctx.warn(`could not save the new token (${(error as Error).message}); the device now uses: ${token}`);
+    throw error;
+  }
+  delete shown.new_token;
+  shown.new_token_saved = store.path;
+  ctx.warn(`the new token of "${name}" is saved in ${store.path}`);
+}
+
+function fieldLines(inner: JsonObject, outerCounter: unknown): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(inner)) {
+    if (key === 'status' || key === 'request_id') continue;
+    lines.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  if (!('request_counter' in inner) && typeof outerCounter === 'number') lines.push(`  request_counter: ${outerCounter}`);
+  return lines;
+}
+
+const SECURE_ON_OPTION: OptionSpec = { 'secure-on': { type: 'string' } };
+
+const DEVICE_OPTION_HELP: ReadonlyArray<readonly [string, string]> = [
+  ['--via tcp|http|wss', 'override the transport chosen from the saved device'],
+  ['--timeout SECONDS', 'give up after this long (default: tcp 10, http 35, wss 30)'],
+  ['--json', 'print one JSON object instead of text'],
+];
+
+export const DEVICE_COMMAND_DEFS: readonly CommandDef[] = DEVICE_COMMANDS.map((spec): CommandDef => ({
+  name: spec.name,
+  aliases: spec.aliases,
+  usage: `wakelink ${spec.name} <device>${spec.argsUsage ? ` ${spec.argsUsage}` : ''}`,
+  summary: spec.summary,
+  options: spec.kind === 'mac' ? SECURE_ON_OPTION : {},
+  optionHelp: spec.kind === 'mac'
+    ? [['--secure-on PASSWORD', 'SecureOn password (6 bytes written like a MAC)'], ...DEVICE_OPTION_HELP]
+    : DEVICE_OPTION_HELP,
+  run: (ctx: Context) => runDeviceCommand(spec, ctx),
+}));

@@ -1,0 +1,147 @@
+import { createInterface } from 'node:readline';
+import { parseCommandArgs, splitCommand, globalFlags, type GlobalFlags } from './args';
+import type { CommandDef, Context, OutputStream } from './context';
+import { DEVICE_COMMAND_DEFS } from './device-run';
+import { CliError, ExitCodes } from './errors';
+import { wakelinkHome } from './files';
+import { commandHelp, mainHelp } from './help';
+import { MANAGEMENT_COMMANDS } from './management';
+import { createProgress } from './progress';
+import { RELAY_COMMANDS } from './relay-commands';
+import { DeviceStore } from './store';
+
+export const VERSION = '0.1.0';
+/** --password-stdin reads at most this much. */
+export const MAX_STDIN_BYTES = 64 * 1024;
+
+const GROUPS = [
+  ['Device commands (wakelink <command> <device> ...)', DEVICE_COMMAND_DEFS],
+  ['Saved devices', MANAGEMENT_COMMANDS],
+  ['Relay', RELAY_COMMANDS],
+] as const;
+
+const BY_WORD = new Map<string, CommandDef>();
+for (const [, defs] of GROUPS) for (const def of defs) for (const word of [def.name, ...def.aliases]) BY_WORD.set(word, def);
+
+export function findCommand(word: string): CommandDef | undefined {
+  return BY_WORD.get(word);
+}
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+function processIo(): CliIo {
+  return { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > MAX_STDIN_BYTES) throw new CliError('USAGE', `stdin is larger than ${MAX_STDIN_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a line without echoing it (the typed characters are not written back). */
+function promptSecret(io: CliIo, question: string): Promise<string | undefined> {
+  if (!io.stdin.isTTY) return Promise.resolve(undefined);
+  io.stderr.write(question);
+  const silent = { write: () => true } as unknown as NodeJS.WritableStream;
+  const reader = createInterface({ input: io.stdin, output: silent, terminal: true });
+  return new Promise((resolve) => {
+    reader.question('', (answer) => {
+      reader.close();
+      io.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}
+
+/**
+ * v1.0 word order `wakelink <device> <command> ...`: when the first word is a saved device and
+ * not a command, the next word names the device command.
+ */
+function v1Order(command: string, rest: string[], home: string): { def: CommandDef; rest: string[] } | undefined {
+  let store: DeviceStore;
+  try {
+    store = DeviceStore.load(home);
+  } catch {
+    return undefined;
+  }
+  if (!store.has(command)) return undefined;
+  const index = rest.findIndex((word) => !word.startsWith('-'));
+  const def = index >= 0 ? DEVICE_COMMAND_DEFS.find((d) => d.name === rest[index] || d.aliases.includes(rest[index]!)) : undefined;
+  if (!def) return undefined;
+  return { def, rest: [...rest.slice(0, index), command, ...rest.slice(index + 1)] };
+}
+
+function printError(io: CliIo, flags: Pick<GlobalFlags, 'json'>, error: CliError): void {
+  if (flags.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message }, ...error.details })}\n`);
+  else io.stderr.write(`wakelink: ${error.message}\n`);
+}
+
+/** Runs one command line; returns the process exit code. Never throws for expected failures. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let flags: GlobalFlags = { help: false, json: argv.includes('--json'), version: false };
+  try {
+    const split = splitCommand(argv);
+    const home = wakelinkHome(io.env);
+    if (split.command === undefined || split.command === 'help') {
+      const topic = split.command === 'help' ? split.rest.find((word) => !word.startsWith('-')) : undefined;
+      flags = globalFlags(parseCommandArgs(split.rest.filter((w) => w !== topic), {}, 'help').values);
+      if (flags.version) {
+        io.stdout.write(`wakelink ${VERSION}\n`);
+        return ExitCodes.OK;
+      }
+      const def = topic ? findCommand(topic) : undefined;
+      if (topic && !def) throw new CliError('USAGE', `unknown command "${topic}"`);
+      io.stdout.write(def ? commandHelp(def) : mainHelp(GROUPS));
+      return flags.help || split.command === 'help' ? ExitCodes.OK : ExitCodes.USAGE;
+    }
+    let def = findCommand(split.command);
+    let rest = split.rest;
+    if (!def) {
+      const legacy = v1Order(split.command, rest, home);
+      if (!legacy) throw new CliError('USAGE', `unknown command "${split.command}" (see \`wakelink --help\`)`);
+      ({ def, rest } = legacy);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(commandHelp(def));
+      return ExitCodes.OK;
+    }
+    const parsed = parseCommandArgs(rest, def.options, def.name);
+    flags = parsed.flags;
+    const ctx: Context = {
+      home,
+      env: io.env,
+      flags,
+      values: parsed.values,
+      positionals: parsed.positionals,
+      stderr: io.stderr,
+      progress: createProgress(io.stderr, !flags.json),
+      readStdin: () => readAll(io.stdin),
+      promptSecret: (question) => promptSecret(io, question),
+      warn: (message) => io.stderr.write(`wakelink: warning: ${message}\n`),
+    };
+    const result = await def.run(ctx);
+    if (flags.json) io.stdout.write(`${JSON.stringify(result.json)}\n`);
+    else io.stdout.write(result.lines.map((line) => `${line}\n`).join(''));
+    return ExitCodes.OK;
+  } catch (error) {
+    if (error instanceof CliError) {
+      printError(io, flags, error);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    printError(io, flags, new CliError('BAD_REPLY', `internal error: ${message}`));
+    return ExitCodes.FAILED;
+  }
+}

@@ -1,0 +1,268 @@
+import { hostname } from 'node:os';
+import { nodeCrypto } from '../node/crypto';
+import { stringOption } from './args';
+import type { CommandDef, Context } from './context';
+import { CliError, usageError } from './errors';
+import { writeTextFileAtomic } from './files';
+import { checkDeviceId, checkToken, MAX_NAME_CHARS } from './management';
+import { callRelay, expectOk } from './relay-client';
+import { RelayStore, parseRelayUrl, type RelayCredential } from './relays';
+import { DEFAULT_TCP_PORT, DeviceStore, relayBases, swapScheme, type DeviceEntry } from './store';
+
+/** Budget for one management call to the relay. */
+export const RELAY_CALL_TIMEOUT_MS = 15_000;
+export const MAX_PASSWORD_CHARS = 1024;
+/** Length and alphabet of a token made by `provision --new-token`: the firmware's own format. */
+export const NEW_TOKEN_LENGTH = 96;
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function timeout(ctx: Context): number {
+  return ctx.flags.timeoutMs ?? RELAY_CALL_TIMEOUT_MS;
+}
+
+/** The relay a command talks to: --relay, else the device's own, else the last one logged in to. */
+function pickRelay(ctx: Context, entry?: DeviceEntry): string {
+  const given = stringOption(ctx.values, 'relay');
+  if (given) return parseRelayUrl(given);
+  const own = entry ? relayBases(entry).httpBase : undefined;
+  if (own) return own;
+  const fallback = RelayStore.load(ctx.home).defaultRelay();
+  if (fallback) return fallback;
+  throw usageError('no relay given: pass --relay URL (or run `wakelink login --relay URL` once)');
+}
+
+function apiTokenForRelay(ctx: Context, relay: string): string {
+  const given = stringOption(ctx.values, 'api-token');
+  if (given) return given;
+  const credential = RelayStore.load(ctx.home).get(relay);
+  if (!credential) throw new CliError('RELAY_AUTH', `not logged in to ${relay}: run \`wakelink login --relay ${relay}\``);
+  return credential.api_token;
+}
+
+async function readPassword(ctx: Context): Promise<string> {
+  let password: string | undefined;
+  if (ctx.values['password-stdin'] === true) password = (await ctx.readStdin()).replace(/\r?\n$/, '');
+  else password = await ctx.promptSecret('Password: ');
+  if (password === undefined) throw usageError('no terminal to ask for the password: pipe it with --password-stdin');
+  if (password.length === 0 || password.length > MAX_PASSWORD_CHARS) throw usageError('empty or overlong password');
+  return password;
+}
+
+/** Username+password → short-lived JWT → a long-lived, revocable API token named after this machine. */
+async function loginWithPassword(ctx: Context, relay: string, username: string): Promise<RelayCredential> {
+  const password = await readPassword(ctx);
+  let response;
+  try {
+    response = await callRelay(relay, { method: 'POST', path: '/auth/login', body: { username, password }, timeoutMs: timeout(ctx) });
+  } catch (error) {
+    if (error instanceof CliError && error.code === 'RELAY_AUTH') throw new CliError('RELAY_AUTH', `the relay ${relay} refused the login: wrong username or password`);
+    throw error;
+  }
+  if (response.status === 429) throw new CliError('RELAY_ERROR', `the relay ${relay} is throttling logins; wait a minute and retry`);
+  const login = expectOk(response, 'login');
+  const jwt = login.access_token;
+  if (typeof jwt !== 'string') throw new CliError('RELAY_ERROR', `the relay ${relay} answered the login without an access_token`);
+  const created = await callRelay(relay, {
+    method: 'POST', path: '/api/tokens', bearer: jwt, body: { name: `wakelink-cli@${hostname()}` }, timeoutMs: timeout(ctx),
+  });
+  if (created.status >= 200 && created.status < 300) {
+    const body = created.body as Record<string, unknown>;
+    const token = [body?.token, body?.api_token].find((value) => typeof value === 'string');
+    if (typeof token === 'string') return { api_token: token, kind: 'api_token', username, saved: Date.now() / 1000 };
+  }
+  // A relay without a token API: keep the JWT until it expires.
+  const expiresIn = typeof login.expires_in === 'number' ? login.expires_in : 3600;
+  ctx.warn(`the relay did not issue an API token (HTTP ${created.status}); saved the login session, valid ${Math.round(expiresIn / 60)} min`);
+  return { api_token: jwt, kind: 'jwt', username, expires_at: Date.now() / 1000 + expiresIn, saved: Date.now() / 1000 };
+}
+
+const login: CommandDef = {
+  name: 'login',
+  aliases: [],
+  usage: 'wakelink login --relay URL (--username NAME [--password-stdin] | --api-token TOKEN)',
+  summary: 'log in to a relay and save an API token for it',
+  details: 'With --username the password is asked on the terminal (or read from stdin with --password-stdin); '
+    + 'the CLI then creates an API token named after this machine. With --api-token the token is checked and saved. '
+    + 'Credentials are stored per relay URL in relays.json (mode 0600) next to devices.json.',
+  options: { relay: { type: 'string' }, username: { type: 'string' }, 'password-stdin': { type: 'boolean' }, 'api-token': { type: 'string' } },
+  optionHelp: [
+    ['--relay URL', 'relay base URL, e.g. https://relay.example.org'],
+    ['--username NAME', 'relay account name'],
+    ['--password-stdin', 'read the password from stdin instead of the terminal'],
+    ['--api-token TOKEN', 'save an existing API token instead of logging in'],
+  ],
+  async run(ctx) {
+    if (ctx.positionals.length > 0) throw usageError(`unexpected argument "${ctx.positionals[0]}"`);
+    const relayText = stringOption(ctx.values, 'relay');
+    if (!relayText) throw usageError('login needs --relay URL');
+    const relay = parseRelayUrl(relayText);
+    const username = stringOption(ctx.values, 'username');
+    const given = stringOption(ctx.values, 'api-token');
+    if ((username === undefined) === (given === undefined)) throw usageError('login needs exactly one of --username or --api-token');
+    let credential: RelayCredential;
+    if (given !== undefined) {
+      expectOk(await callRelay(relay, { method: 'GET', path: '/api/devices', bearer: given, timeoutMs: timeout(ctx) }), 'checking the API token');
+      credential = { api_token: given, kind: 'api_token', saved: Date.now() / 1000 };
+    } else {
+      credential = await loginWithPassword(ctx, relay, username!);
+    }
+    const relays = RelayStore.load(ctx.home);
+    relays.set(relay, credential);
+    relays.save();
+    const who = credential.username ? ` as ${credential.username}` : '';
+    return { json: { ok: true, relay, kind: credential.kind, username: credential.username ?? null }, lines: [`logged in to ${relay}${who}; credentials saved in ${relays.path}`] };
+  },
+};
+
+const register: CommandDef = {
+  name: 'register',
+  aliases: [],
+  usage: 'wakelink register <name> --device-id ID [--relay URL] [--token TOKEN] [--protocol http|wss]',
+  summary: 'register a device on your relay and save it as a cloud device',
+  details: 'The relay is blind: only the device id is sent, never the device token. '
+    + 'The token stays in devices.json (from --token or the existing entry).',
+  options: {
+    relay: { type: 'string' }, 'device-id': { type: 'string' }, token: { type: 'string' },
+    protocol: { type: 'string' }, 'api-token': { type: 'string' },
+  },
+  optionHelp: [
+    ['--device-id ID', 'the id the board prints, e.g. WL35080814 (default: the saved one)'],
+    ['--relay URL', 'relay base URL (default: the device\'s relay, else the last login)'],
+    ['--token TOKEN', 'device token to save locally (never sent to the relay)'],
+    ['--protocol http|wss', 'how this CLI reaches the device through the relay (default http)'],
+    ['--api-token TOKEN', 'use this API token instead of the saved login'],
+  ],
+  async run(ctx) {
+    const [name, extra] = ctx.positionals;
+    if (name === undefined) throw usageError('register needs a device name');
+    if (extra !== undefined) throw usageError(`unexpected argument "${extra}"`);
+    if (name.length > MAX_NAME_CHARS) throw usageError(`device name must be at most ${MAX_NAME_CHARS} characters`);
+    const store = DeviceStore.load(ctx.home);
+    const existing = store.has(name) ? store.get(name) : undefined;
+    const idText = stringOption(ctx.values, 'device-id') ?? (typeof existing?.device_id === 'string' ? existing.device_id : undefined);
+    if (!idText) throw usageError('register needs --device-id (the WL… id the board prints)');
+    const deviceId = checkDeviceId(idText);
+    const token = stringOption(ctx.values, 'token');
+    if (token !== undefined) checkToken(token);
+    const protocol = stringOption(ctx.values, 'protocol');
+    if (protocol !== undefined && protocol !== 'http' && protocol !== 'wss') throw usageError('--protocol takes http or wss');
+    const relay = pickRelay(ctx, existing);
+    const apiToken = apiTokenForRelay(ctx, relay);
+
+    const answer = expectOk(await callRelay(relay, {
+      method: 'POST', path: '/api/register_device', bearer: apiToken,
+      body: { device_id: deviceId, device_data: { name } },
+      timeoutMs: timeout(ctx),
+    }), `registering ${deviceId}`);
+
+    const entry: DeviceEntry = existing ?? { port: DEFAULT_TCP_PORT, cloud: true, device_id: deviceId, added: Date.now() / 1000 };
+    if (token !== undefined) entry.token = token;
+    entry.cloud = true;
+    entry.device_id = deviceId;
+    entry.http_url = relay;
+    entry.wss_url = swapScheme(relay);
+    if (protocol !== undefined) entry.protocol = protocol;
+    entry.api_token = apiToken;
+    store.set(name, entry);
+    store.save();
+    if (typeof entry.token !== 'string') ctx.warn(`no device token saved for "${name}" yet: add it with \`wakelink update ${name} --token TOKEN\``);
+    return {
+      json: { ok: true, device: name, device_id: deviceId, relay, relay_status: answer.status ?? null },
+      lines: [`registered ${deviceId} on ${relay} and saved it as "${name}"`],
+    };
+  },
+};
+
+/** 96 characters from [A-Za-z0-9] without modulo bias, like the firmware makes its own. */
+export function generateToken(length = NEW_TOKEN_LENGTH): string {
+  const limit = 256 - (256 % TOKEN_ALPHABET.length);
+  let out = '';
+  while (out.length < length) {
+    for (const byte of nodeCrypto.randomBytes(length)) {
+      if (byte < limit && out.length < length) out += TOKEN_ALPHABET[byte % TOKEN_ALPHABET.length];
+    }
+  }
+  return out;
+}
+
+/** mcconfig `key=value` names the firmware reads as build-time defaults (DeviceOptions.defaults). */
+export const MCCONFIG_KEYS = { ssid: 'ssid', password: 'password', relayUrl: 'relayUrl', apiToken: 'apiToken' } as const;
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:@+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+const provision: CommandDef = {
+  name: 'provision',
+  aliases: [],
+  usage: 'wakelink provision <name> [--format mcconfig|json] [--ssid NAME] [--new-token] [--output FILE]',
+  summary: 'print the settings to flash a board: device id, token, relay URL, API token',
+  details: 'mcconfig prints a build command with the relay URL and API token as key=value defaults; json prints a config file '
+    + 'with device_id, device_token, relay_url and api_token. The output contains secrets: --output writes it to a 0600 file.',
+  options: {
+    format: { type: 'string' }, ssid: { type: 'string' }, 'new-token': { type: 'boolean' }, output: { type: 'string' },
+    relay: { type: 'string' }, 'device-id': { type: 'string' }, 'api-token': { type: 'string' }, platform: { type: 'string' },
+  },
+  optionHelp: [
+    ['--format mcconfig|json', 'output style (default mcconfig)'],
+    ['--ssid NAME', 'Wi-Fi network to put in the mcconfig line'],
+    ['--platform P', 'mcconfig platform (default esp32; esp for ESP8266)'],
+    ['--new-token', 'generate a fresh 96-character device token and save it'],
+    ['--device-id ID', 'device id (creates the entry if it does not exist)'],
+    ['--relay URL', 'relay base URL (default: the device\'s relay, else the last login)'],
+    ['--output FILE', 'write to FILE (mode 0600) instead of stdout'],
+  ],
+  async run(ctx) {
+    const [name, extra] = ctx.positionals;
+    if (name === undefined) throw usageError('provision needs a device name');
+    if (extra !== undefined) throw usageError(`unexpected argument "${extra}"`);
+    const format = stringOption(ctx.values, 'format') ?? 'mcconfig';
+    if (format !== 'mcconfig' && format !== 'json') throw usageError('--format takes mcconfig or json');
+    const store = DeviceStore.load(ctx.home);
+    const entry: DeviceEntry = store.has(name) ? store.get(name) : { port: DEFAULT_TCP_PORT, cloud: true, device_id: name, added: Date.now() / 1000 };
+    const idText = stringOption(ctx.values, 'device-id');
+    if (idText !== undefined) entry.device_id = checkDeviceId(idText);
+    if (!store.has(name) && idText === undefined) throw usageError(`no device "${name}": pass --device-id to create it`);
+    if (ctx.values['new-token'] === true) {
+      if (typeof entry.token === 'string') ctx.warn(`replacing the saved token of "${name}": the board must be flashed with the new one`);
+      entry.token = generateToken();
+    }
+    const relay = pickRelay(ctx, entry);
+    const apiToken = apiTokenForRelay(ctx, relay);
+    entry.http_url = relay;
+    entry.wss_url = swapScheme(relay);
+    entry.cloud = true;
+    store.set(name, entry);
+    store.save();
+
+    const deviceId = String(entry.device_id ?? name);
+    const token = typeof entry.token === 'string' ? entry.token : '';
+    const relayUrl = swapScheme(relay);
+    let text: string;
+    if (format === 'json') {
+      text = `${JSON.stringify({ device_id: deviceId, device_token: token, relay_url: relayUrl, api_token: apiToken }, null, 2)}\n`;
+    } else {
+      const platform = stringOption(ctx.values, 'platform') ?? 'esp32';
+      const ssid = stringOption(ctx.values, 'ssid');
+      const settings = [
+        ...(ssid ? [`${MCCONFIG_KEYS.ssid}=${shellQuote(ssid)}`, `${MCCONFIG_KEYS.password}='YOUR-WIFI-PASSWORD'`] : []),
+        `${MCCONFIG_KEYS.relayUrl}=${shellQuote(relayUrl)}`,
+        `${MCCONFIG_KEYS.apiToken}=${shellQuote(apiToken)}`,
+      ];
+      text = [
+        `# WakeLink-XS board "${name}": device id ${deviceId}, relay ${relayUrl}`,
+        token ? `# device token (keep secret): ${token}` : '# device token: printed by the board on first boot; save it with `wakelink update <name> --token TOKEN`',
+        `mcconfig -d -m -p ${shellQuote(platform)} ${settings.join(' ')}`,
+        '',
+      ].join('\n');
+    }
+    const output = stringOption(ctx.values, 'output');
+    if (output) {
+      writeTextFileAtomic(output, text);
+      return { json: { ok: true, device: name, device_id: deviceId, written: output }, lines: [`wrote ${format} settings for "${name}" to ${output} (mode 0600)`] };
+    }
+    return { json: { ok: true, device: name, device_id: deviceId, device_token: token, relay_url: relayUrl, api_token: apiToken }, lines: text.trimEnd().split('\n') };
+  },
+};
+
+export const RELAY_COMMANDS: readonly CommandDef[] = [login, register, provision];
