@@ -1,0 +1,110 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { AuthService, type ThrottleBudgets } from './auth/auth-service';
+import { createJwtIssuer } from './auth/jwt';
+import { deriveKeys } from './auth/keys';
+import type { RelayConfig } from './config';
+import { LocalHub } from './hub/local-hub';
+import type { Hub } from './hub/types';
+import { LIMITS } from './limits';
+import { loggerOptions } from './logger';
+import { installErrorHandling } from './plugins/error-handler';
+import './plugins/fastify-types';
+import { createRequireUser } from './plugins/require-user';
+import { RelayService } from './relay/relay-service';
+import { authRoutes } from './routes/auth';
+import { deviceRoutes } from './routes/devices';
+import { docsPlugin } from './routes/docs';
+import { healthRoutes } from './routes/health';
+import { relayRoutes } from './routes/relay';
+import { tokenRoutes } from './routes/tokens';
+import { createSqliteStore } from './store/sqlite-store';
+import type { Store } from './store/types';
+import { systemClock, type Clock } from './time';
+import { attachWebSockets, type WsOptions } from './ws/upgrade';
+
+export interface BuildOptions {
+  config: RelayConfig;
+  /** Defaults to pino at `config.logLevel` with redaction; tests pass false. */
+  logger?: FastifyServerOptions['logger'];
+  clock?: Clock;
+  /** Another Store implementation; defaults to SQLite at `config.databaseFile`. */
+  store?: Store;
+  hub?: Hub;
+  ws?: Partial<WsOptions>;
+  throttle?: Partial<ThrottleBudgets>;
+  /**
+   * Extra encapsulated route plugins registered after the shared services exist — the place for
+   * `routes/dashboard.ts` (server-rendered pages using `app.auth`, `app.store`, `app.keys.cookie`).
+   */
+  routePlugins?: FastifyPluginAsync[];
+}
+
+/** Builds the relay (HTTP routes, WebSocket endpoints, services). Never listens: main.ts does. */
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config.logLevel),
+    bodyLimit: LIMITS.httpBodyBytes,
+    // Closes idle keep-alive sockets on shutdown so close() is not held by them.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // Fastify's defaults plus union types (`["string","number"]`) in schemas.
+    ajv: { customOptions: { allowUnionTypes: true } },
+  });
+  const store = options.store ?? createSqliteStore(config.databaseFile);
+  const hub = options.hub ?? new LocalHub(clock);
+  const keys = deriveKeys(config.secretKey);
+  const auth = new AuthService(store, createJwtIssuer(keys.jwt, config.jwtTtlSeconds), clock, config.deviceLimit, options.throttle);
+  const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap });
+
+  app.decorate('relayConfig', config);
+  app.decorate('store', store);
+  app.decorate('hub', hub);
+  app.decorate('auth', auth);
+  app.decorate('relay', relay);
+  app.decorate('keys', keys);
+  app.decorate('clock', clock);
+  app.decorate('requireUser', createRequireUser(auth));
+  app.decorateRequest('principal', null);
+
+  const gateway = attachWebSockets(app.server, { store, hub, relay, auth, clock, log: app.log }, {
+    allowedOrigins: config.allowedOrigins,
+    authTimeoutMs: options.ws?.authTimeoutMs ?? LIMITS.wsAuthTimeoutMs,
+    pingIntervalMs: options.ws?.pingIntervalMs ?? LIMITS.wsPingIntervalMs,
+  });
+  app.decorate('openSockets', () => gateway.openSockets());
+  auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, 1008, 'token revoked'));
+
+  const sweeper = setInterval(() => {
+    try {
+      store.sweepExpired(clock.now());
+    } catch (error) {
+      app.log.error({ err: error }, 'queue sweep failed');
+    }
+  }, LIMITS.sweepIntervalMs);
+  sweeper.unref();
+
+  // Shutdown (C6): refuse new upgrades, close sockets with 1012, release long polls, then
+  // commit pending queue writes, checkpoint and close the database.
+  app.addHook('preClose', async () => {
+    gateway.shutdown();
+    relay.shutdown();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(sweeper);
+    await store.close();
+  });
+
+  installErrorHandling(app);
+  await app.register(docsPlugin);
+  await app.register(authRoutes);
+  await app.register(tokenRoutes);
+  await app.register(deviceRoutes);
+  await app.register(relayRoutes);
+  await app.register(healthRoutes);
+  // Dashboard: `import { dashboardRoutes } from './routes/dashboard'` and pass it in routePlugins
+  // (main.ts), or register it here once it exists.
+  for (const plugin of options.routePlugins ?? []) await app.register(plugin);
+  return app;
+}

@@ -1,0 +1,167 @@
+import { timingSafeEqual } from 'node:crypto';
+import { RelayError } from '../errors';
+import { LIMITS } from '../limits';
+import type { ApiTokenRecord, Store, UserRecord } from '../store/types';
+import type { Clock } from '../time';
+import { hashApiToken, issueApiToken, looksLikeApiToken } from './api-tokens';
+import type { JwtIssuer } from './jwt';
+import { getDummyHash, hashPassword, verifyPassword } from './passwords';
+import { FailureThrottle } from './throttle';
+
+/** Who is calling. `tokenId` is set for API tokens so sockets can be closed when it is revoked. */
+export interface Principal {
+  userId: number;
+  username: string;
+  via: 'api_token' | 'jwt';
+  tokenId: number | null;
+}
+
+/** Throttle budgets; tests that create many accounts from 127.0.0.1 raise `registrationsPerIp`. */
+export interface ThrottleBudgets {
+  loginFailuresPerAccount: number;
+  loginFailuresPerIp: number;
+  registrationsPerIp: number;
+}
+
+const DEFAULT_BUDGETS: ThrottleBudgets = {
+  loginFailuresPerAccount: LIMITS.loginFailuresPerAccount,
+  loginFailuresPerIp: LIMITS.loginFailuresPerIp,
+  registrationsPerIp: LIMITS.registrationsPerIp,
+};
+
+export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]+$';
+const USERNAME_RE = new RegExp(USERNAME_PATTERN);
+
+/**
+ * Accounts, passwords, API tokens and JWTs. Routes (JSON API, WS handshakes and the future
+ * server-rendered dashboard) all call this service; none touches hashes or the store directly.
+ */
+export class AuthService {
+  private readonly accountThrottle: FailureThrottle;
+  private readonly ipThrottle: FailureThrottle;
+  private readonly registrationThrottle: FailureThrottle;
+  private readonly lastTouched = new Map<number, number>();
+  private readonly revokeListeners: ((tokenId: number) => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly jwt: JwtIssuer,
+    private readonly clock: Clock,
+    private readonly deviceLimit: number,
+    budgets: Partial<ThrottleBudgets> = {},
+  ) {
+    const b = { ...DEFAULT_BUDGETS, ...budgets };
+    const base = { windowMs: LIMITS.loginWindowMs, baseBackoffMs: 1000, maxBackoffMs: LIMITS.loginMaxBackoffMs, maxEntries: LIMITS.throttleMaxEntries };
+    this.accountThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerAccount }, clock);
+    this.ipThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerIp }, clock);
+    this.registrationThrottle = new FailureThrottle({ ...base, maxFailures: b.registrationsPerIp }, clock);
+  }
+
+  /** Creates an account and its first API token (returned in plain text only here). */
+  async register(username: string, password: string, ip: string): Promise<{ user: UserRecord; apiToken: string }> {
+    this.checkCredentialShape(username, password);
+    this.assertNotThrottled(this.registrationThrottle.retryAfterMs(ip));
+    const passwordHash = await hashPassword(password);
+    const token = issueApiToken();
+    const created = this.store.createUserWithToken(
+      { username, passwordHash, devicesLimit: this.deviceLimit },
+      { tokenHash: token.hash, prefix: token.prefix, name: 'default' },
+      this.clock.now(),
+    );
+    this.registrationThrottle.recordFailure(ip); // counts registrations per IP, successful or not
+    if (!created) throw new RelayError('USERNAME_TAKEN');
+    return { user: created.user, apiToken: token.plain };
+  }
+
+  /** Password check with throttling per account and per IP; one generic error for every failure. */
+  async verifyCredentials(username: string, password: string, ip: string): Promise<UserRecord> {
+    const accountKey = `acct:${username.toLowerCase()}`;
+    this.assertNotThrottled(Math.max(this.accountThrottle.retryAfterMs(accountKey), this.ipThrottle.retryAfterMs(ip)));
+    const user = typeof username === 'string' ? this.store.findUserByName(username) : undefined;
+    const ok = await verifyPassword(String(password), user?.passwordHash ?? (await getDummyHash()));
+    if (!user || !ok) {
+      this.accountThrottle.recordFailure(accountKey);
+      this.ipThrottle.recordFailure(ip);
+      throw new RelayError('INVALID_CREDENTIALS');
+    }
+    this.accountThrottle.reset(accountKey);
+    return user;
+  }
+
+  async login(username: string, password: string, ip: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
+    const user = await this.verifyCredentials(username, password, ip);
+    const { token, expiresIn } = await this.jwt.issue(user.id, user.username);
+    return { access_token: token, token_type: 'bearer', expires_in: expiresIn };
+  }
+
+  /** Accepts an `sk-` API token or a JWT; null for anything else (callers pick the v1.0 error). */
+  async authenticate(raw: string): Promise<Principal | null> {
+    if (looksLikeApiToken(raw)) return this.authenticateApiToken(raw);
+    if (raw.split('.').length === 3) {
+      const userId = await this.jwt.verify(raw);
+      const user = userId === null ? undefined : this.store.findUserById(userId);
+      return user ? { userId: user.id, username: user.username, via: 'jwt', tokenId: null } : null;
+    }
+    return null;
+  }
+
+  createApiToken(userId: number, name: string): { record: ApiTokenRecord; token: string } {
+    const token = issueApiToken();
+    const record = this.store.createApiToken(userId, { tokenHash: token.hash, prefix: token.prefix, name }, this.clock.now(), LIMITS.apiTokensPerUser);
+    if (!record) throw new RelayError('TOKEN_LIMIT', `At most ${LIMITS.apiTokensPerUser} API tokens per user`);
+    return { record, token: token.plain };
+  }
+
+  listApiTokens(userId: number): ApiTokenRecord[] {
+    return this.store.listApiTokens(userId);
+  }
+
+  revokeApiToken(userId: number, tokenId: number): void {
+    if (!this.store.revokeApiToken(userId, tokenId)) throw new RelayError('TOKEN_NOT_FOUND');
+    this.lastTouched.delete(tokenId);
+    for (const listener of this.revokeListeners) listener(tokenId);
+  }
+
+  /** The hub uses this to close sockets that were opened with a token that no longer exists. */
+  onTokenRevoked(listener: (tokenId: number) => void): void {
+    this.revokeListeners.push(listener);
+  }
+
+  findUser(userId: number): UserRecord | undefined {
+    return this.store.findUserById(userId);
+  }
+
+  private authenticateApiToken(raw: string): Principal | null {
+    const hash = hashApiToken(raw);
+    const record = this.store.findApiTokenByHash(hash);
+    // The index lookup already matched; the explicit constant-time compare keeps that true for any store.
+    if (!record || !timingSafeEqual(Buffer.from(record.tokenHash), Buffer.from(hash))) return null;
+    const user = this.store.findUserById(record.userId);
+    if (!user) return null;
+    this.touch(record.id);
+    return { userId: user.id, username: user.username, via: 'api_token', tokenId: record.id };
+  }
+
+  /** Writes `last_used` at most once a minute per token, not once per request. */
+  private touch(tokenId: number): void {
+    const now = this.clock.now();
+    const last = this.lastTouched.get(tokenId) ?? 0;
+    if (now - last < LIMITS.tokenTouchIntervalMs) return;
+    this.lastTouched.set(tokenId, now);
+    if (this.lastTouched.size > LIMITS.throttleMaxEntries) this.lastTouched.clear();
+    this.store.touchApiToken(tokenId, now);
+  }
+
+  private checkCredentialShape(username: string, password: string): void {
+    if (username.length < LIMITS.usernameMinLength || username.length > LIMITS.usernameMaxLength || !USERNAME_RE.test(username)) {
+      throw new RelayError('BAD_REQUEST', `username must be ${LIMITS.usernameMinLength}-${LIMITS.usernameMaxLength} characters of A-Z a-z 0-9 _ . -`);
+    }
+    if (password.length < LIMITS.passwordMinLength || password.length > LIMITS.passwordMaxLength) {
+      throw new RelayError('BAD_REQUEST', `password must be ${LIMITS.passwordMinLength}-${LIMITS.passwordMaxLength} characters`);
+    }
+  }
+
+  private assertNotThrottled(waitMs: number): void {
+    if (waitMs > 0) throw new RelayError('TOO_MANY_ATTEMPTS', undefined, Math.ceil(waitMs / 1000));
+  }
+}

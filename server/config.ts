@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { DEFAULTS } from './limits';
+
+export type ApiEnv = 'development' | 'production';
+
+export interface RelayConfig {
+  port: number;
+  host: string;
+  databaseFile: string;
+  /** 32+ bytes; never logged. Per-purpose keys are derived from it (see auth/keys.ts). */
+  secretKey: Uint8Array;
+  /** Where the secret came from, for the startup message (never the value). */
+  secretSource: 'env' | 'file' | 'generated';
+  apiEnv: ApiEnv;
+  deviceLimit: number;
+  queueTtlMs: number;
+  queueCap: number;
+  jwtTtlSeconds: number;
+  /** Exact Origin values accepted on WS upgrades; requests without Origin (devices, CLI) pass. */
+  allowedOrigins: string[];
+  logLevel: string;
+}
+
+/** A configuration mistake: main.ts prints the message and exits non-zero. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_FILE_NAME = 'secret.key';
+const MIN_SECRET_BYTES = 32;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readSecretFile(path: string): Uint8Array {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(`${path} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${path}`);
+  }
+  const text = readFileSync(path, 'utf8').trim();
+  if (!/^[0-9a-f]{64,}$/i.test(text)) throw new ConfigError(`${path} does not hold a hex secret of at least 32 bytes`);
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
+function loadSecret(env: NodeJS.ProcessEnv, apiEnv: ApiEnv, dataDir: string): Pick<RelayConfig, 'secretKey' | 'secretSource'> {
+  const explicit = env.SECRET_KEY;
+  if (explicit !== undefined && explicit !== '') {
+    const bytes = new TextEncoder().encode(explicit);
+    if (bytes.length < MIN_SECRET_BYTES) throw new ConfigError(`SECRET_KEY must be at least ${MIN_SECRET_BYTES} characters`);
+    return { secretKey: bytes, secretSource: 'env' };
+  }
+  if (apiEnv === 'production') throw new ConfigError('SECRET_KEY must be set when API_ENV=production');
+  const path = join(dataDir, SECRET_FILE_NAME);
+  if (existsSync(path)) return { secretKey: readSecretFile(path), secretSource: 'file' };
+  const secret = randomBytes(MIN_SECRET_BYTES);
+  // 'wx' fails if another process created it meanwhile; mode applies at creation (umask may narrow it).
+  writeFileSync(path, secret.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { secretKey: new Uint8Array(secret), secretSource: 'generated' };
+}
+
+/** Reads and checks the whole environment once; throws ConfigError with one clear message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
+  const apiEnvRaw = env.API_ENV ?? 'development';
+  if (apiEnvRaw !== 'development' && apiEnvRaw !== 'production') {
+    throw new ConfigError(`API_ENV must be "development" or "production", got "${apiEnvRaw}"`);
+  }
+  const apiEnv: ApiEnv = apiEnvRaw;
+  const port = readInt(env, 'CLOUD_PORT', DEFAULTS.port, 0, 65535);
+  const host = env.HOST === undefined || env.HOST === '' ? DEFAULTS.host : env.HOST.trim();
+  if (!/^[0-9A-Za-z.:\-[\]]+$/.test(host)) throw new ConfigError(`HOST is not a valid host name or address: "${host}"`);
+  const databaseFile = resolve(env.DATABASE_FILE === undefined || env.DATABASE_FILE === '' ? DEFAULTS.databaseFile : env.DATABASE_FILE);
+  const dataDir = dirname(databaseFile);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`cannot create data directory ${dataDir}: ${(error as Error).message}`);
+  }
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const origin of allowedOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`ALLOWED_ORIGINS entry is not an origin like https://host: "${origin}"`);
+  }
+  return {
+    port,
+    host,
+    databaseFile,
+    ...loadSecret(env, apiEnv, dataDir),
+    apiEnv,
+    deviceLimit: readInt(env, 'DEVICE_LIMIT', DEFAULTS.deviceLimit, 1, 10_000),
+    queueTtlMs: readInt(env, 'QUEUE_TTL_SECONDS', DEFAULTS.queueTtlSeconds, 1, 7 * 24 * 3600) * 1000,
+    queueCap: readInt(env, 'QUEUE_CAP', DEFAULTS.queueCap, 1, 10_000),
+    jwtTtlSeconds: readInt(env, 'JWT_TTL_SECONDS', DEFAULTS.jwtTtlSeconds, 60, 30 * 24 * 3600),
+    allowedOrigins,
+    logLevel,
+  };
+}

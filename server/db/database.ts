@@ -1,0 +1,71 @@
+import Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import { LIMITS } from '../limits';
+import { MIGRATIONS } from './migrations';
+
+export type Db = Database.Database;
+
+/** Thrown when the file exists but cannot be used; the relay refuses to start (F11). */
+export class DatabaseOpenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseOpenError';
+  }
+}
+
+function applyPragmas(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  // Catalogue C1: a `queued` ACK must survive power loss, so every commit fsyncs the WAL.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('journal_size_limit = 16777216');
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  if (current > latest) {
+    throw new DatabaseOpenError(`database schema version ${current} is newer than this relay (${latest}); refusing to run`);
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+/** Opens (creating if needed) the relay database: WAL, synchronous=FULL, checked and migrated. */
+export function openDatabase(file: string): Db {
+  const existed = existsSync(file) && statSync(file).size > 0;
+  let db: Db;
+  try {
+    db = new Database(file, { timeout: LIMITS.sqliteBusyTimeoutMs });
+  } catch (error) {
+    throw new DatabaseOpenError(`cannot open database ${file}: ${(error as Error).message}`);
+  }
+  try {
+    applyPragmas(db);
+    if (existed) {
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new DatabaseOpenError(`database ${file} failed its integrity check: ${String(check)}`);
+    }
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof DatabaseOpenError) throw error;
+    throw new DatabaseOpenError(`database ${file} is unusable: ${(error as Error).message}`);
+  }
+}
+
+/** Shutdown step of C6: fold the WAL back into the main file, then close. */
+export function closeDatabase(db: Db): void {
+  if (!db.open) return;
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}

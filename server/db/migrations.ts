@@ -1,0 +1,60 @@
+/**
+ * Numbered, forward-only schema migrations. Never edit a shipped entry: append a new one.
+ * Times are integer milliseconds since the epoch (UTC), which avoids v1.0's local/UTC mix-up (B10).
+ */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        plan TEXT NOT NULL DEFAULT 'basic',
+        devices_limit INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      );
+      CREATE INDEX api_tokens_user ON api_tokens(user_id);
+      CREATE TABLE devices (
+        device_id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL DEFAULT '',
+        added_at INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        poll_count INTEGER NOT NULL DEFAULT 0,
+        last_request_counter INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX devices_user ON devices(user_id);
+      CREATE TABLE device_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+        payload TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX device_queue_device ON device_queue(device_id, id);
+      CREATE INDEX device_queue_expiry ON device_queue(expires_at);
+      CREATE TABLE device_responses (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+        payload TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        request_counter INTEGER,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX device_responses_device ON device_responses(device_id, id);
+      CREATE INDEX device_responses_expiry ON device_responses(expires_at);
+    `,
+  },
+];

@@ -1,0 +1,73 @@
+/**
+ * The relay's one error table: stable code → HTTP status, WS close code (null = the socket stays
+ * open after the error frame), and the v1.0 text where v1.0 defined one.
+ */
+export const ERROR_TABLE = {
+  AUTH_REQUIRED: { http: 401, wsClose: 1008, message: 'API token required' },
+  INVALID_TOKEN: { http: 401, wsClose: 1008, message: 'Invalid API token' },
+  INVALID_CREDENTIALS: { http: 401, wsClose: null, message: 'Invalid credentials' },
+  TOO_MANY_ATTEMPTS: { http: 429, wsClose: null, message: 'Too many attempts, try again later' },
+  USERNAME_TAKEN: { http: 409, wsClose: null, message: 'Username already exists' },
+  DEVICE_NOT_FOUND: { http: 404, wsClose: 1008, message: 'Device not found or access denied' },
+  DEVICE_TAKEN: { http: 409, wsClose: null, message: 'Device id is registered to another account' },
+  DEVICE_LIMIT: { http: 403, wsClose: null, message: 'Device limit reached' },
+  DEVICE_ID_MISMATCH: { http: 400, wsClose: 1008, message: 'Packet device_id does not match this connection' },
+  TOKEN_NOT_FOUND: { http: 404, wsClose: null, message: 'Token not found' },
+  TOKEN_LIMIT: { http: 403, wsClose: null, message: 'API token limit reached' },
+  QUEUE_FULL: { http: 429, wsClose: null, message: 'Device queue is full', wire: 'queue_full' },
+  QUEUE_UNAVAILABLE: { http: 503, wsClose: null, message: 'Command queue unavailable', wire: 'queue_unavailable' },
+  PACKET_TOO_LARGE: { http: 413, wsClose: null, message: 'Packet too large to forward to a device' },
+  INVALID_JSON: { http: 400, wsClose: null, message: 'Failed to parse JSON' },
+  INVALID_PACKET: { http: 400, wsClose: null, message: 'Invalid packet' },
+  UNSUPPORTED_VERSION: { http: 400, wsClose: null, message: 'Protocol version must be 1.0' },
+  BAD_REQUEST: { http: 400, wsClose: null, message: 'Bad request' },
+  VALIDATION: { http: 422, wsClose: null, message: 'Validation error' },
+  BODY_TOO_LARGE: { http: 413, wsClose: 1009, message: 'Request body too large' },
+  RATE_LIMITED: { http: 429, wsClose: 1008, message: 'Too many messages' },
+  NOT_FOUND: { http: 404, wsClose: null, message: 'Not Found' },
+  METHOD_NOT_ALLOWED: { http: 405, wsClose: null, message: 'Method Not Allowed' },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, wsClose: null, message: 'Unsupported Media Type' },
+  SERVICE_RESTART: { http: 503, wsClose: 1012, message: 'Relay restarting' },
+  REPLACED: { http: 409, wsClose: 4001, message: 'Replaced by a newer connection' },
+  SLOW_CONSUMER: { http: 503, wsClose: 1013, message: 'Peer is not reading' },
+  DEVICE_DELETED: { http: 410, wsClose: 4004, message: 'Device deleted' },
+  TOKEN_REVOKED: { http: 401, wsClose: 1008, message: 'Token revoked' },
+  INTERNAL: { http: 500, wsClose: 1011, message: 'Internal Server Error' },
+} as const;
+
+export type RelayErrorCode = keyof typeof ERROR_TABLE;
+
+/** The code as clients see it: v1.0 codes are upper case; our queue codes are `queue_full`-style. */
+export function wireCode(code: RelayErrorCode): string {
+  const entry = ERROR_TABLE[code];
+  return 'wire' in entry ? entry.wire : code;
+}
+
+/** An expected, client-visible failure. `detail` replaces the table message in the reply. */
+export class RelayError extends Error {
+  readonly code: RelayErrorCode;
+  /** What goes on the wire as `error`. */
+  readonly wire: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: RelayErrorCode, detail?: string, retryAfterSeconds?: number) {
+    const entry = ERROR_TABLE[code];
+    super(detail ?? entry.message);
+    this.name = 'RelayError';
+    this.code = code;
+    this.wire = wireCode(code);
+    this.status = entry.http;
+    this.detail = detail ?? entry.message;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export function isRelayError(value: unknown): value is RelayError {
+  return value instanceof RelayError;
+}
+
+/** The v1.0 WS error frame: `{"status":"error","error":CODE,"message":...}`. */
+export function wsErrorFrame(code: string, message?: string): string {
+  return JSON.stringify(message === undefined ? { status: 'error', error: code } : { status: 'error', error: code, message });
+}

@@ -1,0 +1,126 @@
+import { LIMITS } from '../limits';
+import type { Clock } from '../time';
+import type { Hub, PeerSocket, ResponseOrigin } from './types';
+
+interface Outstanding { origin: ResponseOrigin; at: number }
+
+/** Single-process hub: plain maps, every one bounded. */
+export class LocalHub implements Hub {
+  private readonly devices = new Map<string, PeerSocket>();
+  private readonly clients = new Set<PeerSocket>();
+  private readonly outstanding = new Map<string, Outstanding[]>();
+  private readonly queuedOrigins = new Map<number, ResponseOrigin>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(private readonly clock: Clock) {}
+
+  attachDevice(deviceId: string, socket: PeerSocket): PeerSocket | undefined {
+    const previous = this.devices.get(deviceId);
+    this.devices.set(deviceId, socket);
+    return previous === socket ? undefined : previous;
+  }
+
+  detachDevice(deviceId: string, socket: PeerSocket): void {
+    if (this.devices.get(deviceId) === socket) this.devices.delete(deviceId);
+  }
+
+  deviceSocket(deviceId: string): PeerSocket | undefined {
+    const socket = this.devices.get(deviceId);
+    return socket?.isOpen() ? socket : undefined;
+  }
+
+  attachClient(socket: PeerSocket): void {
+    this.clients.add(socket);
+  }
+
+  detachClient(socket: PeerSocket): void {
+    this.clients.delete(socket);
+    // Its queued commands' responses will go to HTTP pulling instead.
+    for (const [id, origin] of this.queuedOrigins) {
+      if (origin.kind === 'ws' && origin.client === socket) this.queuedOrigins.delete(id);
+    }
+  }
+
+  pushOutstanding(deviceId: string, origin: ResponseOrigin): void {
+    const list = this.liveOutstanding(deviceId);
+    list.push({ origin, at: this.clock.now() });
+    if (list.length > LIMITS.outstandingPerDevice) list.shift();
+    this.outstanding.set(deviceId, list);
+  }
+
+  shiftOutstanding(deviceId: string): ResponseOrigin | undefined {
+    const list = this.liveOutstanding(deviceId);
+    const next = list.shift();
+    if (list.length === 0) this.outstanding.delete(deviceId);
+    return next?.origin;
+  }
+
+  rememberQueuedOrigin(queueId: number, origin: ResponseOrigin): void {
+    if (origin.kind === 'http') return; // the default; nothing to remember
+    this.queuedOrigins.set(queueId, origin);
+    // Bounded: the queue itself holds at most cap × devices rows; this map never outgrows a sane multiple.
+    if (this.queuedOrigins.size > LIMITS.outstandingPerDevice * 1024) {
+      const oldest = this.queuedOrigins.keys().next().value;
+      if (oldest !== undefined) this.queuedOrigins.delete(oldest);
+    }
+  }
+
+  takeQueuedOrigin(queueId: number): ResponseOrigin {
+    const origin = this.queuedOrigins.get(queueId);
+    this.queuedOrigins.delete(queueId);
+    return origin ?? { kind: 'http' };
+  }
+
+  forgetDevice(deviceId: string): void {
+    this.outstanding.delete(deviceId);
+  }
+
+  waitForResponse(deviceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (timeoutMs <= 0 || signal?.aborted) return resolve();
+      let set = this.waiters.get(deviceId);
+      if (!set) this.waiters.set(deviceId, (set = new Set()));
+      const waiters = set;
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiters.get(deviceId) === waiters) this.waiters.delete(deviceId);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done, { once: true });
+      waiters.add(done);
+    });
+  }
+
+  notifyResponse(deviceId: string): void {
+    const set = this.waiters.get(deviceId);
+    if (set) for (const wake of [...set]) wake();
+  }
+
+  counts(): { devices: number; clients: number } {
+    let devices = 0;
+    for (const socket of this.devices.values()) if (socket.isOpen()) devices += 1;
+    let clients = 0;
+    for (const socket of this.clients) if (socket.isOpen()) clients += 1;
+    return { devices, clients };
+  }
+
+  closeWhere(predicate: (socket: PeerSocket) => boolean, code: number, reason: string): void {
+    for (const socket of [...this.devices.values(), ...this.clients]) {
+      if (predicate(socket)) socket.close(code, reason);
+    }
+  }
+
+  releaseWaiters(): void {
+    for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
+  }
+
+  /** Drops entries whose response never came, or whose WS client has gone. */
+  private liveOutstanding(deviceId: string): Outstanding[] {
+    const list = this.outstanding.get(deviceId) ?? [];
+    const cutoff = this.clock.now() - LIMITS.outstandingTtlMs;
+    return list.filter((entry) => entry.at > cutoff);
+  }
+}

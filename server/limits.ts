@@ -1,0 +1,74 @@
+/**
+ * Every size, queue, rate and timeout of the relay, named in one place (catalogue C3).
+ * Values that operators may tune are defaults for `config.ts`; the rest are fixed bounds.
+ */
+export const LIMITS = {
+  /** HTTP bodies: v1.0 packets are under 2 KiB; 16 KiB leaves room for JSON without inviting abuse (B2). */
+  httpBodyBytes: 16 * 1024,
+  /** Incoming WS frames: larger frames close the socket with 1009 (B1). */
+  wsMaxPayloadBytes: 64 * 1024,
+  /** Frames sent TO devices: ESP8266 has ~32 KB of heap; one frame, at most 1 KiB (F17). */
+  deviceFrameBytes: 1024,
+  /** Socket send buffer above which a peer counts as a slow consumer and is closed (F7). */
+  wsMaxBufferedBytes: 1024 * 1024,
+  /** How long a fresh WS connection may take to send its auth frame (v1.0: 10 s). */
+  wsAuthTimeoutMs: 10_000,
+  /** Server ping interval; a peer that has not answered by the next ping is terminated (C4). */
+  wsPingIntervalMs: 30_000,
+  /** Per-connection message rate: token bucket (C3: 20/s sustained, 50 burst). */
+  wsMessagesPerSecond: 20,
+  wsMessageBurst: 50,
+  /** Rate-limit violations tolerated before the socket is closed with 1008 (F8). */
+  wsRateStrikes: 20,
+  /** Long-poll cap of v1.0 `/api/pull`. */
+  pullMaxWaitMs: 30_000,
+  /** Most responses one pull returns (older ones stay for the next pull). */
+  pullMaxMessages: 100,
+  /** Responses kept per device for HTTP pulling; the oldest is dropped beyond this. */
+  storedResponsesPerDevice: 64,
+  /** Outstanding commands remembered per device for response routing; oldest dropped beyond this. */
+  outstandingPerDevice: 64,
+  /** An outstanding command whose response never came is forgotten after this. */
+  outstandingTtlMs: 120_000,
+  /** Cleanup sweep of expired queue rows and stored responses. */
+  sweepIntervalMs: 30_000,
+  /** Identifier shapes (device ids are printed by the firmware, e.g. `WL35080814`). */
+  idMaxLength: 64,
+  clientIdMaxLength: 128,
+  usernameMinLength: 3,
+  usernameMaxLength: 32,
+  passwordMinLength: 8,
+  passwordMaxLength: 128,
+  tokenNameMaxLength: 64,
+  /** API tokens a user may hold at once. */
+  apiTokensPerUser: 20,
+  /** Login throttling (B22, L6): failures per account / per IP within the window. */
+  loginWindowMs: 15 * 60_000,
+  loginFailuresPerAccount: 5,
+  loginFailuresPerIp: 30,
+  /** Registrations per IP within the login window. */
+  registrationsPerIp: 10,
+  /** Throttle bookkeeping entries kept in memory before the oldest are evicted. */
+  throttleMaxEntries: 10_000,
+  /** Exponential backoff ceiling once an account is over its failure budget. */
+  loginMaxBackoffMs: 15 * 60_000,
+  /** `last_used` of API tokens is written at most this often per token. */
+  tokenTouchIntervalMs: 60_000,
+  /** SQLite busy timeout (better-sqlite3 `timeout`). */
+  sqliteBusyTimeoutMs: 2_000,
+  /** "Online" window for v1.0 stats (`last_seen` within 5 min). */
+  onlineWindowMs: 5 * 60_000,
+  /** Grace for graceful shutdown before main.ts gives up and exits non-zero. */
+  shutdownTimeoutMs: 10_000,
+} as const;
+
+/** Operator-tunable defaults (see config.ts). */
+export const DEFAULTS = {
+  port: 9009,
+  host: '127.0.0.1',
+  databaseFile: './data/wakelink.db',
+  deviceLimit: 5,
+  queueTtlSeconds: 300,
+  queueCap: 32,
+  jwtTtlSeconds: 24 * 3600,
+} as const;

@@ -1,0 +1,39 @@
+import type { preHandlerAsyncHookHandler } from 'fastify';
+// Brings in the `tags`/`summary`/`security` route-schema typings used for /docs.
+import type {} from '@fastify/swagger';
+import type { AuthService, Principal } from '../auth/auth-service';
+import type { DerivedKeys } from '../auth/keys';
+import type { RelayConfig } from '../config';
+import type { Hub } from '../hub/types';
+import type { RelayService } from '../relay/relay-service';
+import type { Store } from '../store/types';
+import type { Clock } from '../time';
+
+/**
+ * Shared services, decorated on the root instance so every route plugin (including the future
+ * server-rendered dashboard in routes/dashboard.ts) reaches them the same way.
+ */
+declare module 'fastify' {
+  interface FastifyInstance {
+    relayConfig: RelayConfig;
+    store: Store;
+    hub: Hub;
+    auth: AuthService;
+    relay: RelayService;
+    keys: DerivedKeys;
+    clock: Clock;
+    /** preHandler: API token (Bearer / X-API-Token) or JWT; sets `request.principal` or answers 401. */
+    requireUser: preHandlerAsyncHookHandler;
+    /** Open WebSocket count (device + client + still authenticating). */
+    openSockets(): number;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** Narrows `request.principal` in handlers that run behind `requireUser`. */
+export function principalOf(request: { principal: Principal | null }): Principal {
+  if (!request.principal) throw new Error('requireUser preHandler missing on this route');
+  return request.principal;
+}

@@ -1,0 +1,42 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { LIMITS } from '../limits';
+import { principalOf } from '../plugins/fastify-types';
+
+/** `/api/health` (public, v1.0 fields plus DB and connection counts) and `/api/stats` (authenticated). */
+export const healthRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/api/health', { schema: { tags: ['health'], summary: 'Liveness and database status (no auth)' } }, async (_request, reply) => {
+    const databaseOk = app.store.healthy();
+    const { devices, clients } = app.hub.counts();
+    return reply.code(databaseOk ? 200 : 503).send({
+      status: databaseOk ? 'healthy' : 'degraded',
+      service: 'WakeLink Cloud Relay',
+      timestamp: new Date(app.clock.now()).toISOString(),
+      websockets: app.openSockets(),
+      database: databaseOk ? 'ok' : 'error',
+      devices_connected: devices,
+      clients_connected: clients,
+    });
+  });
+
+  // Authenticated (v1.0 S16) and scoped to the caller's own devices, except the global user count.
+  app.get('/api/stats', { preHandler: app.requireUser, schema: { tags: ['health'], summary: 'Counts for your devices', security: [{ bearer: [] }] } }, async (request) => {
+    const { userId } = principalOf(request);
+    const now = app.clock.now();
+    const devices = app.store.listDevices(userId);
+    const online = devices.filter((d) => app.hub.deviceSocket(d.deviceId) || (d.lastSeenAt !== null && now - d.lastSeenAt < LIMITS.onlineWindowMs)).length;
+    const toDevice = app.store.countQueued(userId);
+    const toClient = app.store.countResponses(userId);
+    const connected = devices.filter((d) => app.hub.deviceSocket(d.deviceId)).length;
+    return {
+      online_devices: online,
+      total_devices: devices.length,
+      total_users: app.store.countUsers(),
+      queues_to_device: toDevice,
+      queues_to_client: toClient,
+      total_queues: toDevice + toClient,
+      websocket_connections: connected,
+      server_time: new Date(now).toISOString(),
+      status: 'running',
+    };
+  });
+};

@@ -1,0 +1,66 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { RelayError } from '../errors';
+import { LIMITS } from '../limits';
+import { principalOf } from '../plugins/fastify-types';
+import { validatePacket } from '../relay/packets';
+import { naiveIso } from '../time';
+
+const security = [{ bearer: [] }];
+const text = { type: 'string', maxLength: 2048 } as const;
+
+interface PushBody { device_id: string; payload: string; signature: string; version?: string; direction?: string; request_counter?: number | null }
+interface PullBody { device_id: string; direction?: string; wait?: number }
+
+/** v1.0 HTTP client path: push a command, long-poll for responses (spec 4.5). */
+export const relayRoutes: FastifyPluginAsync = async (app) => {
+  app.addHook('preHandler', app.requireUser);
+
+  app.post<{ Body: PushBody }>('/api/push', {
+    schema: {
+      tags: ['relay'], summary: 'Send a v1.0 packet to your device (forwarded live or queued durably)', security,
+      body: {
+        type: 'object', required: ['device_id', 'payload', 'signature'],
+        properties: { device_id: text, payload: text, signature: text, version: { type: ['string', 'number'] }, direction: { type: 'string' } },
+      },
+    },
+  }, async (request) => {
+    // Only commands travel this way; v1.0 pushed `to_client` packets at devices too (B12).
+    if (request.body.direction !== undefined && request.body.direction !== 'to_device') {
+      throw new RelayError('BAD_REQUEST', 'direction must be to_device');
+    }
+    const packet = validatePacket(request.body, 'Missing', true);
+    const result = await app.relay.submitCommand(principalOf(request), packet, { kind: 'http' });
+    return { status: 'ok', device_id: packet.deviceId, delivered_via_ws: result.delivered, queued: result.queued, messages: null, count: 0 };
+  });
+
+  app.post<{ Body: PullBody; Querystring: { wait?: number } }>('/api/pull', {
+    schema: {
+      tags: ['relay'], summary: 'Long-poll for your device\'s responses (wait in body or ?wait=, capped at 30 s)', security,
+      querystring: { type: 'object', properties: { wait: { type: 'number', minimum: 0 } } },
+      body: {
+        type: 'object', required: ['device_id'],
+        properties: { device_id: text, direction: { type: 'string' }, wait: { type: 'number', minimum: 0 }, payload: text, signature: text, version: {} },
+      },
+    },
+  }, async (request, reply) => {
+    if (request.body.direction !== undefined && request.body.direction !== 'to_client') {
+      throw new RelayError('BAD_REQUEST', 'direction must be to_client');
+    }
+    const waitSeconds = request.body.wait ?? request.query.wait ?? 0;
+    const waitMs = Math.min(waitSeconds * 1000, LIMITS.pullMaxWaitMs);
+    // Stop waiting when the caller hangs up, so a dropped long poll holds nothing.
+    const hangup = new AbortController();
+    reply.raw.on('close', () => hangup.abort());
+    const responses = await app.relay.pull(principalOf(request), request.body.device_id, waitMs, hangup.signal);
+    return {
+      status: 'ok',
+      device_id: request.body.device_id,
+      delivered_via_ws: false,
+      messages: responses.map((r) => ({
+        device_id: r.deviceId, message_type: 'response', packet: r.payload, payload: r.payload, signature: r.signature,
+        direction: 'to_client', timestamp: naiveIso(r.createdAt),
+      })),
+      count: responses.length,
+    };
+  });
+};

@@ -1,0 +1,42 @@
+import { closeDatabase, openDatabase, type Db } from '../db/database';
+import { createAccountStore } from './sqlite/accounts';
+import { createDeviceStore } from './sqlite/devices';
+import { createQueueStore } from './sqlite/queue';
+import { createResponseStore } from './sqlite/responses';
+import type { Store } from './types';
+
+export interface SqliteStore extends Store {
+  readonly db: Db;
+  /** Group-commit transactions so far (benchmarks compare it with the number of enqueues). */
+  queueBatches(): number;
+}
+
+/** The SQLite implementation of every store interface, on one connection (one per process). */
+export function createSqliteStore(file: string): SqliteStore {
+  const db = openDatabase(file);
+  const queue = createQueueStore(db);
+  const sweepQueue = db.prepare<[number]>('DELETE FROM device_queue WHERE expires_at <= ?');
+  const sweepResponses = db.prepare<[number]>('DELETE FROM device_responses WHERE expires_at <= ?');
+  const ping = db.prepare('SELECT 1 AS ok');
+  const { committer, ...queueStore } = queue;
+  return {
+    db,
+    ...createAccountStore(db),
+    ...createDeviceStore(db),
+    ...queueStore,
+    ...createResponseStore(db),
+    queueBatches: () => committer.batches,
+    sweepExpired: (now) => sweepQueue.run(now).changes + sweepResponses.run(now).changes,
+    healthy: () => {
+      try {
+        return db.open && (ping.get() as { ok: number }).ok === 1;
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      committer.flush();
+      closeDatabase(db);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Db } from '../../db/database';
+import type { DeviceRecord, DeviceStore, RegisterOutcome } from '../types';
+
+interface DeviceRow { device_id: string; user_id: number; name: string; added_at: number; last_seen_at: number | null; poll_count: number }
+
+const toDevice = (row: DeviceRow): DeviceRecord => ({
+  deviceId: row.device_id, userId: row.user_id, name: row.name, addedAt: row.added_at, lastSeenAt: row.last_seen_at, pollCount: row.poll_count,
+});
+
+/** Device ownership rows. No device token column exists: the relay is blind (spec 7 S1). */
+export function createDeviceStore(db: Db): DeviceStore {
+  const byId = db.prepare<[string]>('SELECT * FROM devices WHERE device_id = ?');
+  const ofUser = db.prepare<[number]>('SELECT * FROM devices WHERE user_id = ? ORDER BY added_at, device_id');
+  const countOfUser = db.prepare<[number]>('SELECT COUNT(*) AS n FROM devices WHERE user_id = ?');
+  const countAll = db.prepare('SELECT COUNT(*) AS n FROM devices');
+  const insert = db.prepare<[string, number, string, number]>(
+    'INSERT INTO devices (device_id, user_id, name, added_at) VALUES (?, ?, ?, ?)',
+  );
+  const rename = db.prepare<[string, string]>('UPDATE devices SET name = ? WHERE device_id = ?');
+  const remove = db.prepare<[string, number]>('DELETE FROM devices WHERE device_id = ? AND user_id = ?');
+  const touch = db.prepare<[number, string]>('UPDATE devices SET last_seen_at = ? WHERE device_id = ?');
+  const touchWithCounter = db.prepare<[number, number, string]>(
+    'UPDATE devices SET last_seen_at = ?, last_request_counter = ? WHERE device_id = ?',
+  );
+  const addPolls = db.prepare<[number, string]>('UPDATE devices SET poll_count = poll_count + ? WHERE device_id = ?');
+
+  const register = db.transaction((userId: number, deviceId: string, name: string, limit: number, now: number): RegisterOutcome => {
+    const existing = byId.get(deviceId) as DeviceRow | undefined;
+    if (existing) {
+      if (existing.user_id !== userId) return 'taken';
+      if (name !== '') rename.run(name, deviceId);
+      return 'already_yours';
+    }
+    const { n } = countOfUser.get(userId) as { n: number };
+    if (n >= limit) return 'limit';
+    insert.run(deviceId, userId, name, now);
+    return 'created';
+  });
+
+  return {
+    findDevice: (deviceId) => {
+      const row = byId.get(deviceId) as DeviceRow | undefined;
+      return row && toDevice(row);
+    },
+    registerDevice: (userId, deviceId, name, limit, now) => register.immediate(userId, deviceId, name, limit, now),
+    // ON DELETE CASCADE removes the device's queue rows and stored responses in the same statement.
+    deleteDevice: (userId, deviceId) => remove.run(deviceId, userId).changes > 0,
+    listDevices: (userId) => (ofUser.all(userId) as DeviceRow[]).map(toDevice),
+    countDevices: (userId) => ((userId === undefined ? countAll.get() : countOfUser.get(userId)) as { n: number }).n,
+    touchDevice: (deviceId, now, requestCounter) => {
+      if (typeof requestCounter === 'number' && Number.isSafeInteger(requestCounter)) touchWithCounter.run(now, requestCounter, deviceId);
+      else touch.run(now, deviceId);
+    },
+    addPolls: (deviceId, count) => {
+      addPolls.run(count, deviceId);
+    },
+  };
+}

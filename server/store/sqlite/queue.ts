@@ -1,0 +1,61 @@
+import type { Db } from '../../db/database';
+import { GroupCommitter } from '../group-commit';
+import type { EnqueueResult, QueueStore, QueuedCommand } from '../types';
+
+interface QueueRow { id: number; device_id: string; payload: string; signature: string; created_at: number; expires_at: number }
+interface EnqueueItem { deviceId: string; payload: string; signature: string; now: number; ttlMs: number; cap: number }
+
+const toCommand = (row: QueueRow): QueuedCommand => ({
+  id: row.id, deviceId: row.device_id, payload: row.payload, signature: row.signature, createdAt: row.created_at, expiresAt: row.expires_at,
+});
+
+/** The durable offline queue. Inserts go through a group committer (one fsync per event-loop turn). */
+export function createQueueStore(db: Db): QueueStore & { committer: GroupCommitter<EnqueueItem, EnqueueResult> } {
+  const deviceExists = db.prepare<[string]>('SELECT 1 FROM devices WHERE device_id = ?');
+  const liveCount = db.prepare<[string, number]>('SELECT COUNT(*) AS n FROM device_queue WHERE device_id = ? AND expires_at > ?');
+  const insert = db.prepare<[string, string, string, number, number]>(
+    'INSERT INTO device_queue (device_id, payload, signature, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const purgeExpiredOf = db.prepare<[string, number]>('DELETE FROM device_queue WHERE device_id = ? AND expires_at <= ?');
+  const pending = db.prepare<[string, number]>(
+    'SELECT * FROM device_queue WHERE device_id = ? AND expires_at > ? ORDER BY id',
+  );
+  const removeOne = db.prepare<[number]>('DELETE FROM device_queue WHERE id = ?');
+  const countAll = db.prepare('SELECT COUNT(*) AS n FROM device_queue');
+  const countOfUser = db.prepare<[number]>(
+    'SELECT COUNT(*) AS n FROM device_queue q JOIN devices d ON d.device_id = q.device_id WHERE d.user_id = ?',
+  );
+
+  const commitBatch = db.transaction((items: EnqueueItem[]): EnqueueResult[] => {
+    // Rows added earlier in this same batch count against the cap too.
+    const added = new Map<string, number>();
+    return items.map((item) => {
+      if (!deviceExists.get(item.deviceId)) return { ok: false, reason: 'device_missing' };
+      const already = (liveCount.get(item.deviceId, item.now) as { n: number }).n + (added.get(item.deviceId) ?? 0);
+      if (already >= item.cap) return { ok: false, reason: 'queue_full' };
+      const info = insert.run(item.deviceId, item.payload, item.signature, item.now, item.now + item.ttlMs);
+      added.set(item.deviceId, (added.get(item.deviceId) ?? 0) + 1);
+      return { ok: true, id: Number(info.lastInsertRowid) };
+    });
+  });
+  const committer = new GroupCommitter<EnqueueItem, EnqueueResult>(
+    (items) => commitBatch.immediate(items),
+    () => ({ ok: false, reason: 'unavailable' }),
+  );
+  const removeMany = db.transaction((ids: readonly number[]) => {
+    for (const id of ids) removeOne.run(id);
+  });
+
+  return {
+    committer,
+    enqueue: (command, now, ttlMs, cap) => committer.submit({ ...command, now, ttlMs, cap }),
+    pendingFor: (deviceId, now) => {
+      purgeExpiredOf.run(deviceId, now);
+      return (pending.all(deviceId, now) as QueueRow[]).map(toCommand);
+    },
+    remove: (ids) => {
+      if (ids.length > 0) removeMany.immediate(ids);
+    },
+    countQueued: (userId) => ((userId === undefined ? countAll.get() : countOfUser.get(userId)) as { n: number }).n,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Persistence behind interfaces: routes, hub and auth depend on these only, so another database
+ * can replace SQLite without touching them.
+ */
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  passwordHash: string;
+  plan: string;
+  devicesLimit: number;
+  createdAt: number;
+}
+
+export interface ApiTokenRecord {
+  id: number;
+  userId: number;
+  tokenHash: string;
+  prefix: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface DeviceRecord {
+  deviceId: string;
+  userId: number;
+  name: string;
+  addedAt: number;
+  lastSeenAt: number | null;
+  pollCount: number;
+}
+
+export interface QueuedCommand {
+  id: number;
+  deviceId: string;
+  payload: string;
+  signature: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface StoredResponse {
+  id: number;
+  deviceId: string;
+  payload: string;
+  signature: string;
+  requestCounter: number | null;
+  createdAt: number;
+}
+
+export interface NewApiToken {
+  tokenHash: string;
+  prefix: string;
+  name: string;
+}
+
+export interface UserStore {
+  /** Creates the user and its first API token atomically; null when the name is taken. */
+  createUserWithToken(user: { username: string; passwordHash: string; devicesLimit: number }, token: NewApiToken, now: number):
+    { user: UserRecord; token: ApiTokenRecord } | null;
+  findUserByName(username: string): UserRecord | undefined;
+  findUserById(id: number): UserRecord | undefined;
+  countUsers(): number;
+}
+
+export interface TokenStore {
+  /** Null when the user already holds `max` tokens. */
+  createApiToken(userId: number, token: NewApiToken, now: number, max: number): ApiTokenRecord | null;
+  findApiTokenByHash(tokenHash: string): ApiTokenRecord | undefined;
+  listApiTokens(userId: number): ApiTokenRecord[];
+  /** Only the owner's token; false when missing or someone else's. */
+  revokeApiToken(userId: number, tokenId: number): boolean;
+  touchApiToken(tokenId: number, now: number): void;
+}
+
+export type RegisterOutcome = 'created' | 'already_yours' | 'taken' | 'limit';
+
+export interface DeviceStore {
+  findDevice(deviceId: string): DeviceRecord | undefined;
+  /** Owner check first, then the limit (v1.0 B11 checked the limit first). */
+  registerDevice(userId: number, deviceId: string, name: string, limit: number, now: number): RegisterOutcome;
+  /** Also removes its queued commands and stored responses. */
+  deleteDevice(userId: number, deviceId: string): boolean;
+  listDevices(userId: number): DeviceRecord[];
+  countDevices(userId?: number): number;
+  touchDevice(deviceId: string, now: number, requestCounter?: number | null): void;
+  addPolls(deviceId: string, count: number): void;
+}
+
+export type EnqueueResult = { ok: true; id: number } | { ok: false; reason: 'queue_full' | 'device_missing' | 'unavailable' };
+
+export interface QueueStore {
+  /** Resolves only after the row is committed to disk (catalogue C1). */
+  enqueue(command: { deviceId: string; payload: string; signature: string }, now: number, ttlMs: number, cap: number): Promise<EnqueueResult>;
+  /** Live (unexpired) commands, oldest first; expired ones are deleted first and never returned. */
+  pendingFor(deviceId: string, now: number): QueuedCommand[];
+  remove(ids: readonly number[]): void;
+  countQueued(userId?: number): number;
+}
+
+export interface ResponseStore {
+  storeResponse(response: { deviceId: string; payload: string; signature: string; requestCounter: number | null }, now: number, ttlMs: number, maxPerDevice: number): void;
+  /** Returns and deletes up to `limit` live responses, oldest first. */
+  takeResponses(deviceId: string, now: number, limit: number): StoredResponse[];
+  countResponses(userId?: number): number;
+}
+
+export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, ResponseStore {
+  /** Deletes expired queue rows and responses; returns how many. */
+  sweepExpired(now: number): number;
+  /** True when the database answers a trivial query. */
+  healthy(): boolean;
+  /** Waits for pending group commits, checkpoints and closes. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage } from 'node:http';
+import type { RawData, WebSocket } from 'ws';
+import type { AuthService, Principal } from '../auth/auth-service';
+import { wsErrorFrame } from '../errors';
+import { LIMITS } from '../limits';
+import type { Clock } from '../time';
+import { isPlainObject } from '../../shared/index';
+import { parseFrame } from '../relay/packets';
+import { TokenBucket } from './rate-limiter';
+
+export const AUTH_REQUIRED_MESSAGE = 'Authentication required. Send: {"type": "auth", "token": "<api_token>"}';
+/** Frames that may arrive while the token is being checked; more than this is abuse. */
+const MAX_EARLY_FRAMES = 8;
+
+/** v1.0 WS header auth: `Authorization: Bearer` (scheme case-insensitive here), then `X-API-Token`. */
+export function headerToken(req: IncomingMessage): string | undefined {
+  const authorization = req.headers.authorization;
+  const match = typeof authorization === 'string' ? /^bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  if (match?.[1]) return match[1];
+  const apiToken = req.headers['x-api-token'];
+  return typeof apiToken === 'string' && apiToken.trim() !== '' ? apiToken.trim() : undefined;
+}
+
+export interface HandshakeOptions {
+  ws: WebSocket;
+  req: IncomingMessage;
+  auth: AuthService;
+  clock: Clock;
+  authTimeoutMs: number;
+  /** Called once with the authenticated caller; returns the per-frame handler, or null after refusing. */
+  onAuthenticated(principal: Principal): ((text: string, isBinary: boolean) => void) | null;
+  onRejected(reason: string): void;
+}
+
+/**
+ * v1.0 handshake on an accepted socket: header token right away, otherwise the first frame must be
+ * `{"type":"auth","token":…}` within the timeout. Also applies the per-connection rate limit to
+ * every frame, before and after auth.
+ */
+export function runHandshake(opts: HandshakeOptions): void {
+  const { ws } = opts;
+  const bucket = new TokenBucket(LIMITS.wsMessagesPerSecond, LIMITS.wsMessageBurst, opts.clock);
+  let strikes = 0;
+  let state: 'waiting' | 'checking' | 'open' | 'done' = 'waiting';
+  let handler: ((text: string, isBinary: boolean) => void) | null = null;
+  const early: { text: string; isBinary: boolean }[] = [];
+
+  const refuse = (code: 'AUTH_REQUIRED' | 'INVALID_TOKEN', message: string) => {
+    state = 'done';
+    clearTimeout(timer);
+    ws.send(wsErrorFrame(code, message));
+    ws.close(1008, code === 'AUTH_REQUIRED' ? 'authentication required' : 'invalid token');
+    opts.onRejected(code);
+  };
+
+  const authenticate = (token: string) => {
+    state = 'checking';
+    opts.auth.authenticate(token).then((principal) => {
+      if (state !== 'checking') return;
+      if (!principal) return refuse('INVALID_TOKEN', 'Invalid API token');
+      clearTimeout(timer);
+      handler = opts.onAuthenticated(principal);
+      if (!handler) {
+        state = 'done';
+        return;
+      }
+      state = 'open';
+      for (const frame of early.splice(0)) handler(frame.text, frame.isBinary);
+    }, () => refuse('INVALID_TOKEN', 'Invalid API token'));
+  };
+
+  const timer = setTimeout(() => {
+    if (state === 'waiting') refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
+  }, opts.authTimeoutMs);
+
+  ws.on('close', () => {
+    state = 'done';
+    clearTimeout(timer);
+  });
+
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    if (!bucket.take()) {
+      strikes += 1;
+      if (strikes > LIMITS.wsRateStrikes) ws.close(1008, 'rate limit');
+      else ws.send(wsErrorFrame('RATE_LIMITED', 'Too many messages'));
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    if (state === 'open' && handler) return handler(text, isBinary);
+    if (state === 'checking') {
+      if (early.length >= MAX_EARLY_FRAMES) ws.close(1008, 'too many frames before auth');
+      else early.push({ text, isBinary });
+      return;
+    }
+    if (state !== 'waiting') return;
+    let frame: unknown;
+    try {
+      frame = isBinary ? undefined : parseFrame(text);
+    } catch {
+      frame = undefined;
+    }
+    if (isPlainObject(frame) && frame.type === 'auth' && typeof frame.token === 'string' && frame.token !== '') {
+      return authenticate(frame.token);
+    }
+    // v1.0 "legacy" path: a data frame first, then header auth; the frame is handled after auth.
+    const fallback = headerToken(opts.req);
+    if (fallback === undefined) return refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
+    early.push({ text, isBinary });
+    authenticate(fallback);
+  });
+
+  const fromHeaders = headerToken(opts.req);
+  if (fromHeaders !== undefined) authenticate(fromHeaders);
+}

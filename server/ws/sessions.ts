@@ -1,0 +1,120 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Principal } from '../auth/auth-service';
+import { RelayError, wsErrorFrame } from '../errors';
+import type { Hub } from '../hub/types';
+import { parseFrame, validatePacket } from '../relay/packets';
+import type { RelayService } from '../relay/relay-service';
+import type { Store } from '../store/types';
+import type { Clock } from '../time';
+import { PROTOCOL_VERSION } from '../../shared/index';
+import { toPeer } from './peer';
+
+export interface SessionDeps {
+  store: Store;
+  hub: Hub;
+  relay: RelayService;
+  clock: Clock;
+  log: FastifyBaseLogger;
+}
+
+/** Control frames v1.0 peers may send besides packets; answered by nothing. */
+const IGNORED_TYPES = new Set(['auth', 'ping', 'pong', 'status']);
+
+function errorFrame(error: unknown): string {
+  if (error instanceof RelayError) return wsErrorFrame(error.wire, error.detail);
+  return wsErrorFrame('INTERNAL', 'Internal error');
+}
+
+/** Parses a frame; returns null for control frames that need no answer. Throws RelayError otherwise. */
+function packetOrNull(text: string, isBinary: boolean, label: 'Missing fields' | 'Missing') {
+  if (isBinary) throw new RelayError('INVALID_JSON', 'Binary frames are not supported; send JSON text');
+  const frame = parseFrame(text);
+  if (typeof frame.type === 'string' && IGNORED_TYPES.has(frame.type) && frame.payload === undefined) return null;
+  return validatePacket(frame, label);
+}
+
+/** `/ws/{device_id}`: the socket is bound to one device id and its owner for its whole life (C5). */
+export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: string, principal: Principal) {
+  const device = deps.store.findDevice(deviceId);
+  if (!device || device.userId !== principal.userId) {
+    ws.send(wsErrorFrame('DEVICE_NOT_FOUND', 'Device not found or access denied'));
+    ws.close(1008, 'device not found');
+    deps.log.info({ event: 'ws_device_refused', deviceId, userId: principal.userId }, 'device socket refused');
+    return null;
+  }
+  const peer = toPeer(ws, principal.userId, principal.tokenId);
+  deps.hub.attachDevice(deviceId, peer)?.close(4001, 'replaced');
+  ws.on('close', (code) => {
+    deps.hub.detachDevice(deviceId, peer);
+    deps.log.info({ event: 'ws_device_closed', deviceId, userId: principal.userId, code }, 'device disconnected');
+  });
+  deps.store.touchDevice(deviceId, deps.clock.now());
+  ws.send(JSON.stringify({
+    type: 'welcome', status: 'connected', device_id: deviceId, protocol_version: PROTOCOL_VERSION,
+    message: 'Device WebSocket connection established',
+  }));
+  // After the welcome, unlike v1.0 (B14): firmware that reads the welcome first stays in sync.
+  const flushed = deps.relay.flushQueue(deviceId);
+  deps.log.info({ event: 'ws_device_open', deviceId, userId: principal.userId, flushed }, 'device connected');
+
+  return (text: string, isBinary: boolean) => {
+    try {
+      const packet = packetOrNull(text, isBinary, 'Missing fields');
+      if (!packet) return;
+      if (packet.deviceId !== deviceId) {
+        ws.send(wsErrorFrame('DEVICE_ID_MISMATCH', 'Packet device_id does not match this connection'));
+        ws.close(1008, 'device id mismatch');
+        return;
+      }
+      const current = deps.store.findDevice(deviceId);
+      if (!current || current.userId !== principal.userId) {
+        ws.close(4004, 'device deleted');
+        return;
+      }
+      deps.relay.handleDeviceResponse(current, packet);
+    } catch (error) {
+      if (!(error instanceof RelayError)) deps.log.error({ err: error, deviceId }, 'device frame failed');
+      ws.send(errorFrame(error));
+    }
+  };
+}
+
+/** `/ws/client/{client_id}`: v1.0 ACKs; responses come back as bare packets (in either order). */
+export function openClientSession(deps: SessionDeps, ws: WebSocket, clientId: string, principal: Principal) {
+  const peer = toPeer(ws, principal.userId, principal.tokenId);
+  deps.hub.attachClient(peer);
+  ws.on('close', (code) => {
+    deps.hub.detachClient(peer);
+    deps.log.info({ event: 'ws_client_closed', clientId, userId: principal.userId, code }, 'client disconnected');
+  });
+  ws.send(JSON.stringify({
+    type: 'welcome', status: 'connected', client_id: clientId, protocol_version: PROTOCOL_VERSION,
+    message: 'Client WebSocket connection established',
+  }));
+  deps.log.info({ event: 'ws_client_open', clientId, userId: principal.userId }, 'client connected');
+
+  return (text: string, isBinary: boolean) => {
+    let packet;
+    try {
+      packet = packetOrNull(text, isBinary, 'Missing');
+    } catch (error) {
+      ws.send(errorFrame(error));
+      return;
+    }
+    if (!packet) return;
+    const target = packet.deviceId;
+    deps.relay.submitCommand(principal, packet, { kind: 'ws', client: peer }).then(
+      ({ delivered, queued }) => {
+        peer.send(JSON.stringify({
+          status: 'success', device_id: target, delivered, queued,
+          message: delivered ? 'Delivered to device' : 'Device offline, queued',
+        }));
+      },
+      (error: unknown) => {
+        if (!(error instanceof RelayError)) deps.log.error({ err: error, clientId }, 'client frame failed');
+        peer.send(errorFrame(error));
+      },
+    );
+  };
+}

@@ -1,0 +1,102 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyBaseLogger } from 'fastify';
+import { WebSocketServer } from 'ws';
+import type { AuthService } from '../auth/auth-service';
+import { LIMITS } from '../limits';
+import { isClientId, isDeviceId } from '../relay/packets';
+import { trackLiveness, startHeartbeat } from './heartbeat';
+import { runHandshake } from './handshake';
+import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
+
+export interface WsOptions {
+  allowedOrigins: readonly string[];
+  authTimeoutMs: number;
+  pingIntervalMs: number;
+}
+
+export interface WsGateway {
+  /** Stops accepting upgrades and closes every socket with 1012 (C6). */
+  shutdown(): void;
+  openSockets(): number;
+}
+
+type Target = { kind: 'device'; id: string } | { kind: 'client'; id: string };
+
+function parseTarget(url: string | undefined): Target | 'bad_id' | null {
+  const path = (url ?? '').split('?')[0] ?? '';
+  const client = /^\/ws\/client\/([^/]+)$/.exec(path);
+  if (client) {
+    const id = decodeURIComponent(client[1]!);
+    return isClientId(id) ? { kind: 'client', id } : 'bad_id';
+  }
+  const device = /^\/ws\/([^/]+)$/.exec(path);
+  if (device) {
+    const id = decodeURIComponent(device[1]!);
+    return isDeviceId(id) ? { kind: 'device', id } : 'bad_id';
+  }
+  return null;
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  const body = JSON.stringify({ detail: text });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+/** Routes HTTP upgrades on the Fastify server to the device and client WebSocket endpoints. */
+export function attachWebSockets(
+  server: import('node:http').Server,
+  deps: SessionDeps & { auth: AuthService; log: FastifyBaseLogger },
+  options: WsOptions,
+): WsGateway {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.wsMaxPayloadBytes,
+    perMessageDeflate: false,
+    // v1.0 firmware offers subprotocol "arduino"; accept without echoing it, like v1.0.
+    handleProtocols: () => false,
+  });
+  let accepting = true;
+  const stopHeartbeat = startHeartbeat(wss, options.pingIntervalMs);
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (!accepting) return reject(socket, 503, 'Service Unavailable');
+    const target = parseTarget(req.url);
+    if (target === null) return reject(socket, 404, 'Not Found');
+    if (target === 'bad_id') return reject(socket, 400, 'Bad Request');
+    // CSWSH defence: browsers always send Origin; devices and CLIs send none (B21).
+    const origin = req.headers.origin;
+    if (origin !== undefined && !options.allowedOrigins.includes(origin)) {
+      deps.log.warn({ event: 'ws_origin_refused', origin, ip: req.socket.remoteAddress }, 'WebSocket origin refused');
+      return reject(socket, 403, 'Forbidden');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      trackLiveness(ws);
+      ws.on('error', (error) => deps.log.debug({ event: 'ws_error', code: (error as { code?: string }).code }, 'ws error'));
+      runHandshake({
+        ws,
+        req,
+        auth: deps.auth,
+        clock: deps.clock,
+        authTimeoutMs: options.authTimeoutMs,
+        onAuthenticated: (principal) =>
+          target.kind === 'device'
+            ? openDeviceSession(deps, ws, target.id, principal)
+            : openClientSession(deps, ws, target.id, principal),
+        onRejected: (reason) =>
+          deps.log.warn({ event: 'ws_auth_failed', reason, kind: target.kind, ip: req.socket.remoteAddress }, 'WebSocket auth failed'),
+      });
+    });
+  });
+
+  return {
+    shutdown() {
+      accepting = false;
+      stopHeartbeat();
+      for (const ws of wss.clients) ws.close(1012, 'service restart');
+      wss.close();
+    },
+    openSockets: () => wss.clients.size,
+  };
+}
