@@ -1,0 +1,109 @@
+/** S4 replay refusal, the usage counter across reboots (F13, B2) and token rotation (update_token). */
+import { describe, expect, it } from 'vitest';
+import { nodeCrypto } from '../../node/crypto';
+import { deriveKey } from '../../shared/index';
+import { readStoredText } from '../../firmware/stored-text';
+import { COUNTER_RESERVE_BLOCK } from '../../firmware/constants';
+import { bootDevice, clientLine, command, decodeReply, LAN_PORT, provisionedStore, sendCommand, sendLine } from './helpers/harness';
+
+describe('replay protection (S4, catalogue section 4)', () => {
+  it('refuses a verbatim replay and does not act twice', () => {
+    const device = bootDevice();
+    const line = clientLine(device.key, command('wake', { mac: 'AA:BB:CC:DD:EE:FF' }, 'feed0001'));
+    expect(sendLine(device, line).inner).toContain('"wol_sent"');
+    expect(sendLine(device, line).inner).toBe('{"status":"error","error":"REPLAY_DETECTED","request_id":"feed0001"}');
+    expect(device.platform.udp.sent).toHaveLength(1);
+  });
+
+  it('refuses a re-encrypted packet that reuses a request id', () => {
+    const device = bootDevice();
+    sendCommand(device, command('restart', {}, 'feed0002'));
+    expect(sendCommand(device, command('restart', {}, 'feed0002')).inner).toBe(
+      '{"status":"error","error":"REPLAY_DETECTED","request_id":"feed0002"}',
+    );
+  });
+
+  it('refuses stale timestamps once the clock is set, and accepts any while it is unknown', () => {
+    const device = bootDevice();
+    const old = { command: 'ping', data: {}, request_id: 'feed0003', timestamp: 1733500000 - 3600 };
+    expect(sendCommand(device, old).inner).toContain('"pong"');
+    device.platform.clock.wallSeconds = 1733500000;
+    expect(sendCommand(device, { ...old, request_id: 'feed0004' }).inner).toBe(
+      '{"status":"error","error":"STALE_TIMESTAMP","request_id":"feed0004"}',
+    );
+    expect(sendCommand(device, { ...old, request_id: 'feed0005', timestamp: 1733500000 + 30 }).inner).toContain('"pong"');
+  });
+
+  it('F13: after a reboot, packets captured long before are refused by the timestamp window', () => {
+    const store = provisionedStore();
+    const first = bootDevice({ store });
+    first.platform.clock.wallSeconds = 1733500000;
+    const line = clientLine(first.key, { command: 'ping', data: {}, request_id: 'feed0006', timestamp: 1733500000 });
+    expect(sendLine(first, line).inner).toContain('"pong"');
+    const second = bootDevice({ store });
+    second.platform.clock.wallSeconds = 1733500000 + 3600;
+    expect(sendLine(second, line).inner).toBe('{"status":"error","error":"STALE_TIMESTAMP","request_id":"feed0006"}');
+  });
+});
+
+describe('usage counter (spec 1.6, B2, F13)', () => {
+  it('resumes above the pre-reboot value after a power cut (no orderly stop)', () => {
+    const store = provisionedStore();
+    const first = bootDevice({ store });
+    for (let i = 0; i < 5; i++) sendCommand(first, command('ping'));
+    expect(first.handle.status().requestCounter).toBe(5);
+    const second = bootDevice({ store });
+    const reply = sendCommand(second, command('counter_info'));
+    expect(reply.outer.request_counter as number).toBeGreaterThan(5);
+  });
+
+  it('continues exactly after an orderly stop', () => {
+    const store = provisionedStore();
+    const first = bootDevice({ store });
+    for (let i = 0; i < 3; i++) sendCommand(first, command('ping'));
+    first.handle.stop();
+    const second = bootDevice({ store });
+    expect(sendCommand(second, command('ping')).outer.request_counter).toBe(4);
+  });
+
+  it('batches flash writes: one write per reserved block, not per request', () => {
+    const store = provisionedStore();
+    const device = bootDevice({ store });
+    let counterWrites = 0;
+    const set = store.set.bind(store);
+    store.set = (key, value) => {
+      if (key === 'counter') counterWrites++;
+      set(key, value);
+    };
+    for (let i = 0; i < 100; i++) sendCommand(device, command('ping'));
+    expect(counterWrites).toBe(Math.floor(100 / COUNTER_RESERVE_BLOCK));
+  });
+});
+
+describe('update_token (spec 5.1, S14)', () => {
+  it('replies under the old key, then stores the new token, resets the counter and restarts', () => {
+    const store = provisionedStore();
+    const device = bootDevice({ store });
+    sendCommand(device, command('ping'));
+    const reply = sendCommand(device, command('update_token', {}, 'beef0001'));
+    const parsed = JSON.parse(reply.inner) as { new_token: string };
+    expect(parsed.new_token).toMatch(/^[A-Za-z0-9]{96}$/);
+    expect(reply.inner).toBe(
+      `{"status":"success","result":"token_updated","new_token":"${parsed.new_token}","message":"Token updated. Device will restart in 1ms.","request_id":"beef0001"}`,
+    );
+    expect(readStoredText(store, 'tok')).toBe(parsed.new_token);
+    expect(device.platform.restarts).toBe(0);
+    device.platform.timers.advance(1000);
+    expect(device.platform.restarts).toBe(1);
+
+    // The old token no longer opens packets; the new one does, with the counter restarted.
+    const oldKeyReply = device.platform.tcp.connect(LAN_PORT);
+    oldKeyReply.send(clientLine(device.key, command('ping')) + '\n');
+    const newKey = deriveKey(parsed.new_token, nodeCrypto);
+    expect(decodeReply(newKey, oldKeyReply.text.trim()).inner).toBe('{"status":"error","error":"INVALID_SIGNATURE","request_id":null}');
+    const rebooted = bootDevice({ store, token: parsed.new_token });
+    const ping = sendCommand(rebooted, command('ping'));
+    expect(ping.inner).toContain('"pong"');
+    expect(ping.outer.request_counter).toBe(1);
+  });
+});
