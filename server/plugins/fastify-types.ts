@@ -1,4 +1,4 @@
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 // Brings in the `tags`/`summary`/`security` route-schema typings used for /docs.
 import type {} from '@fastify/swagger';
 import type { AuthService, Principal } from '../auth/auth-service';
@@ -22,8 +22,8 @@ declare module 'fastify' {
     relay: RelayService;
     keys: DerivedKeys;
     clock: Clock;
-    /** preHandler: API token (Bearer / X-API-Token) or JWT; sets `request.principal` or answers 401. */
-    requireUser: preHandlerAsyncHookHandler;
+    /** onRequest hook: API token (Bearer / X-API-Token) or JWT; sets `request.principal` or answers 401. */
+    requireUser: onRequestAsyncHookHandler;
     /** Open WebSocket count (device + client + still authenticating). */
     openSockets(): number;
   }

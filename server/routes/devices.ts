@@ -21,7 +21,7 @@ function assertRegistered(outcome: RegisterOutcome, limit: number, status: { tak
  * `device_token` sent by old clients is accepted and discarded: never stored, never returned (S1).
  */
 export const deviceRoutes: FastifyPluginAsync = async (app) => {
-  app.addHook('preHandler', app.requireUser);
+  app.addHook('onRequest', app.requireUser);
   const limitOf = (userId: number) => app.store.findUserById(userId)?.devicesLimit ?? app.relayConfig.deviceLimit;
   const ownedOr404 = (userId: number, id: string, detail: string): DeviceRecord => {
     const device = app.store.findDevice(id);

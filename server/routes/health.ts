@@ -19,7 +19,7 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
   });
 
   // Authenticated (v1.0 S16) and scoped to the caller's own devices, except the global user count.
-  app.get('/api/stats', { preHandler: app.requireUser, schema: { tags: ['health'], summary: 'Counts for your devices', security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/api/stats', { onRequest: app.requireUser, schema: { tags: ['health'], summary: 'Counts for your devices', security: [{ bearer: [] }] } }, async (request) => {
     const { userId } = principalOf(request);
     const now = app.clock.now();
     const devices = app.store.listDevices(userId);

@@ -13,7 +13,7 @@ interface PullBody { device_id: string; direction?: string; wait?: number }
 
 /** v1.0 HTTP client path: push a command, long-poll for responses (spec 4.5). */
 export const relayRoutes: FastifyPluginAsync = async (app) => {
-  app.addHook('preHandler', app.requireUser);
+  app.addHook('onRequest', app.requireUser);
 
   app.post<{ Body: PushBody }>('/api/push', {
     schema: {

@@ -11,7 +11,7 @@ const describe = (token: ApiTokenRecord) => ({
 
 /** API token management for the calling user. */
 export const tokenRoutes: FastifyPluginAsync = async (app) => {
-  app.addHook('preHandler', app.requireUser);
+  app.addHook('onRequest', app.requireUser);
 
   app.get('/api/tokens', { schema: { tags: ['tokens'], summary: 'List your API tokens (prefix only)', security: [{ bearer: [] }] } }, async (request) => ({
     tokens: app.auth.listApiTokens(principalOf(request).userId).map(describe),
