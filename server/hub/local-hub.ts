@@ -52,6 +52,7 @@ export class LocalHub implements Hub {
     const list = this.liveOutstanding(deviceId);
     const next = list.shift();
     if (list.length === 0) this.outstanding.delete(deviceId);
+    else this.outstanding.set(deviceId, list);
     return next?.origin;
   }
 
