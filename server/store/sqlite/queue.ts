@@ -27,14 +27,12 @@ export function createQueueStore(db: Db): QueueStore & { committer: GroupCommitt
   );
 
   const commitBatch = db.transaction((items: EnqueueItem[]): EnqueueResult[] => {
-    // Rows added earlier in this same batch count against the cap too.
-    const added = new Map<string, number>();
+    // The count sees rows inserted earlier in this same transaction, so the cap holds within a batch.
     return items.map((item) => {
       if (!deviceExists.get(item.deviceId)) return { ok: false, reason: 'device_missing' };
-      const already = (liveCount.get(item.deviceId, item.now) as { n: number }).n + (added.get(item.deviceId) ?? 0);
+      const already = (liveCount.get(item.deviceId, item.now) as { n: number }).n;
       if (already >= item.cap) return { ok: false, reason: 'queue_full' };
       const info = insert.run(item.deviceId, item.payload, item.signature, item.now, item.now + item.ttlMs);
-      added.set(item.deviceId, (added.get(item.deviceId) ?? 0) + 1);
       return { ok: true, id: Number(info.lastInsertRowid) };
     });
   });
