@@ -1,0 +1,46 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+
+export interface ChildRelay {
+  child: ChildProcessWithoutNullStreams;
+  http: string;
+  ws: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+}
+
+/** Runs `tsx server/main.ts` (what `npm start` runs) as a real child process. */
+export function spawnRelay(env: Record<string, string>): ChildRelay {
+  const child = spawn(TSX, ['server/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.on('exit', (code, signal) => done({ code, signal }));
+  });
+  return { child, http: '', ws: '', exited, stdout: () => out, stderr: () => err };
+}
+
+/** Waits for the "listening on http://…" line and fills in the URLs. */
+export async function waitListening(relay: ChildRelay, timeoutMs = 20_000): Promise<ChildRelay> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = /listening on (http:\/\/[^\s]+)/.exec(relay.stdout());
+    if (match) {
+      relay.http = match[1]!;
+      relay.ws = match[1]!.replace('http://', 'ws://');
+      return relay;
+    }
+    if (relay.child.exitCode !== null) throw new Error(`relay exited early: ${relay.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`relay did not start: ${relay.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
