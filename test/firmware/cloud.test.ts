@@ -178,3 +178,20 @@ describe('cloud link', () => {
     expect(device.platform.websocket.connections).toHaveLength(0);
   });
 });
+
+describe('Moddable client URL split', () => {
+  it('splits every normalised URL the link builds back into host, port and path', async () => {
+    const { parseNormalisedUrl } = await import('../../firmware/platform/moddable/url-parts');
+    for (const input of ['https://relay.example', 'ws://[::1]:9009', 'http://10.0.0.2:8080/x/y']) {
+      const endpoint = buildRelayEndpoint(input, ID);
+      if (typeof endpoint === 'string') throw new Error(endpoint);
+      expect(parseNormalisedUrl(endpoint.url)).toEqual({
+        secure: endpoint.secure,
+        host: endpoint.host.replace(/^\[|\]$/g, ''),
+        port: endpoint.port,
+        path: endpoint.path,
+      });
+    }
+    expect(() => parseNormalisedUrl('relay.example')).toThrow();
+  });
+});
