@@ -1,0 +1,22 @@
+/** The device logic (not the Moddable adapters) on a real XS engine, compared with Node. */
+import { describe, expect, it } from 'vitest';
+import { runInXs } from '../../node/xs/run';
+import { GOLDEN } from '../vectors/crypto-vectors';
+import { runDeviceScenario, type ScenarioOutput } from './xs/scenario';
+
+describe('firmware logic on the XS engine', () => {
+  it('produces the same transcript on XS as on Node, including the golden reply', async () => {
+    const onNode = runDeviceScenario();
+    expect(JSON.parse(onNode.goldenReply)).toMatchObject({ device_id: GOLDEN.deviceId, request_counter: 1, version: '1.0' });
+    expect(onNode.inner[0]).toEqual({ status: 'success', result: 'pong', request_id: 'req0' });
+    expect(onNode.inner[2]).toEqual({ status: 'error', error: 'INVALID_MAC_ADDRESS', request_id: 'req2' });
+    expect(onNode.udpPackets).toBe(1);
+    expect(onNode.counterAfterReboot).toBeGreaterThan(9);
+    expect(onNode.firstBootTokenLength).toBe(96);
+
+    const run = await runInXs(new URL('./xs/device-suite.entry.ts', import.meta.url).pathname);
+    expect(run.messages).toHaveLength(1);
+    const onXs = run.messages[0] as ScenarioOutput;
+    expect(onXs).toEqual(JSON.parse(JSON.stringify(onNode)));
+  });
+});
