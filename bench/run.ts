@@ -6,6 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchProtocol } from './protocol/bench';
+import { benchDevice } from './device/bench';
+import { benchRelay } from './relay/bench';
+import { printRelayTables } from './relay/tables';
 
 const smoke = process.argv.includes('--smoke');
 
@@ -22,11 +25,23 @@ table(
   protocol.map((r) => ({ engine: r.engine, 'pairs/s': fmt(r.pairsPerSecond), 'ratio to node:crypto': fmt(r.ratioToNodeCrypto, 3) })),
 );
 
+const device = await benchDevice(smoke);
+table('Device side: XS compute meter per LAN `wake` request, firmware logic end to end (plain-TS crypto, ESP8266 profile)', [
+  { measure: 'one wake request (frame, open, freshness, dispatch, WoL, seal)', 'XS compute': fmt(device.computePerRequest) },
+  { measure: 'one bare sealPacket + openPacket pair, for scale', 'XS compute': fmt(device.sealOpenComputePerPair) },
+  { measure: 'ratio request ÷ seal+open pair', 'XS compute': fmt(device.ratioToSealOpen, 3) },
+]);
+
+const relay = await benchRelay(smoke);
+printRelayTables(relay, table);
+
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memoryGiB: fmt(os.totalmem() / 2 ** 30, 1), node: process.version },
   smoke,
   protocol,
+  device,
+  relay,
 };
 if (!smoke) writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
 console.log(smoke ? '\nsmoke run: results.json left unchanged' : '\nwrote bench/results.json');

@@ -1,19 +1,39 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { DeviceResult } from '../../bench/device/bench';
+import type { RelayBenchResults } from '../../bench/relay/profiles';
 
 const root = path.resolve(__dirname, '../..');
 
+interface SmokeResults {
+  protocol: { engine: string; pairsPerSecond: number; ratioToNodeCrypto: number }[];
+  device: DeviceResult;
+  relay: RelayBenchResults;
+}
+
+function positive(value: number, label: string): void {
+  expect(Number.isFinite(value), label).toBe(true);
+  expect(value, label).toBeGreaterThan(0);
+}
+
 // Keeps `npm run bench` from rotting: the smoke mode runs every benchmark briefly.
 describe('benchmark smoke run', () => {
-  it('prints the protocol table with a figure and a ratio for every engine', () => {
-    const out = execFileSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--smoke', '--json'], {
+  let out = '';
+  let results: SmokeResults;
+
+  it('runs every section and ends with the JSON result line', () => {
+    out = execFileSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--smoke', '--json'], {
       cwd: root,
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 150_000,
     });
     const lines = out.trim().split('\n');
-    const results = JSON.parse(lines.at(-1)!) as { protocol: { engine: string; pairsPerSecond: number; ratioToNodeCrypto: number }[] };
+    results = JSON.parse(lines.at(-1)!) as SmokeResults;
+    expect(Object.keys(results)).toEqual(expect.arrayContaining(['protocol', 'device', 'relay']));
+  }, 180_000);
+
+  it('prints the protocol table with a figure and a ratio for every engine', () => {
     expect(results.protocol.map((r) => r.engine)).toEqual([
       'Node, node:crypto backend', 'Node, plain-TS backend', 'XS (xsnap), plain-TS backend',
     ]);
@@ -22,5 +42,69 @@ describe('benchmark smoke run', () => {
       expect(row.ratioToNodeCrypto, row.engine).toBeGreaterThan(0);
       expect(out).toContain(row.engine); // and it is in the printed table
     }
-  }, 180_000);
+  });
+
+  it('meters one firmware wake request on XS, and it costs more than a bare seal+open pair', () => {
+    const { device } = results;
+    expect(device.requests).toBeGreaterThan(0);
+    expect(Number.isInteger(device.computeWithRequests) && Number.isInteger(device.computeWithout)).toBe(true);
+    expect(device.computeWithRequests).toBeGreaterThan(device.computeWithout);
+    positive(device.computePerRequest, 'compute per request');
+    expect(device.ratioToSealOpen).toBeGreaterThan(1);
+    expect(out).toContain('Device side: XS compute meter');
+  });
+
+  it('L2: WS round trips through the relay and the raw baseline, with latency, CPU and ratios per size', () => {
+    const rows = results.relay.wsRoundTrip;
+    expect(rows.map((r) => r.pairs)).toEqual([1, 10]);
+    for (const row of rows) {
+      for (const side of [row.baseline, row.relay]) {
+        expect(side.lanes).toBe(row.pairs);
+        positive(side.roundTripsPerSecond, `rt/s at ${row.pairs}`);
+        positive(side.serverCpuMicrosPerRoundTrip, `CPU/rt at ${row.pairs}`);
+        expect(side.p50Ms).toBeLessThanOrEqual(side.p99Ms);
+      }
+      positive(row.throughputRatio, 'throughput ratio');
+      positive(row.p99Ratio, 'p99 ratio');
+    }
+    expect(out).toContain('WS round trip (L2)');
+  });
+
+  it('HTTP push + long-poll pull round trips, with ratios to the baseline', () => {
+    const rows = results.relay.httpRoundTrip;
+    expect(rows.map((r) => r.clients)).toEqual([1, 10]);
+    for (const row of rows) {
+      positive(row.relay.roundTripsPerSecond, `http rt/s at ${row.clients}`);
+      expect(row.relay.p50Ms).toBeLessThanOrEqual(row.relay.p99Ms);
+      positive(row.throughputRatio, 'http ratio');
+    }
+    expect(out).toContain('HTTP round trip');
+  });
+
+  it('L1: idle capacity measures both servers at every size or says why a size was skipped', () => {
+    const { rows, openFileLimit } = results.relay.idle;
+    expect(openFileLimit).toBeGreaterThan(0);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      if (row.skipped !== undefined) {
+        expect(row.skipped).toMatch(/^skipped: /);
+        continue;
+      }
+      expect(row.relay!.connections).toBe(row.connections);
+      expect(Number.isFinite(row.relay!.rssBytesPerConnection) && Number.isFinite(row.baseline!.rssBytesPerConnection)).toBe(true);
+      expect(Number.isFinite(row.rssRatio)).toBe(true);
+    }
+    expect(out).toContain('Idle capacity (L1)');
+  });
+
+  it('durable queueing: every queued ACK is a row on disk, compared with a one-transaction-per-insert loop', () => {
+    const q = results.relay.queueing;
+    expect(q.producers).toBe(100);
+    expect(q.acknowledged).toBeGreaterThan(0);
+    expect(q.rowsOnDisk).toBeGreaterThanOrEqual(q.acknowledged);
+    positive(q.baselineInsertsPerSecond, 'baseline inserts/s');
+    positive(q.relay.roundTripsPerSecond, 'relay commands/s');
+    positive(q.ratio, 'queueing ratio');
+    expect(out).toContain('Durable queueing');
+  });
 });

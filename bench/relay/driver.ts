@@ -1,0 +1,122 @@
+/**
+ * The load generator process for sections 2–5. Started by bench.ts through bash with a raised
+ * open-file limit, which the relay and baseline processes it starts inherit. Talks only to
+ * 127.0.0.1. Progress goes to stderr; the last stdout line is the JSON result.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createAccount } from './accounts';
+import { benchHttpRoundTrips } from './http-roundtrip';
+import { holdIdle, idleRows, openFileLimit } from './idle';
+import { benchDeviceId, packetsFor } from './packets';
+import { startRawRelay, startRelay, type MeasuredProcess } from './processes';
+import { benchQueueing } from './queueing';
+import { PROFILES, type RelayBenchResults } from './profiles';
+import { benchWsRoundTrips } from './ws-roundtrip';
+
+const profile = PROFILES[process.argv.includes('--smoke') ? 'smoke' : 'full'];
+const log = (line: string) => process.stderr.write(`[bench relay] ${line}\n`);
+const workDir = mkdtempSync(path.join(tmpdir(), 'wl-bench-relay-'));
+const started: MeasuredProcess[] = [];
+
+function dir(name: string): string {
+  const full = path.join(workDir, name);
+  mkdirSync(full);
+  return full;
+}
+
+async function track<T extends MeasuredProcess>(starting: Promise<T>): Promise<T> {
+  const server = await starting;
+  started.push(server);
+  return server;
+}
+
+async function stop(server: MeasuredProcess): Promise<void> {
+  await server.stop();
+  started.splice(started.indexOf(server), 1);
+}
+
+async function roundTripSections(): Promise<Pick<RelayBenchResults, 'wsRoundTrip' | 'httpRoundTrip'>> {
+  const maxPairs = Math.max(...profile.wsPairs);
+  const maxClients = Math.max(...profile.httpClients);
+  const wsPackets = Array.from({ length: maxPairs }, (_, i) => packetsFor(benchDeviceId('W', i), i));
+  const httpPackets = Array.from({ length: maxClients }, (_, i) => packetsFor(benchDeviceId('H', i), i));
+  const data = dir('roundtrip');
+  const relay = await track(startRelay({
+    dataDir: data,
+    env: { DEVICE_LIMIT: String(maxPairs + maxClients) },
+    wsMessagesPerSecond: profile.wsMessagesPerSecond,
+  }));
+  const baseline = await track(startRawRelay(data));
+  const account = await createAccount(relay.port, 'benchrt', [...wsPackets, ...httpPackets].map((p) => p.deviceId));
+  const wsRoundTrip = await benchWsRoundTrips({
+    relay, baseline, token: account.token, packets: wsPackets, sizes: profile.wsPairs, rounds: profile.rounds, timing: profile.roundTrip, log,
+  });
+  const httpRoundTrip = await benchHttpRoundTrips({
+    relay, token: account.token, packets: httpPackets, sizes: profile.httpClients, timing: profile.roundTrip, log,
+    baselineFor: (size) => wsRoundTrip.find((row) => row.pairs === size)?.baseline,
+  });
+  await stop(relay);
+  await stop(baseline);
+  return { wsRoundTrip, httpRoundTrip };
+}
+
+async function queueingSection(): Promise<RelayBenchResults['queueing']> {
+  const packets = Array.from({ length: profile.producers }, (_, i) => packetsFor(benchDeviceId('Q', i), i));
+  const data = dir('queueing');
+  const relay = await track(startRelay({
+    dataDir: data,
+    env: { DEVICE_LIMIT: String(profile.producers), QUEUE_CAP: String(profile.queueCap) },
+  }));
+  const account = await createAccount(relay.port, 'benchqueue', packets.map((p) => p.deviceId));
+  const result = await benchQueueing({
+    relay, databaseFile: path.join(data, 'relay.db'), dataDir: data, token: account.token, packets,
+    timing: profile.queueing, baseline: profile.insertBaseline, maxPerProducer: profile.queueCap, log,
+  });
+  await stop(relay);
+  return result;
+}
+
+async function idleSection(): Promise<RelayBenchResults['idle']> {
+  const sizes = profile.idleSizes;
+  const maxSize = Math.max(...sizes);
+  const data = dir('idle');
+  const baseline = await track(startRawRelay(data));
+  const baselineSamples = await holdIdle({ server: baseline, sizes, url: (i) => `ws://127.0.0.1:${baseline.port}/pair/${i}/device`, settleMs: profile.idleSettleMs, log });
+  await stop(baseline);
+  const relay = await track(startRelay({ dataDir: data, env: { DEVICE_LIMIT: String(maxSize) } }));
+  const deviceIds = Array.from({ length: maxSize }, (_, i) => benchDeviceId('I', i));
+  const registerStart = performance.now();
+  const account = await createAccount(relay.port, 'benchidle', deviceIds);
+  log(`idle: registered ${maxSize} devices in ${((performance.now() - registerStart) / 1000).toFixed(1)} s`);
+  const relaySamples = await holdIdle({
+    server: relay, sizes, token: account.token, url: (i) => `ws://127.0.0.1:${relay.port}/ws/${deviceIds[i]}`, settleMs: profile.idleSettleMs, log,
+  });
+  await stop(relay);
+  return { openFileLimit: openFileLimit(), rows: idleRows(sizes, relaySamples, baselineSamples) };
+}
+
+try {
+  const start = performance.now();
+  const { wsRoundTrip, httpRoundTrip } = await roundTripSections();
+  const queueing = await queueingSection();
+  const idle = await idleSection();
+  const results: RelayBenchResults = {
+    profile: profile.name,
+    wsMessagesPerSecond: profile.wsMessagesPerSecond,
+    wsRoundTrip,
+    httpRoundTrip,
+    idle,
+    queueing,
+    seconds: (performance.now() - start) / 1000,
+  };
+  process.stdout.write(JSON.stringify(results) + '\n');
+} catch (error) {
+  log(`FAILED: ${(error as Error).stack ?? String(error)}`);
+  for (const server of started) log(`${server.name} output:\n${server.logTail()}`);
+  process.exitCode = 1;
+} finally {
+  for (const server of [...started]) await server.stop();
+  rmSync(workDir, { recursive: true, force: true });
+}

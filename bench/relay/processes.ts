@@ -1,0 +1,161 @@
+/**
+ * Starts the measured servers as child processes of the load generator: the real relay
+ * (server/main.ts, configured by environment like production) and the raw `ws` baseline, both with
+ * probe.ts preloaded. Children inherit the load generator's raised file limit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProbeSample } from './probe';
+
+const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
+const RAW_RELAY = fileURLToPath(new URL('./raw-relay.ts', import.meta.url));
+const RELAY_MAIN = path.join(ROOT, 'server/main.ts');
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const STARTUP_POLL_MS = 50;
+const PROBE_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 12_000;
+const LOG_TAIL_CHARS = 3_000;
+
+export interface MeasuredProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  /** CPU and memory of the process; `gc` forces a full collection first (both servers run with --expose-gc). */
+  probe(gc?: boolean): Promise<ProbeSample>;
+  /** The end of the process's own output, for error messages. */
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * BENCH_RELAY_NODE_ARGS adds Node flags to the relay only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+ * to profile it under the benchmark's load (the profile is written when it stops).
+ */
+function nodeArgs(script: string, extra: string[] = []): string[] {
+  return ['--expose-gc', ...extra, '--import', 'tsx', '--import', PROBE, script];
+}
+
+const relayExtraArgs = (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+  });
+}
+
+function wrap(name: string, child: ChildProcess, port: number, logFile: string): MeasuredProcess {
+  let nextProbe = 1;
+  const waiting = new Map<number, (sample: ProbeSample) => void>();
+  child.on('message', (message: { probe?: number; sample?: ProbeSample }) => {
+    if (typeof message.probe !== 'number' || !message.sample) return;
+    waiting.get(message.probe)?.(message.sample);
+    waiting.delete(message.probe);
+  });
+  const logTail = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-LOG_TAIL_CHARS);
+    } catch {
+      return '';
+    }
+  };
+  return {
+    name,
+    pid: child.pid!,
+    port,
+    logTail,
+    probe(gc = false) {
+      const id = nextProbe++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new Error(`${name} did not answer a probe within ${PROBE_TIMEOUT_MS} ms\n${logTail()}`));
+        }, PROBE_TIMEOUT_MS);
+        waiting.set(id, (sample) => {
+          clearTimeout(timer);
+          resolve(sample);
+        });
+        child.send({ probe: id, gc });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const done = exited(child);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitFor<T>(what: string, check: () => T | undefined, child: ChildProcess, logFile: string): Promise<T> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    await new Promise((r) => setTimeout(r, STARTUP_POLL_MS));
+  }
+  child.kill('SIGKILL');
+  let log = '';
+  try {
+    log = readFileSync(logFile, 'utf8').slice(-LOG_TAIL_CHARS);
+  } catch { /* no log yet */ }
+  throw new Error(`${what} did not start (exit ${child.exitCode ?? child.signalCode ?? 'timeout'}):\n${log}`);
+}
+
+export interface RelayOptions {
+  /** Directory for the database and the relay's output. */
+  dataDir: string;
+  /** Extra environment (DEVICE_LIMIT, QUEUE_CAP, ...). */
+  env?: Record<string, string>;
+  /** Raise the per-socket message budget (see probe.ts); undefined keeps the shipped limit. */
+  wsMessagesPerSecond?: number;
+}
+
+/** The real relay, started like production: `server/main.ts`, configured by environment only. */
+export async function startRelay(options: RelayOptions): Promise<MeasuredProcess> {
+  const logFile = path.join(options.dataDir, 'relay.log');
+  const out = openSync(logFile, 'w');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CLOUD_PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_FILE: path.join(options.dataDir, 'relay.db'),
+    SECRET_KEY: 'bench-secret-0123456789abcdef0123456789abcdef',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  };
+  if (options.wsMessagesPerSecond !== undefined) env.BENCH_WS_MESSAGES_PER_SECOND = String(options.wsMessagesPerSecond);
+  const child = spawn(process.execPath, nodeArgs(RELAY_MAIN, relayExtraArgs), { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
+  closeSync(out);
+  const port = await waitFor('relay', () => {
+    const match = /WakeLink relay listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(logFile, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  }, child, logFile);
+  return wrap('relay', child, port, logFile);
+}
+
+/** The raw `ws` baseline (raw-relay.ts). */
+export async function startRawRelay(dataDir: string): Promise<MeasuredProcess> {
+  const logFile = path.join(dataDir, 'raw-relay.log');
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, nodeArgs(RAW_RELAY), { cwd: ROOT, stdio: ['ignore', out, out, 'ipc'] });
+  closeSync(out);
+  let port: number | undefined;
+  child.on('message', (message: { listening?: number }) => {
+    if (typeof message.listening === 'number') port = message.listening;
+  });
+  await waitFor('raw ws baseline', () => port, child, logFile);
+  return wrap('raw ws baseline', child, port!, logFile);
+}
+
+/** CPU seconds used between two probe samples. */
+export function cpuMicros(before: ProbeSample, after: ProbeSample): number {
+  return after.userMicros - before.userMicros + (after.systemMicros - before.systemMicros);
+}
