@@ -33,7 +33,10 @@ export function printRelayTables(r: RelayBenchResults, table: Table): void {
 
   table(`Idle capacity (L1): authenticated idle device sockets vs raw ws sockets, memory after forced GC (open-file limit ${r.idle.openFileLimit})`,
     r.idle.rows.map((row) => row.skipped !== undefined
-      ? { connections: row.connections, 'relay RSS B/conn': '—', 'baseline RSS B/conn': '—', 'ratio RSS': '—', target: row.skipped }
+      ? {
+        connections: row.connections, 'relay RSS B/conn': '—', 'baseline RSS B/conn': '—', 'relay heap B/conn': '—', 'baseline heap B/conn': '—',
+        'relay open s': '—', 'baseline open s': '—', 'ratio RSS': '—', target: row.skipped,
+      }
       : {
         connections: row.connections,
         'relay RSS B/conn': n(row.relay!.rssBytesPerConnection), 'baseline RSS B/conn': n(row.baseline!.rssBytesPerConnection),
