@@ -130,9 +130,13 @@ export class Simulator {
       onFatal: (error) => this.fatal(error),
     });
     this.console.line('sim', `boot ${this.boots}: engine ${this.engine.name}, LAN 127.0.0.1:${this.lanPort}, setup page http://127.0.0.1:${this.httpPort}/, magic packets to ${this.options.wol.host}:${this.options.wol.port}`);
+    // A port the logic has not taken over (yet: it listens once Wi-Fi is up) dies with the boot.
+    for (const [port, server] of prebound) {
+      this.boot.resources.track(() => {
+        if (prebound.delete(port)) server.close();
+      });
+    }
     this.device = await this.engine.boot(this.boot, this.deviceOptions(), (message) => this.console.line('error', message));
-    // Whatever the logic did not take over (e.g. the setup page while it is disabled) is released.
-    for (const server of prebound.values()) server.close();
   }
 
   /** Power-cycles the device: no orderly stop, every socket and timer of this boot dies. */

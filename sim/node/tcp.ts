@@ -62,6 +62,8 @@ export function createNodeTcp(options: NodeTcpOptions): TcpServerFactory {
     listen(port, accept): TcpListener {
       let server = options.prebound.get(port);
       options.prebound.delete(port);
+      // Until now the pre-bound server refused every connection (see prebindTcp).
+      server?.removeAllListeners('connection');
       // allowHalfOpen: a v1.0 client may half-close after its line and still expect the reply (spec 3.1).
       if (server === undefined) {
         server = net.createServer({ allowHalfOpen: true });
@@ -89,10 +91,13 @@ export function createNodeTcp(options: NodeTcpOptions): TcpServerFactory {
   };
 }
 
-/** Binds a loopback listener before boot; resolves with the server and its real port. */
+/**
+ * Binds a loopback listener before boot; resolves with the server and its real port. Until the
+ * logic listens on that port, connections are refused (reset), as on a board with no listener.
+ */
 export function prebindTcp(port: number): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer({ allowHalfOpen: true });
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => socket.destroy());
     server.once('error', reject);
     server.listen(port, LISTEN_HOST, () => {
       server.off('error', reject);

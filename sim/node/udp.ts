@@ -34,11 +34,18 @@ export function createNodeUdp(options: NodeUdpOptions): UdpFactory {
       socket.on('error', (error) => options.onError(error));
       if (localPort !== undefined && localPort > 0) socket.bind(localPort, family === 'udp6' ? '::1' : '127.0.0.1');
       let closed = false;
+      let inFlight = 0;
+      const release = (): void => {
+        if (closed && inFlight === 0) socket.close();
+      };
+      // The seam's send is fire-and-forget and the logic closes right after it (one socket per
+      // wake): dgram would drop a datagram still waiting for the implicit bind, so the real close
+      // waits for sends in flight, like a board's UDP stack flushing its buffer.
       const close = (): void => {
         if (closed) return;
         closed = true;
         untrack();
-        socket.close();
+        release();
       };
       const untrack = options.resources.track(close);
       return {
@@ -48,8 +55,11 @@ export function createNodeUdp(options: NodeUdpOptions): UdpFactory {
             throw new RefusedDestinationError(address, port, target);
           }
           if (closed) throw new Error('UDP socket is closed');
+          inFlight++;
           socket.send(Buffer.from(data), port, target.host.replace(/^\[|\]$/g, ''), (error) => {
+            inFlight--;
             if (error) options.onError(error);
+            release();
           });
         },
         close,

@@ -1,0 +1,147 @@
+/**
+ * Hardware-in-the-loop, LAN path (spec 3.1, 5.1, 5.2): the real firmware in the simulator, on
+ * Node and on a real XS engine, over real loopback sockets. Every case runs on both engines.
+ * Catalogue IDs: B3 (oversize line), B27 (half-written line), L8 (concurrent clients), B11 (replay).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateResponse } from '../../shared/index';
+import { lanCommand, lanSend, V1Client } from './helpers/client';
+import { captureWol, ENGINES, expectedMagicPacket, randomToken, startDevice, type HilDevice, type WolCapture } from './helpers/device';
+
+describe.each(ENGINES)('LAN on the %s engine', (engine) => {
+  let device: HilDevice;
+  let wol: WolCapture;
+  let client: V1Client;
+  let port: number;
+
+  beforeAll(async () => {
+    wol = await captureWol();
+    device = await startDevice({ engine, wolPort: wol.port });
+    await device.waitForLine(/ready on port/);
+    client = new V1Client(device.deviceId, device.token);
+    port = device.sim.lanPort;
+  });
+
+  afterAll(async () => {
+    await device?.stop();
+    wol?.close();
+    // The console never shows the device token (it was given, not generated, so no banner shows it either).
+    expect(device.lines.filter((line) => line.message.includes(device.token))).toEqual([]);
+    expect(device.fatal).toEqual([]);
+  });
+
+  it('answers ping and info with v1.0 replies', async () => {
+    const ping = await lanCommand(port, client, 'ping');
+    expect(ping.reply).toEqual({ status: 'success', result: 'pong', request_id: ping.sent.requestId });
+    expect(JSON.parse(ping.raw)).toMatchObject({ device_id: device.deviceId, version: '1.0' });
+    expect(Object.keys(JSON.parse(ping.raw))).toEqual(['device_id', 'payload', 'signature', 'request_counter', 'version']);
+
+    const info = await lanCommand(port, client, 'info');
+    expect(validateResponse('info', info.reply)).toEqual([]);
+    expect(info.reply).toMatchObject({
+      status: 'success', device_id: device.deviceId, ip: '127.0.0.1', mode: 'STA', crypto_enabled: true,
+      cloud_enabled: false, cloud_status: 'disabled', request_id: info.sent.requestId,
+    });
+    // Both packets passed the MAC, so both were counted (spec 1.6); the outer counter matches the inner one.
+    expect(info.reply.request_counter).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(info.raw).request_counter).toBe(info.reply.request_counter);
+  });
+
+  it('wakes: one magic packet, byte for byte, on the capture socket only', async () => {
+    const before = wol.packets.length;
+    const mac = 'AA:BB:CC:DD:EE:0F';
+    const wake = await lanCommand(port, client, 'wake', { mac });
+    expect(wake.reply).toEqual({ status: 'success', result: 'wol_sent', mac, request_id: wake.sent.requestId });
+    const packet = await wol.next();
+    expect(packet.length).toBe(102);
+    expect(packet.equals(expectedMagicPacket(mac))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(wol.packets.length).toBe(before + 1);
+  });
+
+  it('refuses a captured packet replayed verbatim (B11): no second wake', async () => {
+    const sent = client.seal('wake', { mac: '11:22:33:44:55:66' });
+    const first = await lanSend(port, sent.line + '\n');
+    expect(client.open(first.text.trim())).toMatchObject({ status: 'success', result: 'wol_sent' });
+    await wol.next();
+    const replay = await lanSend(port, sent.line + '\n');
+    expect(client.open(replay.text.trim())).toEqual({ status: 'error', error: 'REPLAY_DETECTED', request_id: sent.requestId });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(wol.packets.filter((p) => p.equals(expectedMagicPacket('11:22:33:44:55:66')))).toHaveLength(1);
+  });
+
+  it('gives a wrong token no success and sends nothing', async () => {
+    const intruder = new V1Client(device.deviceId, randomToken());
+    const before = wol.packets.length;
+    const sent = intruder.seal('wake', { mac: 'AA:AA:AA:AA:AA:AA' });
+    const exchange = await lanSend(port, sent.line + '\n');
+    // The intruder cannot even verify the reply; the owner sees INVALID_SIGNATURE.
+    expect(() => intruder.open(exchange.text.trim())).toThrow(/HMAC/);
+    expect(client.open(exchange.text.trim())).toEqual({ status: 'error', error: 'INVALID_SIGNATURE', request_id: null });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(wol.packets.length).toBe(before);
+  });
+
+  it('answers garbage, oversize and half-written lines with v1.0 errors or a clean close, then keeps serving (B3, B27)', async () => {
+    // Half a line and no FIN: answered when the 5 s read window closes. Runs alongside the rest.
+    const sent = client.seal('ping');
+    const stalled = lanSend(port, sent.line.slice(0, 40), { timeoutMs: 9000 });
+
+    const garbage = await lanSend(port, 'hello device\n');
+    expect(client.open(garbage.text.trim())).toEqual({ status: 'error', error: 'JSON_PARSE', request_id: null });
+
+    const numericVersion = await lanSend(port, JSON.stringify({ ...sent.envelope, version: 1.0 }) + '\n');
+    expect(client.open(numericVersion.text.trim())).toEqual({ status: 'error', error: 'BAD_PACKET', request_id: null });
+
+    const oddHex = await lanSend(port, JSON.stringify({ ...sent.envelope, payload: sent.envelope.payload + 'a' }) + '\n');
+    expect(client.open(oddHex.text.trim())).toMatchObject({ status: 'error', request_id: null });
+
+    const oversize = await lanSend(port, Buffer.alloc(4096, 0x7b));
+    expect(oversize.closed).toBe(true);
+    if (oversize.text !== '') expect(client.open(oversize.text.trim())).toEqual({ status: 'error', error: 'JSON_PARSE', request_id: null });
+
+    const invalidUtf8 = await lanSend(port, Buffer.from([0xff, 0xfe, 0xc0, 0x80, 0x0a]));
+    expect(invalidUtf8.closed).toBe(true);
+    if (invalidUtf8.text !== '') expect(client.open(invalidUtf8.text.trim())).toMatchObject({ status: 'error' });
+
+    const halfClosed = await lanSend(port, sent.line.slice(0, 60), { end: true });
+    expect(client.open(halfClosed.text.trim())).toEqual({ status: 'error', error: 'JSON_PARSE', request_id: null });
+
+    const silent = await lanSend(port, '', { end: true });
+    expect(silent).toEqual({ text: '', closed: true });
+
+    const late = await stalled;
+    expect(late.closed).toBe(true);
+    expect(client.open(late.text.trim())).toEqual({ status: 'error', error: 'JSON_PARSE', request_id: null });
+
+    const ping = await lanCommand(port, client, 'ping');
+    expect(ping.reply).toMatchObject({ status: 'success', result: 'pong' });
+    expect(device.fatal).toEqual([]);
+  }, 20_000);
+
+  it('serves two clients at once, each with its own reply (L8)', async () => {
+    const a = client.seal('ping');
+    const b = client.seal('info');
+    // Interleave the halves so both requests are in flight on the device at the same time.
+    const net = await import('node:net');
+    const open = () => new Promise<import('node:net').Socket>((resolve) => {
+      const socket = net.connect({ port, host: '127.0.0.1' }, () => resolve(socket));
+    });
+    const [sa, sb] = await Promise.all([open(), open()]);
+    const read = (socket: import('node:net').Socket) => new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+    });
+    const ra = read(sa);
+    const rb = read(sb);
+    sa.write(a.line.slice(0, 50));
+    sb.write(b.line.slice(0, 50));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sb.write(b.line.slice(50) + '\n');
+    sa.write(a.line.slice(50) + '\n');
+    const [replyA, replyB] = await Promise.all([ra, rb]);
+    expect(client.open(replyA.trim())).toEqual({ status: 'success', result: 'pong', request_id: a.requestId });
+    expect(client.open(replyB.trim())).toMatchObject({ status: 'success', device_id: device.deviceId, request_id: b.requestId });
+  });
+});
