@@ -20,6 +20,7 @@ import { tokenRoutes } from './routes/tokens';
 import { createSqliteStore } from './store/sqlite-store';
 import type { Store } from './store/types';
 import { systemClock, type Clock } from './time';
+import { closeCodeFor } from './errors';
 import { attachWebSockets, type WsOptions } from './ws/upgrade';
 
 export interface BuildOptions {
@@ -74,7 +75,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     pingIntervalMs: options.ws?.pingIntervalMs ?? LIMITS.wsPingIntervalMs,
   });
   app.decorate('openSockets', () => gateway.openSockets());
-  auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, 1008, 'token revoked'));
+  auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked'));
 
   const sweeper = setInterval(() => {
     try {

@@ -67,6 +67,11 @@ export function isRelayError(value: unknown): value is RelayError {
   return value instanceof RelayError;
 }
 
+/** The WS close code the table assigns to `code` (1011 when the table says the socket stays open). */
+export function closeCodeFor(code: RelayErrorCode): number {
+  return ERROR_TABLE[code].wsClose ?? 1011;
+}
+
 /** The v1.0 WS error frame: `{"status":"error","error":CODE,"message":...}`. */
 export function wsErrorFrame(code: string, message?: string): string {
   return JSON.stringify(message === undefined ? { status: 'error', error: code } : { status: 'error', error: code, message });

@@ -14,6 +14,8 @@ export interface Principal {
   username: string;
   via: 'api_token' | 'jwt';
   tokenId: number | null;
+  /** JWT expiry in ms since the epoch; open sockets are closed then (B17). Null for API tokens. */
+  expiresAt: number | null;
 }
 
 /** Throttle budgets; tests that create many accounts from 127.0.0.1 raise `registrationsPerIp`. */
@@ -98,9 +100,9 @@ export class AuthService {
   async authenticate(raw: string): Promise<Principal | null> {
     if (looksLikeApiToken(raw)) return this.authenticateApiToken(raw);
     if (raw.split('.').length === 3) {
-      const userId = await this.jwt.verify(raw);
-      const user = userId === null ? undefined : this.store.findUserById(userId);
-      return user ? { userId: user.id, username: user.username, via: 'jwt', tokenId: null } : null;
+      const verified = await this.jwt.verify(raw);
+      const user = verified === null ? undefined : this.store.findUserById(verified.userId);
+      return user && verified ? { userId: user.id, username: user.username, via: 'jwt', tokenId: null, expiresAt: verified.expiresAt } : null;
     }
     return null;
   }
@@ -139,7 +141,7 @@ export class AuthService {
     const user = this.store.findUserById(record.userId);
     if (!user) return null;
     this.touch(record.id);
-    return { userId: user.id, username: user.username, via: 'api_token', tokenId: record.id };
+    return { userId: user.id, username: user.username, via: 'api_token', tokenId: record.id, expiresAt: null };
   }
 
   /** Writes `last_used` at most once a minute per token, not once per request. */

@@ -8,8 +8,8 @@ export const MAX_JWT_LENGTH = 2048;
 
 export interface JwtIssuer {
   issue(userId: number, username: string): Promise<{ token: string; expiresIn: number }>;
-  /** The user id, or null for any invalid, forged, expired, alg:none or oversize token. */
-  verify(token: string): Promise<number | null>;
+  /** User id and expiry (ms), or null for any invalid, forged, expired, alg:none or oversize token. */
+  verify(token: string): Promise<{ userId: number; expiresAt: number } | null>;
 }
 
 /** HS256 pinned; `exp`, `sub` and `iat` required; issuer and audience checked (catalogue section 3). */
@@ -37,7 +37,8 @@ export function createJwtIssuer(key: Uint8Array, ttlSeconds: number): JwtIssuer 
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         });
         const sub = payload.sub ?? '';
-        return /^[1-9]\d{0,15}$/.test(sub) ? Number(sub) : null;
+        if (!/^[1-9]\d{0,15}$/.test(sub) || typeof payload.exp !== 'number') return null;
+        return { userId: Number(sub), expiresAt: payload.exp * 1000 };
       } catch {
         return null;
       }

@@ -37,6 +37,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return reply.code(415).send({ detail: ERROR_TABLE.UNSUPPORTED_MEDIA_TYPE.message, error: 'UNSUPPORTED_MEDIA_TYPE' });
     }
+    // better-sqlite3: locked past busy_timeout (F9) or disk full (F10) → retryable 503, never a crash.
+    if (fastifyError.code === 'SQLITE_BUSY' || fastifyError.code === 'SQLITE_FULL' || fastifyError.code === 'SQLITE_LOCKED') {
+      request.log.warn({ code: fastifyError.code }, 'database unavailable');
+      return reply.code(503).header('Retry-After', '1').send({ detail: 'Database temporarily unavailable', error: 'DATABASE_UNAVAILABLE' });
+    }
     const status = fastifyError.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // JSON syntax errors, prototype poisoning (secure-json-parse), empty bodies: pydantic says 422.

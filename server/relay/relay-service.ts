@@ -1,4 +1,4 @@
-import { RelayError } from '../errors';
+import { RelayError, closeCodeFor } from '../errors';
 import type { Principal } from '../auth/auth-service';
 import type { Hub, ResponseOrigin } from '../hub/types';
 import { LIMITS } from '../limits';
@@ -53,7 +53,7 @@ export class RelayService {
     if (!result.ok) {
       if (result.reason === 'queue_full') throw new RelayError('QUEUE_FULL', `Device queue full (${this.policy.queueCap} commands)`);
       if (result.reason === 'device_missing') throw new RelayError('DEVICE_NOT_FOUND');
-      throw new RelayError('QUEUE_UNAVAILABLE');
+      throw new RelayError('QUEUE_UNAVAILABLE', undefined, 1);
     }
     this.hub.rememberQueuedOrigin(result.id, origin);
     // The device may have connected while this insert waited for its group commit.
@@ -77,10 +77,16 @@ export class RelayService {
 
   /** A device's response goes to the sender of the oldest outstanding command, else to HTTP pull storage. */
   handleDeviceResponse(device: DeviceRecord, packet: RelayPacket): 'ws' | 'stored' {
-    this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter);
     const origin = this.hub.shiftOutstanding(device.deviceId);
     const frame = { ...packet, deviceId: device.deviceId };
-    if (origin?.kind === 'ws' && origin.client.userId === device.userId && origin.client.send(clientFrame(frame))) return 'ws';
+    const toClient = origin?.kind === 'ws' && origin.client.userId === device.userId && origin.client.send(clientFrame(frame));
+    // Bookkeeping only: a locked or full database must not stop live forwarding (F9, F10).
+    try {
+      this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter);
+    } catch {
+      // last_seen stays stale; the response itself was handled above or is stored below
+    }
+    if (toClient) return 'ws';
     this.store.storeResponse(frame, this.clock.now(), this.policy.queueTtlMs, LIMITS.storedResponsesPerDevice);
     this.hub.notifyResponse(device.deviceId);
     return 'stored';
@@ -115,7 +121,7 @@ export class RelayService {
     this.ownedDevice(principal, deviceId);
     if (!this.store.deleteDevice(principal.userId, deviceId)) throw new RelayError('DEVICE_NOT_FOUND');
     const socket = this.hub.deviceSocket(deviceId);
-    socket?.close(4004, 'device deleted');
+    socket?.close(closeCodeFor('DEVICE_DELETED'), 'device deleted');
     this.hub.forgetDevice(deviceId);
     this.hub.notifyResponse(deviceId);
   }

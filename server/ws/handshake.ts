@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { AuthService, Principal } from '../auth/auth-service';
-import { wsErrorFrame } from '../errors';
+import { closeCodeFor, wsErrorFrame } from '../errors';
 import { LIMITS } from '../limits';
 import type { Clock } from '../time';
 import { isPlainObject } from '../../shared/index';
@@ -11,6 +11,8 @@ import { TokenBucket } from './rate-limiter';
 export const AUTH_REQUIRED_MESSAGE = 'Authentication required. Send: {"type": "auth", "token": "<api_token>"}';
 /** Frames that may arrive while the token is being checked; more than this is abuse. */
 const MAX_EARLY_FRAMES = 8;
+/** setTimeout's ceiling (~24.8 days); longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** v1.0 WS header auth: `Authorization: Bearer` (scheme case-insensitive here), then `X-API-Token`. */
 export function headerToken(req: IncomingMessage): string | undefined {
@@ -49,7 +51,7 @@ export function runHandshake(opts: HandshakeOptions): void {
     state = 'done';
     clearTimeout(timer);
     ws.send(wsErrorFrame(code, message));
-    ws.close(1008, code === 'AUTH_REQUIRED' ? 'authentication required' : 'invalid token');
+    ws.close(closeCodeFor(code), code === 'AUTH_REQUIRED' ? 'authentication required' : 'invalid token');
     opts.onRejected(code);
   };
 
@@ -60,6 +62,7 @@ export function runHandshake(opts: HandshakeOptions): void {
       if (!principal) return refuse('INVALID_TOKEN', 'Invalid API token');
       clearTimeout(timer);
       handler = opts.onAuthenticated(principal);
+      if (handler && principal.expiresAt !== null) closeAtExpiry(principal.expiresAt);
       if (!handler) {
         state = 'done';
         return;
@@ -69,6 +72,14 @@ export function runHandshake(opts: HandshakeOptions): void {
     }, () => refuse('INVALID_TOKEN', 'Invalid API token'));
   };
 
+  // A socket opened with a JWT lives no longer than the JWT (catalogue B17).
+  let expiryTimer: NodeJS.Timeout | undefined;
+  const closeAtExpiry = (expiresAt: number) => {
+    const remaining = expiresAt - Date.now();
+    if (remaining <= 0) return ws.close(closeCodeFor('TOKEN_REVOKED'), 'token expired');
+    expiryTimer = setTimeout(() => closeAtExpiry(expiresAt), Math.min(remaining, MAX_TIMER_MS));
+  };
+
   const timer = setTimeout(() => {
     if (state === 'waiting') refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
   }, opts.authTimeoutMs);
@@ -76,19 +87,20 @@ export function runHandshake(opts: HandshakeOptions): void {
   ws.on('close', () => {
     state = 'done';
     clearTimeout(timer);
+    clearTimeout(expiryTimer);
   });
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (!bucket.take()) {
       strikes += 1;
-      if (strikes > LIMITS.wsRateStrikes) ws.close(1008, 'rate limit');
+      if (strikes > LIMITS.wsRateStrikes) ws.close(closeCodeFor('RATE_LIMITED'), 'rate limit');
       else ws.send(wsErrorFrame('RATE_LIMITED', 'Too many messages'));
       return;
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     if (state === 'open' && handler) return handler(text, isBinary);
     if (state === 'checking') {
-      if (early.length >= MAX_EARLY_FRAMES) ws.close(1008, 'too many frames before auth');
+      if (early.length >= MAX_EARLY_FRAMES) ws.close(closeCodeFor('RATE_LIMITED'), 'too many frames before auth');
       else early.push({ text, isBinary });
       return;
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { PeerSocket } from '../hub/types';
+import { closeCodeFor } from '../errors';
 import { LIMITS } from '../limits';
 
 /** Adapts a `ws` socket to the hub's PeerSocket, enforcing the send-buffer bound (F7). */
@@ -14,7 +15,7 @@ export function toPeer(ws: WebSocket, userId: number, tokenId: number | null): P
     send(text) {
       if (ws.readyState !== WebSocket.OPEN) return false;
       if (ws.bufferedAmount > LIMITS.wsMaxBufferedBytes) {
-        ws.close(1013, 'slow consumer');
+        ws.close(closeCodeFor('SLOW_CONSUMER'), 'slow consumer');
         return false;
       }
       ws.send(text);

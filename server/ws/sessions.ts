@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/auth-service';
-import { RelayError, wsErrorFrame } from '../errors';
+import { RelayError, closeCodeFor, wsErrorFrame } from '../errors';
 import type { Hub } from '../hub/types';
 import { parseFrame, validatePacket } from '../relay/packets';
 import type { RelayService } from '../relay/relay-service';
@@ -39,12 +39,12 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
   const device = deps.store.findDevice(deviceId);
   if (!device || device.userId !== principal.userId) {
     ws.send(wsErrorFrame('DEVICE_NOT_FOUND', 'Device not found or access denied'));
-    ws.close(1008, 'device not found');
+    ws.close(closeCodeFor('DEVICE_NOT_FOUND'), 'device not found');
     deps.log.info({ event: 'ws_device_refused', deviceId, userId: principal.userId }, 'device socket refused');
     return null;
   }
   const peer = toPeer(ws, principal.userId, principal.tokenId);
-  deps.hub.attachDevice(deviceId, peer)?.close(4001, 'replaced');
+  deps.hub.attachDevice(deviceId, peer)?.close(closeCodeFor('REPLACED'), 'replaced');
   ws.on('close', (code) => {
     deps.hub.detachDevice(deviceId, peer);
     deps.log.info({ event: 'ws_device_closed', deviceId, userId: principal.userId, code }, 'device disconnected');
@@ -64,18 +64,20 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
       if (!packet) return;
       if (packet.deviceId !== deviceId) {
         ws.send(wsErrorFrame('DEVICE_ID_MISMATCH', 'Packet device_id does not match this connection'));
-        ws.close(1008, 'device id mismatch');
+        ws.close(closeCodeFor('DEVICE_ID_MISMATCH'), 'device id mismatch');
         return;
       }
       const current = deps.store.findDevice(deviceId);
       if (!current || current.userId !== principal.userId) {
-        ws.close(4004, 'device deleted');
+        ws.close(closeCodeFor('DEVICE_DELETED'), 'device deleted');
         return;
       }
       deps.relay.handleDeviceResponse(current, packet);
     } catch (error) {
-      if (!(error instanceof RelayError)) deps.log.error({ err: error, deviceId }, 'device frame failed');
-      ws.send(errorFrame(error));
+      // v1.0 validation errors go back as v1.0 frames; internal failures are only logged, because
+      // v1.0 firmware drops its connection on any error frame.
+      if (error instanceof RelayError) ws.send(errorFrame(error));
+      else deps.log.error({ err: error, deviceId }, 'device frame failed');
     }
   };
 }

@@ -7,6 +7,7 @@ import { LIMITS } from '../limits';
 import { isClientId, isDeviceId } from '../relay/packets';
 import { trackLiveness, startHeartbeat } from './heartbeat';
 import { runHandshake } from './handshake';
+import { closeCodeFor } from '../errors';
 import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
 
 export interface WsOptions {
@@ -94,7 +95,7 @@ export function attachWebSockets(
     shutdown() {
       accepting = false;
       stopHeartbeat();
-      for (const ws of wss.clients) ws.close(1012, 'service restart');
+      for (const ws of wss.clients) ws.close(closeCodeFor('SERVICE_RESTART'), 'service restart');
       wss.close();
     },
     openSockets: () => wss.clients.size,
