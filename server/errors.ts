@@ -30,6 +30,7 @@ export const ERROR_TABLE = {
   SERVICE_RESTART: { http: 503, wsClose: 1012, message: 'Relay restarting' },
   REPLACED: { http: 409, wsClose: 4001, message: 'Replaced by a newer connection' },
   SLOW_CONSUMER: { http: 503, wsClose: 1013, message: 'Peer is not reading' },
+  SERVICE_UNAVAILABLE: { http: 503, wsClose: 1013, message: 'Try again later' },
   DEVICE_DELETED: { http: 410, wsClose: 4004, message: 'Device deleted' },
   TOKEN_REVOKED: { http: 401, wsClose: 1008, message: 'Token revoked' },
   INTERNAL: { http: 500, wsClose: 1011, message: 'Internal Server Error' },

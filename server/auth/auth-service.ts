@@ -8,11 +8,14 @@ import type { JwtIssuer } from './jwt';
 import { getDummyHash, hashPassword, verifyPassword } from './passwords';
 import { FailureThrottle } from './throttle';
 
-/** Who is calling. `tokenId` is set for API tokens so sockets can be closed when it is revoked. */
+/**
+ * Who is calling. `tokenId` is set for API tokens so sockets can be closed when it is revoked.
+ * `session` is for the server-rendered dashboard, which builds a Principal from its signed cookie.
+ */
 export interface Principal {
   userId: number;
   username: string;
-  via: 'api_token' | 'jwt';
+  via: 'api_token' | 'jwt' | 'session';
   tokenId: number | null;
   /** JWT expiry in ms since the epoch; open sockets are closed then (B17). Null for API tokens. */
   expiresAt: number | null;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { LIMITS } from '../limits';
 import { MIGRATIONS } from './migrations';
 
@@ -41,6 +41,8 @@ export function openDatabase(file: string): Db {
   const existed = existsSync(file) && statSync(file).size > 0;
   let db: Db;
   try {
+    // Password and token hashes live here: owner-only. SQLite gives -wal/-shm the same mode.
+    if (!existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
     db = new Database(file, { timeout: LIMITS.sqliteBusyTimeoutMs });
   } catch (error) {
     throw new DatabaseOpenError(`cannot open database ${file}: ${(error as Error).message}`);

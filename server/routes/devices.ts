@@ -10,10 +10,10 @@ const anyText = { type: 'string', maxLength: 512 } as const;
 const security = [{ bearer: [] }];
 const seen = (ms: number | null) => (ms === null ? null : naiveIso(ms));
 
-/** Maps a store outcome to v1.0 errors; a foreign id is a clear 409, the limit a 403 (never a 500, B11). */
-function assertRegistered(outcome: RegisterOutcome, limit: number, status: { taken: number; limit: number }): void {
-  if (outcome === 'taken') throw Object.assign(new RelayError('DEVICE_TAKEN'), { status: status.taken });
-  if (outcome === 'limit') throw Object.assign(new RelayError('DEVICE_LIMIT', `Device limit: maximum ${limit}`), { status: status.limit });
+/** Maps a store outcome to errors: a foreign id is a clear 409, the limit a 403 (never a 500, B11). */
+function assertRegistered(outcome: RegisterOutcome, limit: number): void {
+  if (outcome === 'taken') throw new RelayError('DEVICE_TAKEN');
+  if (outcome === 'limit') throw new RelayError('DEVICE_LIMIT', `Device limit: maximum ${limit}`);
 }
 
 /**
@@ -42,7 +42,7 @@ export const deviceRoutes: FastifyPluginAsync = async (app) => {
     const limit = limitOf(principal.userId);
     const name = request.body.device_data?.name ?? '';
     const outcome = app.store.registerDevice(principal.userId, request.body.device_id, name, limit, app.clock.now());
-    assertRegistered(outcome, limit, { taken: 409, limit: 403 });
+    assertRegistered(outcome, limit);
     return { status: 'device_registered', device_id: request.body.device_id, mode: 'cloud' };
   });
 
@@ -82,8 +82,13 @@ export const deviceRoutes: FastifyPluginAsync = async (app) => {
     const id = requireIdAndToken(request.body);
     if (!new RegExp(DEVICE_ID_PATTERN).test(id)) throw new RelayError('BAD_REQUEST', 'invalid device_id');
     const limit = limitOf(principal.userId);
-    // v1.0 answers every create failure with 400 and a text; we keep the status, with clear texts.
-    assertRegistered(app.store.registerDevice(principal.userId, id, '', limit, app.clock.now()), limit, { taken: 400, limit: 400 });
+    // v1.0 answers every create failure with 400 and a text; we keep that status, with clear texts.
+    try {
+      assertRegistered(app.store.registerDevice(principal.userId, id, '', limit, app.clock.now()), limit);
+    } catch (error) {
+      if (error instanceof RelayError) throw new RelayError('BAD_REQUEST', error.detail);
+      throw error;
+    }
     return { status: 'ok', device_id: id };
   });
 

@@ -61,12 +61,20 @@ export function runHandshake(opts: HandshakeOptions): void {
       if (state !== 'checking') return;
       if (!principal) return refuse('INVALID_TOKEN', 'Invalid API token');
       clearTimeout(timer);
-      handler = opts.onAuthenticated(principal);
-      if (handler && principal.expiresAt !== null) closeAtExpiry(principal.expiresAt);
+      try {
+        handler = opts.onAuthenticated(principal);
+      } catch (error) {
+        // e.g. the database is locked: tell the peer to retry later instead of crashing.
+        state = 'done';
+        opts.onRejected(`session setup failed: ${(error as Error).message}`);
+        ws.close(closeCodeFor('SERVICE_UNAVAILABLE'), 'try again later');
+        return;
+      }
       if (!handler) {
         state = 'done';
         return;
       }
+      if (principal.expiresAt !== null) closeAtExpiry(principal.expiresAt);
       state = 'open';
       for (const frame of early.splice(0)) handler(frame.text, frame.isBinary);
     }, () => refuse('INVALID_TOKEN', 'Invalid API token'));

@@ -24,16 +24,25 @@ export interface WsGateway {
 
 type Target = { kind: 'device'; id: string } | { kind: 'client'; id: string };
 
+/** decodeURIComponent throws on malformed escapes like `%ZZ`; that is a bad id, not a crash. */
+function decodeId(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
 function parseTarget(url: string | undefined): Target | 'bad_id' | null {
   const path = (url ?? '').split('?')[0] ?? '';
   const client = /^\/ws\/client\/([^/]+)$/.exec(path);
   if (client) {
-    const id = decodeURIComponent(client[1]!);
+    const id = decodeId(client[1]!);
     return isClientId(id) ? { kind: 'client', id } : 'bad_id';
   }
   const device = /^\/ws\/([^/]+)$/.exec(path);
   if (device) {
-    const id = decodeURIComponent(device[1]!);
+    const id = decodeId(device[1]!);
     return isDeviceId(id) ? { kind: 'device', id } : 'bad_id';
   }
   return null;

@@ -81,6 +81,8 @@ describe('main.ts (npm start)', () => {
     expect(relay.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await api(relay.http, 'GET', '/api/health');
     expect(health.body.status).toBe('healthy');
+    // The database holds password and token hashes: owner-only, like the secret.
+    expect(statSync(join(dir, 'r.db')).mode & 0o777).toBe(0o600);
     const secret = readFileSync(join(dir, 'secret.key'), 'utf8').trim();
     expect(relay.stdout()).not.toContain(secret);
     relay.child.kill('SIGINT');

@@ -74,6 +74,10 @@ describe('v1.0 device routes (spec 4.6)', () => {
     const noToken = await api(relay.http, 'POST', '/api/device/create', { token: erin.token, body: { device_id: id } });
     expect(noToken.status).toBe(400);
     expect(noToken.body.detail).toBe('device_id and device_token required');
+    // v1.0 re-wraps create failures as 400 with a text (it used the exception text; ours is clear).
+    const foreign = await api(relay.http, 'POST', '/api/device/create', { token: bob.token, body: { device_id: id, device_token: token } });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.detail).toBe('Device id is registered to another account');
     const got = await api(relay.http, 'GET', `/api/device/?device_id=${id}`, { token: erin.token });
     expect(got.status).toBe(200);
     expect(got.body).toEqual({ device_id: id, cloud: true, last_seen: null });

@@ -261,4 +261,13 @@ describe('client socket /ws/client/{client_id}', () => {
     await expect(probe.opened).rejects.toThrow();
     expect(probe.unexpectedResponse).toBe(404);
   });
+
+  it('malformed ids in the URL (bad %-escapes, illegal characters) → 400, and the relay keeps serving', async () => {
+    for (const path of ['/ws/%ZZ', '/ws/client/%E0%A4%A', `/ws/${'x'.repeat(65)}`, '/ws/a%20b']) {
+      const probe = new WsProbe(`${relay.ws}${path}`);
+      await expect(probe.opened).rejects.toThrow();
+      expect(probe.unexpectedResponse).toBe(400);
+    }
+    expect((await api(relay.http, 'GET', '/api/health')).status).toBe(200);
+  });
 });
