@@ -83,17 +83,20 @@ export function xsEngine(firmware: FirmwareSource, onEngineExit: (reason: string
     name: 'xs',
     async boot(boot, options, log) {
       let bridge: XsBridge | undefined;
+      let killed = false;
       // Events raised before the bridge is up cannot exist: XS asks for every resource first.
       const push = (event: HostEvent): void => {
         bridge?.push(event).then(
           (reply) => {
             if (!reply.ok) log(`xs: ${event.ev} event failed: ${reply.error ?? ''}`);
           },
-          (error: Error) => log(`xs: ${event.ev} event not delivered: ${error.message}`),
+          (error: Error) => {
+            // After a reboot or stop, events still in flight for the old engine are simply lost, as on a reset.
+            if (!killed) log(`xs: ${event.ev} event not delivered: ${error.message}`);
+          },
         );
       };
       const server = new PlatformServer({ platform: boot.platform, push });
-      let killed = false;
       bridge = await XsBridge.start({
         code: bundleFirmwareForXs(firmware.module),
         serve: (request) => server.serve(request),

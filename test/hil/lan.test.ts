@@ -17,7 +17,7 @@ describe.each(ENGINES)('LAN on the %s engine', (engine) => {
   beforeAll(async () => {
     wol = await captureWol();
     device = await startDevice({ engine, wolPort: wol.port });
-    await device.waitForLine(/ready on port/);
+    await device.waitReady();
     client = new V1Client(device.deviceId, device.token);
     port = device.sim.lanPort;
   });

@@ -71,6 +71,12 @@ export interface HilDevice {
   fatal: Error[];
   /** Waits until a console line matches (looking at lines logged after `fromIndex`). */
   waitForLine(pattern: RegExp, timeoutMs?: number, fromIndex?: number): Promise<ConsoleLine>;
+  /**
+   * Waits for the "ready" line of the boot that logs after `fromIndex`, then for a status round
+   * trip: on XS the LAN listener is requested in the same turn as that line, after it, and a
+   * status event is only handled once that turn is over.
+   */
+  waitReady(fromIndex?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -113,6 +119,11 @@ export async function startDevice(options: HilDeviceOptions): Promise<HilDevice>
           });
         });
       }
+    },
+    async waitReady(fromIndex = 0) {
+      await this.waitForLine(/ready on port/, 10_000, fromIndex);
+      const status = await sim.status();
+      if (status.mode !== 'STA') throw new Error(`device not in station mode: ${JSON.stringify(status)}`);
     },
     stop: () => sim.stop(),
   };
