@@ -102,26 +102,26 @@ export async function startDevice(options: HilDeviceOptions): Promise<HilDevice>
     },
     onFatal: (error) => fatal.push(error),
   });
-  return {
-    sim, deviceId, token, lines, fatal,
-    async waitForLine(pattern, timeoutMs = 10_000, fromIndex = 0) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = lines.slice(fromIndex).find((line) => pattern.test(line.message));
-        if (found) return found;
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) throw new Error(`no console line matching ${pattern} within ${timeoutMs} ms:\n${lines.map((l) => l.message).join('\n')}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, remaining);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
+  const waitForLine = async (pattern: RegExp, timeoutMs = 10_000, fromIndex = 0): Promise<ConsoleLine> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = lines.slice(fromIndex).find((line) => pattern.test(line.message));
+      if (found) return found;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`no console line matching ${pattern} within ${timeoutMs} ms:\n${lines.map((l) => l.message).join('\n')}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
         });
-      }
-    },
+      });
+    }
+  };
+  return {
+    sim, deviceId, token, lines, fatal, waitForLine,
     async waitReady(fromIndex = 0) {
-      await this.waitForLine(/ready on port/, 10_000, fromIndex);
+      await waitForLine(/ready on port/, 10_000, fromIndex);
       const status = await sim.status();
       if (status.mode !== 'STA') throw new Error(`device not in station mode: ${JSON.stringify(status)}`);
     },
