@@ -35,7 +35,8 @@ export interface HandshakeOptions {
 }
 
 /**
- * v1.0 handshake on an accepted socket: header token right away, otherwise the first frame must be
+ * v1.0 handshake on an accepted socket: header token right away (v1.0 used it as the fallback
+ * after a data first frame — the same outcome), otherwise the first frame must be
  * `{"type":"auth","token":…}` within the timeout. Also applies the per-connection rate limit to
  * every frame, before and after auth.
  */
@@ -122,11 +123,9 @@ export function runHandshake(opts: HandshakeOptions): void {
     if (isPlainObject(frame) && frame.type === 'auth' && typeof frame.token === 'string' && frame.token !== '') {
       return authenticate(frame.token);
     }
-    // v1.0 "legacy" path: a data frame first, then header auth; the frame is handled after auth.
-    const fallback = headerToken(opts.req);
-    if (fallback === undefined) return refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
-    early.push({ text, isBinary });
-    authenticate(fallback);
+    // Header-authenticated sockets never reach here (their check starts at connect, and frames
+    // sent meanwhile wait in `early`), so a first frame that is not an auth frame means no credentials.
+    refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
   });
 
   const fromHeaders = headerToken(opts.req);

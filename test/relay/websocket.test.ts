@@ -53,6 +53,35 @@ describe('device socket /ws/{device_id}', () => {
     probe.close();
   });
 
+  it('v1.0 legacy path: with header auth, a data frame sent at once (no auth frame) is handled, not lost', async () => {
+    const id = nextDeviceId();
+    await registerDevice(relay.http, alice.token, id);
+    const probe = new WsProbe(`${relay.ws}/ws/${id}`, { headers: { 'X-API-Token': alice.token } });
+    probe.socket.once('open', () => probe.send(responsePacket(deviceToken, id, { status: 'success', request_id: 'legacy' })));
+    await probe.opened;
+    expect((await probe.next()).type).toBe('welcome');
+    const pulled = await api(relay.http, 'POST', '/api/pull', { token: alice.token, body: { device_id: id, wait: 2 } });
+    expect(pulled.body.count).toBe(1);
+    probe.close();
+  });
+
+  it('permessage-deflate is never negotiated (CRIME/BREACH), though the ws client offers it', async () => {
+    const id = nextDeviceId();
+    await registerDevice(relay.http, alice.token, id);
+    const { probe } = await connectDevice(relay.ws, id, alice.token);
+    expect(probe.socket.extensions).toBe('');
+    probe.close();
+  });
+
+  it('a data frame first without any header token → AUTH_REQUIRED, close 1008', async () => {
+    const id = nextDeviceId();
+    const probe = new WsProbe(`${relay.ws}/ws/${id}`);
+    await probe.opened;
+    probe.send(responsePacket(deviceToken, id, { status: 'success' }));
+    expect((await probe.next()).error).toBe('AUTH_REQUIRED');
+    expect((await probe.closed).code).toBe(1008);
+  });
+
   it('no auth within the timeout → v1.0 AUTH_REQUIRED frame, close 1008', async () => {
     const probe = new WsProbe(`${relay.ws}/ws/${nextDeviceId()}`);
     await probe.opened;
