@@ -26,7 +26,8 @@ const rateOverride = process.env.BENCH_WS_MESSAGES_PER_SECOND;
 if (rateOverride !== undefined && rateOverride !== '') {
   const perSecond = Number(rateOverride);
   if (!(perSecond > 0)) throw new Error(`BENCH_WS_MESSAGES_PER_SECOND must be a positive number, got "${rateOverride}"`);
-  const { LIMITS } = await import('../../server/limits');
+  // The relay's own limits module (set by processes.ts; a patched relay copy has its own).
+  const { LIMITS } = (await import(process.env.BENCH_RELAY_LIMITS_MODULE ?? '../../server/limits')) as typeof import('../../server/limits');
   const limits = LIMITS as unknown as Record<string, number>;
   limits.wsMessagesPerSecond = perSecond;
   limits.wsMessageBurst = perSecond;

@@ -6,13 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ProbeSample } from './probe';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
 const RAW_RELAY = fileURLToPath(new URL('./raw-relay.ts', import.meta.url));
-const RELAY_MAIN = path.join(ROOT, 'server/main.ts');
+/** BENCH_RELAY_MAIN points at another relay entry, e.g. a patched copy, to measure a proposed fix. */
+const RELAY_MAIN = process.env.BENCH_RELAY_MAIN ?? path.join(ROOT, 'server/main.ts');
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const STARTUP_POLL_MS = 50;
@@ -131,7 +132,10 @@ export async function startRelay(options: RelayOptions): Promise<MeasuredProcess
     LOG_LEVEL: 'info',
     ...options.env,
   };
-  if (options.wsMessagesPerSecond !== undefined) env.BENCH_WS_MESSAGES_PER_SECOND = String(options.wsMessagesPerSecond);
+  if (options.wsMessagesPerSecond !== undefined) {
+    env.BENCH_WS_MESSAGES_PER_SECOND = String(options.wsMessagesPerSecond);
+    env.BENCH_RELAY_LIMITS_MODULE = pathToFileURL(path.join(path.dirname(RELAY_MAIN), 'limits.ts')).href;
+  }
   const child = spawn(process.execPath, nodeArgs(RELAY_MAIN, relayExtraArgs), { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
   closeSync(out);
   const port = await waitFor('relay', () => {

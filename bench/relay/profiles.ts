@@ -18,6 +18,7 @@ export interface RelayProfile {
   queueCap: number;
   queueing: LoopTiming;
   insertBaseline: BaselineTiming;
+  queueRounds: number;
   idleSizes: number[];
   idleSettleMs: number;
 }
@@ -27,13 +28,14 @@ export const PROFILES: Record<'full' | 'smoke', RelayProfile> = {
     name: 'full',
     wsPairs: [1, 10, 100],
     httpClients: [1, 10, 100],
-    rounds: 2,
-    roundTrip: { warmupMs: 500, durationMs: 3_000, maxRoundTrips: 1_000_000 },
+    rounds: 3,
+    roundTrip: { warmupMs: 500, durationMs: 2_000, maxRoundTrips: 1_000_000 },
     wsMessagesPerSecond: 1_000_000,
     producers: 100,
     queueCap: 10_000,
-    queueing: { warmupMs: 300, durationMs: 3_000, maxRoundTrips: 500_000 },
-    insertBaseline: { durationMs: 3_000, maxInserts: 500_000 },
+    queueing: { warmupMs: 200, durationMs: 1_500, maxRoundTrips: 500_000 },
+    insertBaseline: { durationMs: 1_500, maxInserts: 500_000 },
+    queueRounds: 3,
     idleSizes: [1_000, 10_000],
     idleSettleMs: 1_000,
   },
@@ -48,6 +50,7 @@ export const PROFILES: Record<'full' | 'smoke', RelayProfile> = {
     queueCap: 10_000,
     queueing: { warmupMs: 50, durationMs: 200, maxRoundTrips: 100_000 },
     insertBaseline: { durationMs: 200, maxInserts: 100_000 },
+    queueRounds: 1,
     idleSizes: [100],
     idleSettleMs: 100,
   },

@@ -42,3 +42,9 @@ export function median(values: number[]): number {
 export const round = (n: number, digits = 0): number => (Number.isFinite(n) ? Number(n.toFixed(digits)) : Number.NaN);
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The round with the median throughput: a real measured round, not a blend of rounds. */
+export function medianRound<T extends { roundTripsPerSecond: number }>(rounds: T[]): T {
+  const mid = median(rounds.map((r) => r.roundTripsPerSecond));
+  return rounds.reduce((best, r) => (Math.abs(r.roundTripsPerSecond - mid) < Math.abs(best.roundTripsPerSecond - mid) ? r : best));
+}

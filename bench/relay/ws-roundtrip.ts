@@ -7,7 +7,7 @@
 import { closedLoop, type LoopResult, type LoopTiming } from './closed-loop';
 import type { DevicePackets } from './packets';
 import type { MeasuredProcess } from './processes';
-import { median } from './stats';
+import { medianRound } from './stats';
 import { openPairs } from './ws-pairs';
 
 export interface WsRoundTripRow {
@@ -18,12 +18,6 @@ export interface WsRoundTripRow {
   throughputRatio: number;
   /** relay p99 ÷ baseline p99 (target ≤ 1.25 at 100 pairs). */
   p99Ratio: number;
-}
-
-/** The round with the median throughput (a real measured round, not a blend of rounds). */
-function medianRound(rounds: LoopResult[]): LoopResult {
-  const mid = median(rounds.map((r) => r.roundTripsPerSecond));
-  return rounds.reduce((best, r) => (Math.abs(r.roundTripsPerSecond - mid) < Math.abs(best.roundTripsPerSecond - mid) ? r : best));
 }
 
 export async function benchWsRoundTrips(opts: {
