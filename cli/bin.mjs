@@ -4,4 +4,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { runCli } = await import('./main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const code = await runCli(process.argv.slice(2));
+// Exit once output is flushed, even if a prompt left stdin open.
+process.stdout.write('', () => process.exit(code));

@@ -63,8 +63,7 @@ export function connectionError(error: unknown, where: string): CliError {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new CliError('CONNECTION_ERROR', `cannot resolve host of ${where}`);
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new CliError('CONNECTION_ERROR', `${where} is unreachable from this machine`);
   if (code === 'ECONNRESET' || code === 'EPIPE') return new CliError('CONNECTION_ERROR', `connection to ${where} was reset before a reply arrived`);
-  const text = error instanceof Error ? error.message : String(error);
-  return new CliError('CONNECTION_ERROR', `cannot talk to ${where}: ${code ?? text}`);
+  return new CliError('CONNECTION_ERROR', `cannot talk to ${where}: ${code ?? deepestMessage(error)}`);
 }
 
 /** Finds a Node error code on an error or on its `cause` chain (fetch wraps socket errors). */
@@ -76,4 +75,15 @@ export function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** fetch reports "fetch failed" and hides the reason in `cause`; show the innermost message. */
+function deepestMessage(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    message = current.message;
+    current = current.cause;
+  }
+  return message;
 }

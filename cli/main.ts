@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { parseCommandArgs, splitCommand, globalFlags, type GlobalFlags } from './args';
 import type { CommandDef, Context, OutputStream } from './context';
 import { DEVICE_COMMAND_DEFS } from './device-run';
@@ -54,7 +55,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 function promptSecret(io: CliIo, question: string): Promise<string | undefined> {
   if (!io.stdin.isTTY) return Promise.resolve(undefined);
   io.stderr.write(question);
-  const silent = { write: () => true } as unknown as NodeJS.WritableStream;
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const reader = createInterface({ input: io.stdin, output: silent, terminal: true });
   return new Promise((resolve) => {
     reader.question('', (answer) => {

@@ -12,6 +12,8 @@ import { DEFAULT_TCP_PORT, DeviceStore, relayBases, swapScheme, type DeviceEntry
 /** Budget for one management call to the relay. */
 export const RELAY_CALL_TIMEOUT_MS = 15_000;
 export const MAX_PASSWORD_CHARS = 1024;
+/** The relay's limit on API token names. */
+export const TOKEN_NAME_MAX_CHARS = 64;
 /** Length and alphabet of a token made by `provision --new-token`: the firmware's own format. */
 export const NEW_TOKEN_LENGTH = 96;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -63,7 +65,7 @@ async function loginWithPassword(ctx: Context, relay: string, username: string):
   const jwt = login.access_token;
   if (typeof jwt !== 'string') throw new CliError('RELAY_ERROR', `the relay ${relay} answered the login without an access_token`);
   const created = await callRelay(relay, {
-    method: 'POST', path: '/api/tokens', bearer: jwt, body: { name: `wakelink-cli@${hostname()}` }, timeoutMs: timeout(ctx),
+    method: 'POST', path: '/api/tokens', bearer: jwt, body: { name: `wakelink-cli@${hostname()}`.slice(0, TOKEN_NAME_MAX_CHARS) }, timeoutMs: timeout(ctx),
   });
   if (created.status >= 200 && created.status < 300) {
     const body = created.body as Record<string, unknown>;

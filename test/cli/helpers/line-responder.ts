@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import {
-  CommandError, ProtocolError, deriveKey, openPacketText, parseCommand, sealPacket, type JsonObject,
+  CommandError, ProtocolError, deriveKey, openPacketText, parseCommand, sealPacket, type Envelope, type JsonObject,
 } from '../../../shared/index';
 import { nodeCrypto } from '../../../node/crypto';
 
@@ -45,7 +45,8 @@ function answer(command: string, args: JsonObject, options: ResponderOptions): J
   }
 }
 
-function reply(line: string, options: ResponderOptions, received: JsonObject[]): string {
+/** Opens one request packet with shared/ and seals the table's answer (also used by the WS device helper). */
+export function replyPacket(line: string, options: ResponderOptions, received: JsonObject[]): Envelope {
   const key = deriveKey(options.token, nodeCrypto);
   let inner: JsonObject;
   try {
@@ -58,8 +59,7 @@ function reply(line: string, options: ResponderOptions, received: JsonObject[]):
     const requestId = error instanceof CommandError ? error.requestId : null;
     inner = { status: 'error', error: error.code, request_id: requestId ?? null };
   }
-  const envelope = sealPacket({ key, deviceId: options.deviceId ?? 'WLTEST', inner, nonce: nodeCrypto.randomBytes(16), requestCounter: received.length, crypto: nodeCrypto });
-  return `${JSON.stringify(envelope)}\n`;
+  return sealPacket({ key, deviceId: options.deviceId ?? 'WLTEST', inner, nonce: nodeCrypto.randomBytes(16), requestCounter: received.length, crypto: nodeCrypto });
 }
 
 export async function startResponder(options: ResponderOptions): Promise<Responder> {
@@ -74,7 +74,7 @@ export async function startResponder(options: ResponderOptions): Promise<Respond
       buffered += chunk.toString('utf8');
       const newline = buffered.indexOf('\n');
       if (newline < 0 || options.silent) return;
-      socket.end(reply(buffered.slice(0, newline), options, received));
+      socket.end(`${JSON.stringify(replyPacket(buffered.slice(0, newline), options, received))}\n`);
     });
   });
   server.listen(0, '127.0.0.1');
