@@ -36,7 +36,6 @@ export async function exchangeHttp(base: string, apiToken: string, options: Exch
     throw new CliError('QUEUED', `device ${request.deviceId} is offline: the relay queued the command; it runs when the device reconnects (if still fresh)`, { relay: pushed });
   }
 
-  let sawBadSignature = false;
   options.progress.start(`waiting for ${options.deviceName} via ${base}`);
   try {
     for (let pulls = 0; pulls < MAX_PULLS; pulls++) {
@@ -62,12 +61,12 @@ export async function exchangeHttp(base: string, apiToken: string, options: Exch
         };
         const check = checkReply(request, packet);
         if (check.kind === 'match') return { inner: check.inner, requestCounter: check.requestCounter, via: `http ${base}` };
-        if (check.kind === 'bad-signature') sawBadSignature = true;
+        // Every packet of this device is signed with its token: one that fails our check means our token is wrong.
+        if (check.kind === 'bad-signature') throw signatureError(options.deviceName);
       }
     }
   } finally {
     options.progress.stop();
   }
-  if (sawBadSignature) throw signatureError(options.deviceName);
   throw new CliError('TIMEOUT', `no reply from ${request.deviceId} via ${base} within ${options.timeoutMs / 1000} s (is the device online?)`);
 }

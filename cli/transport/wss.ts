@@ -27,7 +27,6 @@ export function exchangeWss(base: string, apiToken: string, options: ExchangeOpt
   return new Promise<DeviceReply>((resolve, reject) => {
     let settled = false;
     let welcomed = false;
-    let sawBadSignature = false;
     const socket = new WebSocket(url, {
       headers: { Authorization: `Bearer ${apiToken}`, 'X-API-Token': apiToken, 'X-Device-ID': request.deviceId },
       maxPayload: MAX_WS_FRAME_BYTES,
@@ -47,7 +46,6 @@ export function exchangeWss(base: string, apiToken: string, options: ExchangeOpt
       else resolve(reply!);
     };
     const timer = setTimeout(() => {
-      if (sawBadSignature) return finish(signatureError(options.deviceName));
       const stage = welcomed ? `no reply from ${request.deviceId} via ${base}` : `the relay ${base} did not complete the WebSocket login`;
       finish(new CliError('TIMEOUT', `${stage} within ${options.timeoutMs / 1000} s`));
     }, options.timeoutMs);
@@ -77,7 +75,8 @@ export function exchangeWss(base: string, apiToken: string, options: ExchangeOpt
       if (typeof record.payload === 'string' && typeof record.signature === 'string') {
         const check = checkReply(request, record);
         if (check.kind === 'match') return finish(undefined, { inner: check.inner, requestCounter: check.requestCounter, via: `wss ${base}` });
-        if (check.kind === 'bad-signature') sawBadSignature = true;
+        // Every packet of this device is signed with its token: one that fails our check means our token is wrong.
+        if (check.kind === 'bad-signature') return finish(signatureError(options.deviceName));
         return;
       }
       if (record.status === 'error') {
