@@ -24,6 +24,7 @@ export const ERROR_TABLE = {
   VALIDATION: { http: 422, wsClose: null, message: 'Validation error' },
   BODY_TOO_LARGE: { http: 413, wsClose: 1009, message: 'Request body too large' },
   RATE_LIMITED: { http: 429, wsClose: 1008, message: 'Too many messages' },
+  TOO_MANY_CONNECTIONS: { http: 429, wsClose: 1008, message: 'Too many open connections' },
   NOT_FOUND: { http: 404, wsClose: null, message: 'Not Found' },
   METHOD_NOT_ALLOWED: { http: 405, wsClose: null, message: 'Method Not Allowed' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, wsClose: null, message: 'Unsupported Media Type' },

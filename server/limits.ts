@@ -15,6 +15,12 @@ export const LIMITS = {
   wsAuthTimeoutMs: 10_000,
   /** Server ping interval; a peer that has not answered by the next ping is terminated (C4). */
   wsPingIntervalMs: 30_000,
+  /**
+   * Open sockets per remote IP and per user (catalogue C3). Generous defaults: a NAT'd site or the
+   * L1 load test runs many devices behind one address; a user has at most a few devices and clients.
+   */
+  wsConnectionsPerIp: 5000,
+  wsConnectionsPerUser: 50,
   /** Per-connection message rate: token bucket (C3: 20/s sustained, 50 burst). */
   wsMessagesPerSecond: 20,
   wsMessageBurst: 50,

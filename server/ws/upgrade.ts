@@ -7,13 +7,15 @@ import { LIMITS } from '../limits';
 import { isClientId, isDeviceId } from '../relay/packets';
 import { trackLiveness, startHeartbeat } from './heartbeat';
 import { runHandshake } from './handshake';
-import { closeCodeFor } from '../errors';
+import { ERROR_TABLE, closeCodeFor, wsErrorFrame } from '../errors';
 import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
 
 export interface WsOptions {
   allowedOrigins: readonly string[];
   authTimeoutMs: number;
   pingIntervalMs: number;
+  maxConnectionsPerIp: number;
+  maxConnectionsPerUser: number;
 }
 
 export interface WsGateway {
@@ -67,6 +69,13 @@ export function attachWebSockets(
     handleProtocols: () => false,
   });
   let accepting = true;
+  const perIp = new Map<string, number>();
+  const perUser = new Map<number, number>();
+  const bump = <K>(map: Map<K, number>, key: K, delta: number) => {
+    const next = (map.get(key) ?? 0) + delta;
+    if (next <= 0) map.delete(key);
+    else map.set(key, next);
+  };
   const stopHeartbeat = startHeartbeat(wss, options.pingIntervalMs);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -81,7 +90,14 @@ export function attachWebSockets(
       deps.log.warn({ event: 'ws_origin_refused', origin, ip: req.socket.remoteAddress }, 'WebSocket origin refused');
       return reject(socket, 403, 'Forbidden');
     }
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    if ((perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
+      deps.log.warn({ event: 'ws_ip_limit', ip }, 'too many sockets from one address');
+      return reject(socket, 429, 'Too Many Requests');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      bump(perIp, ip, 1);
+      ws.on('close', () => bump(perIp, ip, -1));
       trackLiveness(ws);
       ws.on('error', (error) => deps.log.debug({ event: 'ws_error', code: (error as { code?: string }).code }, 'ws error'));
       runHandshake({
@@ -90,10 +106,21 @@ export function attachWebSockets(
         auth: deps.auth,
         clock: deps.clock,
         authTimeoutMs: options.authTimeoutMs,
-        onAuthenticated: (principal) =>
-          target.kind === 'device'
+        onAuthenticated: (principal) => {
+          if ((perUser.get(principal.userId) ?? 0) >= options.maxConnectionsPerUser) {
+            ws.send(wsErrorFrame('TOO_MANY_CONNECTIONS', ERROR_TABLE.TOO_MANY_CONNECTIONS.message));
+            ws.close(closeCodeFor('TOO_MANY_CONNECTIONS'), 'too many connections');
+            return null;
+          }
+          const handler = target.kind === 'device'
             ? openDeviceSession(deps, ws, target.id, principal)
-            : openClientSession(deps, ws, target.id, principal),
+            : openClientSession(deps, ws, target.id, principal);
+          if (handler) {
+            bump(perUser, principal.userId, 1);
+            ws.on('close', () => bump(perUser, principal.userId, -1));
+          }
+          return handler;
+        },
         onRejected: (reason) =>
           deps.log.warn({ event: 'ws_auth_failed', reason, kind: target.kind, ip: req.socket.remoteAddress }, 'WebSocket auth failed'),
       });

@@ -41,6 +41,30 @@ describe('socket limits', () => {
     calm.close();
   });
 
+  it('C3: sockets per IP and per user are capped (429 at the handshake / TOO_MANY_CONNECTIONS then 1008)', async () => {
+    relay = await startRelay({ ws: { maxConnectionsPerIp: 3, maxConnectionsPerUser: 2 } });
+    const user = await registerUser(relay.http);
+    const a = await connectClient(relay.ws, 'cap-a', user.token);
+    const b = await connectClient(relay.ws, 'cap-b', user.token);
+    const third = new WsProbe(`${relay.ws}/ws/client/cap-c`);
+    await third.opened;
+    third.send({ type: 'auth', token: user.token });
+    expect(await third.next()).toEqual({ status: 'error', error: 'TOO_MANY_CONNECTIONS', message: 'Too many open connections' });
+    expect((await third.closed).code).toBe(1008);
+    const c = new WsProbe(`${relay.ws}/ws/client/cap-d`);
+    await c.opened; // third IP slot (the refused socket above has closed)
+    const fourth = new WsProbe(`${relay.ws}/ws/client/cap-e`);
+    await expect(fourth.opened).rejects.toThrow();
+    expect(fourth.unexpectedResponse).toBe(429);
+    // Slots come back when sockets close.
+    a.probe.close();
+    await a.probe.closed;
+    await sleep(50);
+    const again = await connectClient(relay.ws, 'cap-f', user.token);
+    expect(again.welcome.type).toBe('welcome');
+    [b.probe, c, again.probe].forEach((p) => p.close());
+  });
+
   it('C4/F6: a peer that stops answering pings is terminated within two intervals; a live one stays', async () => {
     relay = await startRelay({ ws: { pingIntervalMs: 100 } });
     const user = await registerUser(relay.http);
