@@ -79,6 +79,47 @@ describe.each(ENGINES)('cloud on the %s engine', (engine) => {
     socket.close();
   }, 30_000);
 
+  it('refuses a replayed packet and gives a wrong token no success, through the relay (B11)', async () => {
+    const device = await onlineDevice();
+    const client = new V1Client(device.deviceId, device.token);
+    const socket = await ClientSocket.open(relay.ws, apiToken, `cli_${device.deviceId}_${randomBytes(4).toString('hex')}`);
+    const mac = '0D:00:00:00:00:0D';
+    const sent = client.seal('wake', { mac });
+    const before = wol.packets.length;
+    const replyTo = async (line: string, requestId: string) => {
+      socket.send(line);
+      await socket.next((frame) => frame.status === 'success' && 'delivered' in frame, 10_000);
+      const frame = await socket.next((f) => typeof f.payload === 'string', 10_000);
+      const inner = client.open(frame as never);
+      expect(inner.request_id === requestId || inner.request_id === null).toBe(true);
+      return inner;
+    };
+    expect(await replyTo(sent.line, sent.requestId)).toMatchObject({ status: 'success', result: 'wol_sent' });
+    expect((await wol.next()).equals(expectedMagicPacket(mac))).toBe(true);
+    expect(await replyTo(sent.line, sent.requestId)).toEqual({ status: 'error', error: 'REPLAY_DETECTED', request_id: sent.requestId });
+
+    const intruder = new V1Client(device.deviceId, randomToken());
+    const forged = intruder.seal('wake', { mac });
+    expect(await replyTo(forged.line, forged.requestId)).toEqual({ status: 'error', error: 'INVALID_SIGNATURE', request_id: null });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(wol.packets.length).toBe(before + 1);
+    socket.close();
+  });
+
+  it('two client WebSockets talking to the device at once each get their own replies', async () => {
+    const device = await onlineDevice();
+    const client = new V1Client(device.deviceId, device.token);
+    const [a, b] = await Promise.all([
+      ClientSocket.open(relay.ws, apiToken, `cli_a_${randomBytes(4).toString('hex')}`),
+      ClientSocket.open(relay.ws, apiToken, `cli_b_${randomBytes(4).toString('hex')}`),
+    ]);
+    const [ra, rb] = await Promise.all([a.command(client, 'ping'), b.command(client, 'info')]);
+    expect(ra.reply).toMatchObject({ status: 'success', result: 'pong' });
+    expect(rb.reply).toMatchObject({ status: 'success', device_id: device.deviceId });
+    a.close();
+    b.close();
+  });
+
   it('delivers a command queued while the device was offline, but not one older than the TTL', async () => {
     const deviceId = randomDeviceId();
     await relay.registerDevice(apiToken, deviceId);

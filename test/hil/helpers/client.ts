@@ -171,6 +171,10 @@ export class ClientSocket {
     return { reply: reply!, ack };
   }
 
+  send(text: string): void {
+    this.socket.send(text);
+  }
+
   close(): void {
     this.socket.close();
   }
