@@ -154,7 +154,11 @@ export class AuthService {
     if (now - last < LIMITS.tokenTouchIntervalMs) return;
     this.lastTouched.set(tokenId, now);
     if (this.lastTouched.size > LIMITS.throttleMaxEntries) this.lastTouched.clear();
-    this.store.touchApiToken(tokenId, now);
+    try {
+      this.store.touchApiToken(tokenId, now);
+    } catch {
+      // Bookkeeping only: a locked database must not turn a valid token into an error (F9).
+    }
   }
 
   private checkCredentialShape(username: string, password: string): void {

@@ -49,7 +49,11 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
     deps.hub.detachDevice(deviceId, peer);
     deps.log.info({ event: 'ws_device_closed', deviceId, userId: principal.userId, code }, 'device disconnected');
   });
-  deps.store.touchDevice(deviceId, deps.clock.now());
+  try {
+    deps.store.touchDevice(deviceId, deps.clock.now());
+  } catch (error) {
+    deps.log.warn({ err: error, deviceId }, 'last_seen not updated'); // bookkeeping only (F9)
+  }
   ws.send(JSON.stringify({
     type: 'welcome', status: 'connected', device_id: deviceId, protocol_version: PROTOCOL_VERSION,
     message: 'Device WebSocket connection established',

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveKeys } from '../../server/auth/keys';
@@ -130,6 +131,37 @@ describe('database faults', () => {
     const again = await api(relay.http, 'POST', '/api/push', { token: user.token, body: big });
     expect(again.status).toBe(200);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    device.probe.close();
+  });
+});
+
+describe('database locked (F9)', () => {
+  it('a write blocked past busy_timeout answers 503 + Retry-After, the relay survives and recovers', async () => {
+    relay = await startRelay();
+    const user = await registerUser(relay.http);
+    await registerDevice(relay.http, user.token, 'WLLOCKOFF');
+    await registerDevice(relay.http, user.token, 'WLLOCKON');
+    const device = await connectDevice(relay.ws, 'WLLOCKON', user.token);
+    const locker = new Database(relay.dbFile);
+    locker.exec('BEGIN EXCLUSIVE');
+    const release = setTimeout(() => locker.exec('COMMIT'), 3000);
+    try {
+      const blocked = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLLOCKOFF', 'ping', 'lk') });
+      expect(blocked.status).toBe(503);
+      expect(blocked.body.error).toBe('queue_unavailable');
+      expect(blocked.headers.get('retry-after')).toBe('1');
+      // Live forwarding needs no write and still works while the lock is held.
+      const live = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLLOCKON', 'ping', 'lv') });
+      expect(live.body.delivered_via_ws).toBe(true);
+      expect(open(deviceToken, await device.probe.next()).request_id).toBe('lv');
+    } finally {
+      clearTimeout(release);
+      if (locker.inTransaction) locker.exec('COMMIT');
+      locker.close();
+    }
+    const after = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLLOCKOFF', 'ping', 'lk2') });
+    expect(after.status).toBe(200);
+    expect(after.body.queued).toBe(true);
     device.probe.close();
   });
 });
