@@ -74,7 +74,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     authTimeoutMs: options.ws?.authTimeoutMs ?? LIMITS.wsAuthTimeoutMs,
     pingIntervalMs: options.ws?.pingIntervalMs ?? LIMITS.wsPingIntervalMs,
     maxConnectionsPerIp: options.ws?.maxConnectionsPerIp ?? LIMITS.wsConnectionsPerIp,
-    maxConnectionsPerUser: options.ws?.maxConnectionsPerUser ?? LIMITS.wsConnectionsPerUser,
+    extraConnectionsPerUser: options.ws?.extraConnectionsPerUser ?? LIMITS.wsExtraConnectionsPerUser,
   });
   app.decorate('openSockets', () => gateway.openSockets());
   auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked'));

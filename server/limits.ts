@@ -16,11 +16,15 @@ export const LIMITS = {
   /** Server ping interval; a peer that has not answered by the next ping is terminated (C4). */
   wsPingIntervalMs: 30_000,
   /**
-   * Open sockets per remote IP and per user (catalogue C3). Generous defaults: a NAT'd site or the
-   * L1 load test runs many devices behind one address; a user has at most a few devices and clients.
+   * Open sockets per remote IP (catalogue C3). Generous: a NAT'd site, or the L1 load test
+   * (stretch goal 10,000 devices), runs many devices behind one address.
    */
-  wsConnectionsPerIp: 5000,
-  wsConnectionsPerUser: 50,
+  wsConnectionsPerIp: 16_384,
+  /**
+   * Open sockets per user: one device socket and one client socket per device the user may own,
+   * plus this many more (catalogue C3 suggests 10 for the default 5-device account).
+   */
+  wsExtraConnectionsPerUser: 16,
   /** Per-connection message rate: token bucket (C3: 20/s sustained, 50 burst). */
   wsMessagesPerSecond: 20,
   wsMessageBurst: 50,

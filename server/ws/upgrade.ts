@@ -15,7 +15,8 @@ export interface WsOptions {
   authTimeoutMs: number;
   pingIntervalMs: number;
   maxConnectionsPerIp: number;
-  maxConnectionsPerUser: number;
+  /** Sockets per user = 2 × the user's device limit + this. */
+  extraConnectionsPerUser: number;
 }
 
 export interface WsGateway {
@@ -107,7 +108,8 @@ export function attachWebSockets(
         clock: deps.clock,
         authTimeoutMs: options.authTimeoutMs,
         onAuthenticated: (principal) => {
-          if ((perUser.get(principal.userId) ?? 0) >= options.maxConnectionsPerUser) {
+          const devicesLimit = deps.store.findUserById(principal.userId)?.devicesLimit ?? 0;
+          if ((perUser.get(principal.userId) ?? 0) >= 2 * devicesLimit + options.extraConnectionsPerUser) {
             ws.send(wsErrorFrame('TOO_MANY_CONNECTIONS', ERROR_TABLE.TOO_MANY_CONNECTIONS.message));
             ws.close(closeCodeFor('TOO_MANY_CONNECTIONS'), 'too many connections');
             return null;

@@ -43,7 +43,8 @@ describe('socket limits', () => {
   });
 
   it('C3: sockets per IP and per user are capped (429 at the handshake / TOO_MANY_CONNECTIONS then 1008)', async () => {
-    relay = await startRelay({ ws: { maxConnectionsPerIp: 3, maxConnectionsPerUser: 2 } });
+    // Per user: 2 × DEVICE_LIMIT (1) + 0 extra = 2 sockets.
+    relay = await startRelay({ env: { DEVICE_LIMIT: '1' }, ws: { maxConnectionsPerIp: 3, extraConnectionsPerUser: 0 } });
     const user = await registerUser(relay.http);
     const a = await connectClient(relay.ws, 'cap-a', user.token);
     const b = await connectClient(relay.ws, 'cap-b', user.token);
