@@ -48,7 +48,7 @@ export function createNodePlatform(options: NodePlatformOptions): NodeBoot {
       prebound: options.prebound,
       onListenError: (port, error) => options.onFatal(new Error(`cannot listen on 127.0.0.1:${port}: ${error.message}`)),
     }),
-    udp: createNodeUdp({ resources, wolTarget: options.wolTarget, onError }),
+    udp: createNodeUdp({ resources, wolTarget: options.wolTarget, onError, log: (level, message) => options.console.line(level, message) }),
     websocket: createNodeWebSocket({ resources, onError, log: (message) => options.console.line('warn', message) }),
     timers: createNodeTimers(resources, onError),
     store: options.store,

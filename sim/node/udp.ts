@@ -9,6 +9,8 @@ export interface NodeUdpOptions {
   /** The one destination magic packets may go to: the `--wol` capture socket on loopback. */
   wolTarget: HostPort;
   onError: (error: unknown) => void;
+  /** Console line for each datagram sent or refused (what a logic analyser on the board would show). */
+  log: (level: 'info' | 'warn', message: string) => void;
 }
 
 /** Thrown synchronously (the seam's "immediate failure") for any destination but the capture socket. */
@@ -52,8 +54,11 @@ export function createNodeUdp(options: NodeUdpOptions): UdpFactory {
         send(data, address, port) {
           // Checked on every send, not only at start-up: stored settings could name another address.
           if (!isLoopbackAddress(address) || !sameAddress(address, target.host) || port !== target.port) {
-            throw new RefusedDestinationError(address, port, target);
+            const refused = new RefusedDestinationError(address, port, target);
+            options.log('warn', `udp: ${refused.message}`);
+            throw refused;
           }
+          options.log('info', `udp: ${data.length}-byte datagram to ${target.host}:${target.port}`);
           if (closed) throw new Error('UDP socket is closed');
           inFlight++;
           socket.send(Buffer.from(data), port, target.host.replace(/^\[|\]$/g, ''), (error) => {

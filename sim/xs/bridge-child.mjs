@@ -20,8 +20,14 @@ const tmpName = (_options, callback) => callback(null, path.join(os.tmpdir(), `x
 const pending = new Map();
 let nextRequest = 1;
 
+// The simulator may hang up at any moment (Ctrl-C, reboot): a message it will never read is dropped.
 const send = (message) => {
-  if (process.connected) process.send(message);
+  if (!process.connected) return;
+  try {
+    process.send(message, () => undefined);
+  } catch {
+    // Channel closed between the check and the send.
+  }
 };
 
 function askParent(body) {
