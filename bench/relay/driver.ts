@@ -12,7 +12,7 @@ import { holdIdle, idleRows, openFileLimit } from './idle';
 import { benchDeviceId, packetsFor } from './packets';
 import { startRawRelay, startRelay, type MeasuredProcess } from './processes';
 import { benchQueueing } from './queueing';
-import { PROFILES, type RelayBenchResults } from './profiles';
+import { idleLimits, PROFILES, type RelayBenchResults } from './profiles';
 import { benchWsRoundTrips } from './ws-roundtrip';
 
 const profile = PROFILES[process.argv.includes('--smoke') ? 'smoke' : 'full'];
@@ -28,6 +28,8 @@ function dir(name: string): string {
   mkdirSync(full);
   return full;
 }
+
+const raisedLimits: { roundTrip: Record<string, [number, number]>; idle: Record<string, [number, number]> } = { roundTrip: {}, idle: {} };
 
 async function track<T extends MeasuredProcess>(starting: Promise<T>): Promise<T> {
   const server = await starting;
@@ -49,8 +51,9 @@ async function roundTripSections(): Promise<Pick<RelayBenchResults, 'wsRoundTrip
   const relay = await track(startRelay({
     dataDir: data,
     env: { DEVICE_LIMIT: String(maxPairs + maxClients) },
-    wsMessagesPerSecond: profile.wsMessagesPerSecond,
+    limits: profile.roundTripLimits,
   }));
+  raisedLimits.roundTrip = relay.raisedLimits;
   const baseline = await track(startRawRelay(data));
   const account = await createAccount(relay.port, 'benchrt', [...wsPackets, ...httpPackets].map((p) => p.deviceId));
   const wsRoundTrip = !wanted.has('ws') ? [] : await benchWsRoundTrips({
@@ -88,7 +91,8 @@ async function idleSection(): Promise<RelayBenchResults['idle']> {
   const baseline = await track(startRawRelay(data));
   const baselineSamples = await holdIdle({ server: baseline, sizes, url: (i) => `ws://127.0.0.1:${baseline.port}/pair/${i}/device`, settleMs: profile.idleSettleMs, log });
   await stop(baseline);
-  const relay = await track(startRelay({ dataDir: data, env: { DEVICE_LIMIT: String(maxSize) } }));
+  const relay = await track(startRelay({ dataDir: data, env: { DEVICE_LIMIT: String(maxSize) }, limits: idleLimits(maxSize) }));
+  raisedLimits.idle = relay.raisedLimits;
   const deviceIds = Array.from({ length: maxSize }, (_, i) => benchDeviceId('I', i));
   const registerStart = performance.now();
   const account = await createAccount(relay.port, 'benchidle', deviceIds);
@@ -108,7 +112,7 @@ try {
   // A partial (profiling) run prints what ran, flagged, instead of the full shape bench.ts expects.
   const results: RelayBenchResults | Record<string, unknown> = !queueing || !idle ? { partial: true, wsRoundTrip, httpRoundTrip, queueing, idle } : {
     profile: profile.name,
-    wsMessagesPerSecond: profile.wsMessagesPerSecond,
+    limitOverrides: { roundTrip: raisedLimits.roundTrip, idle: raisedLimits.idle },
     wsRoundTrip,
     httpRoundTrip,
     idle,

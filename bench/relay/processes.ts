@@ -25,6 +25,8 @@ export interface MeasuredProcess {
   readonly name: string;
   readonly pid: number;
   readonly port: number;
+  /** Relay limits the probe really raised: name → [shipped, used]. */
+  readonly raisedLimits: Record<string, [number, number]>;
   /** CPU and memory of the process; `gc` forces a full collection first (both servers run with --expose-gc). */
   probe(gc?: boolean): Promise<ProbeSample>;
   /** The end of the process's own output, for error messages. */
@@ -49,7 +51,7 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-function wrap(name: string, child: ChildProcess, port: number, logFile: string): MeasuredProcess {
+function wrap(name: string, child: ChildProcess, port: number, logFile: string, raisedLimits: Record<string, [number, number]>): MeasuredProcess {
   let nextProbe = 1;
   const waiting = new Map<number, (sample: ProbeSample) => void>();
   child.on('message', (message: { probe?: number; sample?: ProbeSample }) => {
@@ -68,6 +70,7 @@ function wrap(name: string, child: ChildProcess, port: number, logFile: string):
     name,
     pid: child.pid!,
     port,
+    raisedLimits,
     logTail,
     probe(gc = false) {
       const id = nextProbe++;
@@ -115,8 +118,8 @@ export interface RelayOptions {
   dataDir: string;
   /** Extra environment (DEVICE_LIMIT, QUEUE_CAP, ...). */
   env?: Record<string, string>;
-  /** Raise the per-socket message budget (see probe.ts); undefined keeps the shipped limit. */
-  wsMessagesPerSecond?: number;
+  /** Relay LIMITS to raise for this run (see probe.ts); empty keeps every shipped limit. */
+  limits?: Record<string, number>;
 }
 
 /** The real relay, started like production: `server/main.ts`, configured by environment only. */
@@ -132,17 +135,22 @@ export async function startRelay(options: RelayOptions): Promise<MeasuredProcess
     LOG_LEVEL: 'info',
     ...options.env,
   };
-  if (options.wsMessagesPerSecond !== undefined) {
-    env.BENCH_WS_MESSAGES_PER_SECOND = String(options.wsMessagesPerSecond);
+  if (options.limits && Object.keys(options.limits).length > 0) {
+    env.BENCH_RELAY_LIMITS = JSON.stringify(options.limits);
     env.BENCH_RELAY_LIMITS_MODULE = pathToFileURL(path.join(path.dirname(RELAY_MAIN), 'limits.ts')).href;
   }
   const child = spawn(process.execPath, nodeArgs(RELAY_MAIN, relayExtraArgs), { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
   closeSync(out);
+  let raised: Record<string, [number, number]> | undefined;
+  child.on('message', (message: { raised?: Record<string, [number, number]> }) => {
+    if (message.raised) raised = message.raised;
+  });
   const port = await waitFor('relay', () => {
     const match = /WakeLink relay listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(logFile, 'utf8'));
     return match ? Number(match[1]) : undefined;
   }, child, logFile);
-  return wrap('relay', child, port, logFile);
+  await waitFor('relay probe', () => raised, child, logFile);
+  return wrap('relay', child, port, logFile, raised!);
 }
 
 /** The raw `ws` baseline (raw-relay.ts). */
@@ -156,7 +164,7 @@ export async function startRawRelay(dataDir: string): Promise<MeasuredProcess> {
     if (typeof message.listening === 'number') port = message.listening;
   });
   await waitFor('raw ws baseline', () => port, child, logFile);
-  return wrap('raw ws baseline', child, port!, logFile);
+  return wrap('raw ws baseline', child, port!, logFile, {});
 }
 
 /** CPU seconds used between two probe samples. */

@@ -1,5 +1,5 @@
 /** Console tables for the relay sections (one per section), from the driver's JSON result. */
-import type { RelayBenchResults } from './profiles';
+import { describeRaised, type RelayBenchResults } from './profiles';
 
 type Table = (title: string, rows: Record<string, string | number>[]) => void;
 
@@ -8,8 +8,7 @@ const n = (value: number | undefined, digits = 0): number | string =>
 const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 export function printRelayTables(r: RelayBenchResults, table: Table): void {
-  const rate = r.wsMessagesPerSecond;
-  table(`WS round trip (L2): client → relay → device → relay → client, one outstanding request per client (relay per-socket rate limit raised to ${rate}/s for this section)`,
+  table(`WS round trip (L2): client → relay → device → relay → client, one outstanding request per client (relay limits raised: ${describeRaised(r.limitOverrides.roundTrip)})`,
     r.wsRoundTrip.flatMap((row) => [
       {
         pairs: row.pairs, server: 'raw ws baseline', 'round trips/s': n(row.baseline.roundTripsPerSecond), 'p50 ms': n(row.baseline.p50Ms, 2), 'p99 ms': n(row.baseline.p99Ms, 2),
@@ -31,7 +30,7 @@ export function printRelayTables(r: RelayBenchResults, table: Table): void {
       'baseline rt/s': n(row.baselineRoundTripsPerSecond), 'ratio rt/s': n(row.throughputRatio, 3), 'ratio p99': n(row.p99Ratio, 3),
     })));
 
-  table(`Idle capacity (L1): authenticated idle device sockets vs raw ws sockets, memory after forced GC (open-file limit ${r.idle.openFileLimit})`,
+  table(`Idle capacity (L1): authenticated idle device sockets vs raw ws sockets, memory after forced GC (open-file limit ${r.idle.openFileLimit}; relay limits raised: ${describeRaised(r.limitOverrides.idle)})`,
     r.idle.rows.map((row) => row.skipped !== undefined
       ? {
         connections: row.connections, 'relay RSS B/conn': '—', 'baseline RSS B/conn': '—', 'relay heap B/conn': '—', 'baseline heap B/conn': '—',
