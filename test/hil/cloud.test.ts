@@ -2,12 +2,13 @@
  * Hardware-in-the-loop, cloud path (spec 4.2–4.5): the real relay (server/app.ts, SQLite in a temp
  * dir) in-process on 127.0.0.1, the real firmware in the simulator on Node and on a real XS engine,
  * v1.0 clients over HTTP push/pull and over the client WebSocket. Every case runs on both engines.
- * Catalogue IDs: L9/F3 (device reconnects after a relay restart), S15 fix (queued command TTL).
+ * Catalogue IDs: L9/F3/F18 (relay down and back: LAN keeps working, the device reconnects by itself),
+ * B11 (replay through the relay), S15 fix (queued command TTL).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateResponse } from '../../shared/index';
-import { ClientSocket, httpCommand, V1Client } from './helpers/client';
+import { ClientSocket, httpCommand, lanCommand, V1Client } from './helpers/client';
 import { captureWol, ENGINES, expectedMagicPacket, randomDeviceId, randomToken, startDevice, type HilDevice, type WolCapture } from './helpers/device';
 import { startHilRelay, type HilRelay } from './helpers/relay';
 
@@ -57,7 +58,7 @@ describe.each(ENGINES)('cloud on the %s engine', (engine) => {
     expect((await wol.next()).equals(expectedMagicPacket(mac))).toBe(true);
   });
 
-  it('ping, info and wake over the client WebSocket; reconnects by itself after the relay restarts (L9)', async () => {
+  it('ping, info and wake over the client WebSocket; LAN works while the relay is down, then the device reconnects by itself (L9, F18)', async () => {
     const device = await onlineDevice();
     const client = new V1Client(device.deviceId, device.token);
     let socket = await ClientSocket.open(relay.ws, apiToken, `cli_${device.deviceId}_${randomBytes(4).toString('hex')}`);
@@ -70,8 +71,12 @@ describe.each(ENGINES)('cloud on the %s engine', (engine) => {
     expect((await wol.next()).equals(expectedMagicPacket(mac))).toBe(true);
     socket.close();
 
+    // Relay down (F18): the LAN keeps working while the cloud link is lost.
     const mark = device.lines.length;
-    await relay.restart();
+    await relay.stop();
+    await device.waitForLine(/cloud: (connection closed|relay error)/, 5000, mark);
+    expect((await lanCommand(device.sim.lanPort, client, 'info')).reply).toMatchObject({ status: 'success', cloud_status: 'disconnected' });
+    await relay.start();
     // Firmware backoff starts at 5 s ± 25 % (CLOUD_BACKOFF_BASE_MS, not configurable), hence the wait.
     await device.waitForLine(WELCOME, 15_000, mark);
     socket = await ClientSocket.open(relay.ws, apiToken, `cli_${device.deviceId}_${randomBytes(4).toString('hex')}`);

@@ -28,6 +28,8 @@ export interface HilRelay {
   /** Stops the relay (sockets closed with 1012) and starts it again on the same port and database. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** Starts a stopped relay again on the same port and database. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,9 @@ export async function startHilRelay(options: { queueTtlSeconds?: number } = {}):
     async stop() {
       await app?.close();
       app = undefined;
+    },
+    async start() {
+      if (app === undefined) await listen();
     },
     async close() {
       await app?.close();
