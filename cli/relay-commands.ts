@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { nodeCrypto } from '../node/crypto';
 import { stringOption } from './args';
 import type { CommandDef, Context } from './context';
 import { CliError, usageError } from './errors';
@@ -14,9 +13,6 @@ export const RELAY_CALL_TIMEOUT_MS = 15_000;
 export const MAX_PASSWORD_CHARS = 1024;
 /** The relay's limit on API token names. */
 export const TOKEN_NAME_MAX_CHARS = 64;
-/** Length and alphabet of a token made by `provision --new-token`: the firmware's own format. */
-export const NEW_TOKEN_LENGTH = 96;
-const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 function timeout(ctx: Context): number {
   return ctx.flags.timeoutMs ?? RELAY_CALL_TIMEOUT_MS;
@@ -175,43 +171,40 @@ const register: CommandDef = {
   },
 };
 
-/** 96 characters from [A-Za-z0-9] without modulo bias, like the firmware makes its own. */
-export function generateToken(length = NEW_TOKEN_LENGTH): string {
-  const limit = 256 - (256 % TOKEN_ALPHABET.length);
-  let out = '';
-  while (out.length < length) {
-    for (const byte of nodeCrypto.randomBytes(length)) {
-      if (byte < limit && out.length < length) out += TOKEN_ALPHABET[byte % TOKEN_ALPHABET.length];
-    }
-  }
-  return out;
-}
-
-/** mcconfig `key=value` names the firmware reads as build-time defaults (DeviceOptions.defaults). */
-export const MCCONFIG_KEYS = { ssid: 'ssid', password: 'password', relayUrl: 'relayUrl', apiToken: 'apiToken' } as const;
+/** mcconfig `key=value` names: the `config` keys of the root manifest.json the firmware reads as defaults. */
+export const MCCONFIG_KEYS = { ssid: 'ssid', password: 'password', relayUrl: 'relay_url', apiToken: 'api_token' } as const;
+export const MCCONFIG_PLATFORMS = ['esp32', 'esp'] as const;
 
 function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:@+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The API token a board should use: --api-token, else the device's own, else the login for that relay. */
+function boardApiToken(ctx: Context, relay: string, entry?: DeviceEntry): string {
+  if (stringOption(ctx.values, 'api-token') === undefined && typeof entry?.api_token === 'string' && entry.api_token.length > 0) return entry.api_token;
+  return apiTokenForRelay(ctx, relay);
+}
+
 const provision: CommandDef = {
   name: 'provision',
   aliases: [],
-  usage: 'wakelink provision <name> [--format mcconfig|json] [--ssid NAME] [--new-token] [--output FILE]',
+  usage: 'wakelink provision <name> [--format mcconfig|json] [--ssid NAME] [--platform esp32|esp] [--output FILE]',
   summary: 'print the settings to flash a board: device id, token, relay URL, API token',
-  details: 'mcconfig prints a build command with the relay URL and API token as key=value defaults; json prints a config file '
-    + 'with device_id, device_token, relay_url and api_token. The output contains secrets: --output writes it to a 0600 file.',
+  details: 'mcconfig prints the build command with the relay URL and API token (and Wi-Fi name) as key=value '
+    + 'settings of manifest.json; json prints the same as a config file with device_id, device_token, relay_url and api_token. '
+    + 'A WakeLink-XS board makes its own device token on first boot: device_token is null until you saved it '
+    + '(`wakelink update <name> --token ...`). The output holds secrets: --output writes a 0600 file. Nothing is changed.',
   options: {
-    format: { type: 'string' }, ssid: { type: 'string' }, 'new-token': { type: 'boolean' }, output: { type: 'string' },
-    relay: { type: 'string' }, 'device-id': { type: 'string' }, 'api-token': { type: 'string' }, platform: { type: 'string' },
+    format: { type: 'string' }, ssid: { type: 'string' }, output: { type: 'string' }, platform: { type: 'string' },
+    relay: { type: 'string' }, 'device-id': { type: 'string' }, 'api-token': { type: 'string' },
   },
   optionHelp: [
     ['--format mcconfig|json', 'output style (default mcconfig)'],
-    ['--ssid NAME', 'Wi-Fi network to put in the mcconfig line'],
-    ['--platform P', 'mcconfig platform (default esp32; esp for ESP8266)'],
-    ['--new-token', 'generate a fresh 96-character device token and save it'],
-    ['--device-id ID', 'device id (creates the entry if it does not exist)'],
+    ['--ssid NAME', 'Wi-Fi network for the mcconfig line (the password is left as a placeholder)'],
+    ['--platform esp32|esp', 'mcconfig platform (default esp32; esp = ESP8266)'],
+    ['--device-id ID', 'device id, for a board not saved yet'],
     ['--relay URL', 'relay base URL (default: the device\'s relay, else the last login)'],
+    ['--api-token TOKEN', 'API token for the board (default: the device\'s, else the saved login)'],
     ['--output FILE', 'write to FILE (mode 0600) instead of stdout'],
   ],
   async run(ctx) {
@@ -220,32 +213,23 @@ const provision: CommandDef = {
     if (extra !== undefined) throw usageError(`unexpected argument "${extra}"`);
     const format = stringOption(ctx.values, 'format') ?? 'mcconfig';
     if (format !== 'mcconfig' && format !== 'json') throw usageError('--format takes mcconfig or json');
+    const platform = stringOption(ctx.values, 'platform') ?? 'esp32';
+    if (!(MCCONFIG_PLATFORMS as readonly string[]).includes(platform)) throw usageError('--platform takes esp32 or esp');
     const store = DeviceStore.load(ctx.home);
-    const entry: DeviceEntry = store.has(name) ? store.get(name) : { port: DEFAULT_TCP_PORT, cloud: true, device_id: name, added: Date.now() / 1000 };
-    const idText = stringOption(ctx.values, 'device-id');
-    if (idText !== undefined) entry.device_id = checkDeviceId(idText);
-    if (!store.has(name) && idText === undefined) throw usageError(`no device "${name}": pass --device-id to create it`);
-    if (ctx.values['new-token'] === true) {
-      if (typeof entry.token === 'string') ctx.warn(`replacing the saved token of "${name}": the board must be flashed with the new one`);
-      entry.token = generateToken();
-    }
+    const entry = store.has(name) ? store.get(name) : undefined;
+    const idText = stringOption(ctx.values, 'device-id') ?? (typeof entry?.device_id === 'string' ? entry.device_id : undefined);
+    if (!idText) throw usageError(`no device "${name}" saved: pass --device-id`);
+    const deviceId = checkDeviceId(idText);
     const relay = pickRelay(ctx, entry);
-    const apiToken = apiTokenForRelay(ctx, relay);
-    entry.http_url = relay;
-    entry.wss_url = swapScheme(relay);
-    entry.cloud = true;
-    store.set(name, entry);
-    store.save();
-
-    const deviceId = String(entry.device_id ?? name);
-    const token = typeof entry.token === 'string' ? entry.token : '';
+    const apiToken = boardApiToken(ctx, relay, entry);
+    const token = typeof entry?.token === 'string' && entry.token.length > 0 ? entry.token : null;
     const relayUrl = swapScheme(relay);
+    const ssid = stringOption(ctx.values, 'ssid');
+
     let text: string;
     if (format === 'json') {
-      text = `${JSON.stringify({ device_id: deviceId, device_token: token, relay_url: relayUrl, api_token: apiToken }, null, 2)}\n`;
+      text = `${JSON.stringify({ device_id: deviceId, device_token: token, relay_url: relayUrl, api_token: apiToken, ...(ssid ? { ssid } : {}) }, null, 2)}\n`;
     } else {
-      const platform = stringOption(ctx.values, 'platform') ?? 'esp32';
-      const ssid = stringOption(ctx.values, 'ssid');
       const settings = [
         ...(ssid ? [`${MCCONFIG_KEYS.ssid}=${shellQuote(ssid)}`, `${MCCONFIG_KEYS.password}='YOUR-WIFI-PASSWORD'`] : []),
         `${MCCONFIG_KEYS.relayUrl}=${shellQuote(relayUrl)}`,
@@ -253,8 +237,10 @@ const provision: CommandDef = {
       ];
       text = [
         `# WakeLink-XS board "${name}": device id ${deviceId}, relay ${relayUrl}`,
-        token ? `# device token (keep secret): ${token}` : '# device token: printed by the board on first boot; save it with `wakelink update <name> --token TOKEN`',
-        `mcconfig -d -m -p ${shellQuote(platform)} ${settings.join(' ')}`,
+        token
+          ? `# device token (secret): ${token}`
+          : `# device token: printed by the board on its first boot; save it with \`wakelink update ${name} --token TOKEN\``,
+        `mcconfig -d -m -p ${platform} ${settings.join(' ')}`,
         '',
       ].join('\n');
     }
@@ -263,7 +249,10 @@ const provision: CommandDef = {
       writeTextFileAtomic(output, text);
       return { json: { ok: true, device: name, device_id: deviceId, written: output }, lines: [`wrote ${format} settings for "${name}" to ${output} (mode 0600)`] };
     }
-    return { json: { ok: true, device: name, device_id: deviceId, device_token: token, relay_url: relayUrl, api_token: apiToken }, lines: text.trimEnd().split('\n') };
+    return {
+      json: { ok: true, device: name, device_id: deviceId, device_token: token, relay_url: relayUrl, api_token: apiToken },
+      lines: text.trimEnd().split('\n'),
+    };
   },
 };
 

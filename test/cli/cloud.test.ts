@@ -69,7 +69,19 @@ describe('wakelink against the real relay (subprocess; device side = minimal v1.
     expect(String(entry.api_token)).toMatch(/^sk-/);
     const listed = await fetch(`${relay.http}/api/devices`, { headers: { authorization: `Bearer ${apiToken}` } });
     expect(JSON.stringify(await listed.json())).toContain(DEVICE_ID);
+    const registration = relay.requests.filter((line) => line.startsWith('POST /api/register_device'));
+    expect(registration).toEqual([`POST /api/register_device {"device_id":"${DEVICE_ID}","device_data":{"name":"desk"}}`]);
+    for (const line of relay.requests) expect(line).not.toContain(TOKEN);
     for (const file of readdirSync(relay.dir)) expect(readFileSync(join(relay.dir, file)).includes(TOKEN), file).toBe(false);
+  });
+
+  it('registering a device id another user owns fails with the relay\'s reason (exit 1), nothing saved', async () => {
+    const bobToken = await createAccount(relay, 'bob', 'bob password 12345');
+    const bobHome = mkdtempSync(join(tmpdir(), 'wl-cli-cloud-'));
+    const run = await runBin(['register', 'mine', '--device-id', DEVICE_ID, '--relay', relay.http, '--api-token', bobToken], bobHome);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/registering WLC11A01 failed \(HTTP 409/);
+    expect(readdirSync(bobHome)).toEqual([]);
   });
 
   it('http: push + long poll reaches the device, replies are matched, exit 0', async () => {

@@ -8,6 +8,8 @@ import { loadConfig } from '../../../server/config';
 export interface TestRelay {
   app: FastifyInstance;
   dir: string;
+  /** Every request the relay parsed, as `METHOD path body-json`, to prove what clients sent it. */
+  requests: string[];
   http: string;
   ws: string;
   close(): Promise<void>;
@@ -20,11 +22,15 @@ export async function startTestRelay(): Promise<TestRelay> {
     DATABASE_FILE: join(dir, 'relay.db'), CLOUD_PORT: '0', SECRET_KEY: 'cli-test-secret-key-0123456789-abcdefghijkl', LOG_LEVEL: 'silent',
   });
   const app = await buildApp({ config, logger: false });
+  const requests: string[] = [];
+  app.addHook('preHandler', async (request) => {
+    requests.push(`${request.method} ${request.url} ${JSON.stringify(request.body ?? null)}`);
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address !== 'object') throw new Error('relay did not bind');
   return {
-    app, dir,
+    app, dir, requests,
     http: `http://127.0.0.1:${address.port}`,
     ws: `ws://127.0.0.1:${address.port}`,
     async close() {
