@@ -5,14 +5,14 @@
 import { deriveKey, FreshnessGuard } from '../shared/index';
 import { CloudLink } from './cloud/link';
 import type { CommandContext } from './commands/context';
-import { loadConfig, saveConfig, saveFlags, type DeviceConfig } from './config';
+import { clearConfig, loadConfig, saveConfig, saveFlags, type DeviceConfig } from './config';
 import {
   DEFAULT_HTTP_PORT, DEFAULT_LAN_PORT, DEFAULT_WOL_ADDRESS, DEFAULT_WOL_PORT, FRESHNESS_WINDOW_SECONDS,
   HTTP_MAX_CONNECTIONS, HTTP_MAX_REQUEST_BYTES, HTTP_READ_WINDOW_MS, LAN_MAX_LINE_BYTES, LAN_READ_WINDOW_MS,
   OTA_WINDOW_MS, PROFILE_LIMITS, RESTART_DELAY_MS, SETUP_AP_IP, SETUP_RETRY_STATION_MS, SETUP_SWITCH_DELAY_MS,
   TOKEN_LENGTH,
 } from './constants';
-import { loadIdentity, randomString, storeToken } from './identity';
+import { clearIdentity, loadIdentity, randomString, storeToken } from './identity';
 import { LineServer } from './lan/line-server';
 import { PacketHandler } from './packet-handler';
 import type { DeviceHandle, DeviceOptions, DeviceStatus, Platform, TimerHandle } from './platform/types';
@@ -48,9 +48,11 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
     pending.add(handle);
   };
 
+  /** Set by a factory reset, so the restart does not write the counter back. */
+  let erased = false;
   const restartSoon = (): void =>
     later(RESTART_DELAY_MS, () => {
-      counter.flush();
+      if (!erased) counter.flush();
       logger.log('info', 'restarting');
       platform.system.restart();
     });
@@ -126,7 +128,14 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
       saveConfig(store, next);
       Object.assign(config, next);
     },
-    restartSoon,
+    restartSoon: () => restartSoon(),
+    factoryReset: () => {
+      clearConfig(store);
+      clearIdentity(store);
+      counter.erase();
+      erased = true;
+      logger.log('warn', 'factory reset: settings and identity erased');
+    },
     clock: platform.clock,
     random: platform.random,
   });
@@ -225,7 +234,7 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
       lan.stop();
       http.stop();
       cloud.stop();
-      counter.flush();
+      if (!erased) counter.flush();
     },
     status: () => ({
       deviceId: identity.deviceId,

@@ -2,7 +2,7 @@
 import { MIN_TOKEN_LENGTH } from '../shared/index';
 import { SETUP_PASSWORD_LENGTH, TOKEN_ALPHABET, TOKEN_LENGTH } from './constants';
 import type { KeyValueStore, Logger, RandomSource } from './platform/types';
-import { readStoredText, writeStoredText } from './stored-text';
+import { deleteStoredText, readStoredText, writeStoredText } from './stored-text';
 
 export const TOKEN_KEY = 'tok';
 export const SETUP_PASSWORD_KEY = 'setup_pw';
@@ -70,4 +70,10 @@ export function loadIdentity(store: KeyValueStore, random: RandomSource, chipId:
 /** Persists a rotated token (update_token). The caller restarts afterwards. */
 export function storeToken(store: KeyValueStore, token: string): void {
   writeStoredText(store, TOKEN_KEY, token);
+}
+
+/** Factory reset of the identity: the next boot generates (and prints) a new token and setup password. */
+export function clearIdentity(store: KeyValueStore): void {
+  deleteStoredText(store, TOKEN_KEY);
+  store.delete(SETUP_PASSWORD_KEY);
 }

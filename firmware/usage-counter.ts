@@ -37,6 +37,13 @@ export class UsageCounter {
     this.reserve();
   }
 
+  /** Factory reset: forget the stored value entirely. */
+  erase(): void {
+    this.current = 0;
+    this.ceiling = 0;
+    this.store.delete(COUNTER_KEY);
+  }
+
   /** On an orderly stop, store the exact value so the next boot continues without a gap. */
   flush(): void {
     this.ceiling = this.current;

@@ -56,7 +56,10 @@ export function settingsPage(view: SettingsView): string {
       `<label><input type="checkbox" name="cloud_enabled" value="1"${checked(view.cloudEnabled)}> Connect to the relay</label>` +
       `<label><input type="checkbox" name="tls_verify" value="1"${checked(view.tlsVerify)}> Verify the relay's TLS certificate</label>` +
       '<p><button type="submit">Save and restart</button></p></form>' +
-      '<form method="post" action="/logout">' + csrf + '<button type="submit">Log out</button></form>',
+      '<form method="post" action="/logout">' + csrf + '<button type="submit">Log out</button></form>' +
+      '<h2>Factory reset</h2><form method="post" action="/reset">' + csrf +
+      '<label><input type="checkbox" name="confirm" value="yes"> Erase Wi-Fi, relay settings, device token and setup password</label>' +
+      '<p><button type="submit">Reset and restart</button></p></form>',
   );
 }
 

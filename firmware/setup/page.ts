@@ -21,6 +21,8 @@ export interface SetupPageDeps {
   save(config: DeviceConfig): void;
   /** Runs after the "saved" page was sent. */
   restartSoon(): void;
+  /** Clears settings, identity and counter (spec 5.5); the caller restarts afterwards. */
+  factoryReset(): void;
   clock: Clock;
   random: RandomSource;
 }
@@ -106,6 +108,15 @@ export class SetupPage {
       return redirect([['Set-Cookie', `${SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`]]);
     }
     if (request.path === '/save') return this.save(form, session);
+    if (request.path === '/reset') {
+      if (form.confirm !== 'yes') return html(400, this.settings(session, 'Tick the confirmation box to reset.'));
+      this.session = null;
+      this.deps.factoryReset();
+      return {
+        ...html(200, messagePage('Reset', 'Settings, token and setup password erased. New ones are printed on the serial console at the next boot.')),
+        after: () => this.deps.restartSoon(),
+      };
+    }
     return html(404, messagePage('Not found', 'No such page.'));
   }
 

@@ -163,6 +163,25 @@ describe('setup page (S7)', () => {
     expect(readStoredText(store, 'api')).toBe('b'.repeat(64));
   });
 
+  it('factory reset (spec 5.5) needs login, CSRF and confirmation, then erases settings and identity', () => {
+    const store = provisionedStore({ relayUrl: 'wss://relay.example', apiToken: 'd'.repeat(64) });
+    const device = bootDevice({ store });
+    sendCommand(device, command('ping'));
+    const { cookie, csrf } = login(device, SETUP_PASSWORD);
+    expect(httpRequest(device, 'POST', '/reset', form({ confirm: 'yes' }), { Cookie: cookie }).status).toBe(403);
+    expect(httpRequest(device, 'POST', '/reset', form({ csrf }), { Cookie: cookie }).status).toBe(400);
+    expect(store.get('ssid')).toBe(HOME_SSID);
+    expect(httpRequest(device, 'POST', '/reset', form({ csrf, confirm: 'yes' }), { Cookie: cookie }).status).toBe(200);
+    device.platform.timers.advance(1000);
+    expect(device.platform.restarts).toBe(1);
+    for (const key of ['ssid', 'wifi_pw', 'url', 'api', 'tok', 'setup_pw', 'counter']) expect(store.get(key)).toBeUndefined();
+    const rebooted = bootDevice({ store });
+    expect(rebooted.handle.status().mode).toBe('AP');
+    expect(readStoredText(store, 'tok')).toMatch(/^[A-Za-z0-9]{96}$/);
+    expect(readStoredText(store, 'tok')).not.toBe(device.token);
+    expect(rebooted.handle.status().requestCounter).toBe(0);
+  });
+
   it('answers oversize and malformed requests with 413 and 400', () => {
     const device = bootDevice();
     expect(httpRequest(device, 'POST', '/login', 'x'.repeat(3000)).status).toBe(413);
