@@ -144,4 +144,39 @@ describe.each(ENGINES)('LAN on the %s engine', (engine) => {
     expect(client.open(replyA.trim())).toEqual({ status: 'success', result: 'pong', request_id: a.requestId });
     expect(client.open(replyB.trim())).toMatchObject({ status: 'success', device_id: device.deviceId, request_id: b.requestId });
   });
+
+  it('ESP8266 profile: a third concurrent client is refused cleanly, the two in flight are served (L8, B27)', async () => {
+    const small = await startDevice({ engine, wolPort: wol.port, profile: 'esp8266' });
+    try {
+      await small.waitReady();
+      const owner = new V1Client(small.deviceId, small.token);
+      const a = owner.seal('ping');
+      const b = owner.seal('ping');
+      // Two half-written requests hold both slots of the ESP8266 profile...
+      const net = await import('node:net');
+      const hold = (line: string) => {
+        const socket = net.connect({ port: small.sim.lanPort, host: '127.0.0.1' });
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        const done = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));
+        socket.write(line.slice(0, 30));
+        return { socket, done, rest: () => socket.write(line.slice(30) + '\n') };
+      };
+      const first = hold(a.line);
+      const second = hold(b.line);
+      const deadline = Date.now() + 3000;
+      while ((await small.sim.status()).lanConnections < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await small.sim.status()).lanConnections).toBe(2);
+      // ...so a third is closed at once, without a reply.
+      const third = await lanSend(small.sim.lanPort, owner.seal('ping').line + '\n', { timeoutMs: 3000 });
+      expect(third).toEqual({ text: '', closed: true });
+      first.rest();
+      second.rest();
+      expect(owner.open((await first.done).trim())).toMatchObject({ status: 'success', result: 'pong', request_id: a.requestId });
+      expect(owner.open((await second.done).trim())).toMatchObject({ status: 'success', result: 'pong', request_id: b.requestId });
+      expect((await lanCommand(small.sim.lanPort, owner, 'ping')).reply).toMatchObject({ status: 'success' });
+    } finally {
+      await small.stop();
+    }
+  });
 });
