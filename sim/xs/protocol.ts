@@ -31,9 +31,7 @@ export type GuestRequest =
   | { op: 'net.startAccessPoint'; callback: number; ssid: string; password: string }
   | { op: 'net.onStationLost'; callback: number }
   | { op: 'log'; level: LogLevel; message: string }
-  | { op: 'system.restart' }
-  /** Test probes only (bridge self-test): report a value to the host. */
-  | { op: 'probe.report'; value: unknown };
+  | { op: 'system.restart' };
 
 export interface HostReply {
   /** Set when the host-side call threw; the guest rethrows it (as RangeError when `range`). */
@@ -69,13 +67,10 @@ export type HostEvent =
   | { ev: 'ws.message'; ws: number; text: string }
   | { ev: 'ws.pong'; ws: number }
   | { ev: 'ws.close'; ws: number }
-  | { ev: 'net.callback'; callback: number; ok?: boolean; ip?: string }
-  /** Bridge self-test: run the probe script's named step. */
-  | { ev: 'probe'; name: string; arg?: unknown };
+  | { ev: 'net.callback'; callback: number; ok?: boolean; ip?: string };
 
 export interface GuestReply {
   ok: boolean;
   error?: string;
   status?: DeviceStatus;
-  value?: unknown;
 }

@@ -10,8 +10,6 @@ export interface PlatformServerOptions {
   platform: Platform;
   /** Queue one event for XS (delivered in order). */
   push: (event: HostEvent) => void;
-  /** Bridge self-tests receive `probe.report` values here. */
-  onProbeReport?: (value: unknown) => void;
 }
 
 export class PlatformServer {
@@ -144,9 +142,6 @@ export class PlatformServer {
         return undefined;
       case 'system.restart':
         platform.system.restart();
-        return undefined;
-      case 'probe.report':
-        this.options.onProbeReport?.(request.value);
         return undefined;
       default:
         throw new Error(`unknown request ${(request as { op: string }).op}`);

@@ -4,11 +4,11 @@
  * `handleCommand` (fxRunLoop in xsnap-worker.c), so each event is fully settled before the next.
  */
 import type { DeviceHandle, StartDevice } from '../../../firmware/platform/types';
-import type { GuestReply, HostEvent } from '../protocol';
+import type { GuestReply } from '../protocol';
 import { onHostEvents } from './channel';
 import { createGuestPlatform, type GuestPlatform } from './platform';
 
-export function runGuest(startDevice: StartDevice, extra?: (event: HostEvent, platform: GuestPlatform) => GuestReply | undefined): void {
+export function runGuest(startDevice: StartDevice): void {
   let guest: GuestPlatform | undefined;
   let device: DeviceHandle | undefined;
   onHostEvents((event): GuestReply => {
@@ -25,7 +25,6 @@ export function runGuest(startDevice: StartDevice, extra?: (event: HostEvent, pl
       return { ok: true };
     }
     if (guest.dispatch(event)) return { ok: true };
-    const handled = extra?.(event, guest);
-    return handled ?? { ok: false, error: `unknown event ${event.ev}` };
+    return { ok: false, error: `unknown event ${event.ev}` };
   });
 }
