@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandArgs, parseTimeout, parseVia, splitCommand } from '../../cli/args';
 import { DEVICE_COMMANDS, buildWireRequest, findDeviceCommand } from '../../cli/device-commands';
@@ -8,6 +7,7 @@ import { CliError } from '../../cli/errors';
 import { chooseTransport, relayBases } from '../../cli/store';
 import { findCommand } from '../../cli/main';
 import { runInProcess } from './helpers/in-process';
+import { tempDir } from './helpers/temp';
 
 function wire(words: string[], secureOn?: string) {
   const [word, ...rest] = words;
@@ -92,7 +92,7 @@ describe('argument parsing', () => {
   });
 
   it('help: no arguments → overview with exit 2, --help → exit 0, `<cmd> --help` and `help <cmd>` show one command', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'wl-args-'));
+    const home = tempDir('wl-args-');
     const none = await runInProcess([], home);
     expect(none.code).toBe(2);
     expect(none.stdout).toContain('Usage: wakelink <command>');
@@ -108,7 +108,7 @@ describe('argument parsing', () => {
   });
 
   it('v1.0 word order `<device> <command>` works only for saved device names', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'wl-args-'));
+    const home = tempDir('wl-args-');
     writeFileSync(join(home, 'devices.json'), JSON.stringify({ desk: { token: 'x'.repeat(40), port: 1, cloud: false, device_id: 'desk', added: 1, ip: '127.0.0.1' } }));
     const notSaved = await runInProcess(['other', 'ping'], home);
     expect(notSaved.code).toBe(2);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectWsDevice, type WsDevice } from './helpers/ws-device';
 import { createAccount, startTestRelay, type TestRelay } from './helpers/relay';
 import { runBin } from './helpers/run-cli';
+import { tempDir } from './helpers/temp';
 
 const PASSWORD = 'correct horse battery staple';
 const TOKEN = 'CloudDeviceToken-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP';
@@ -26,7 +26,7 @@ describe('wakelink against the real relay (subprocess; device side = minimal v1.
   beforeAll(async () => {
     relay = await startTestRelay();
     apiToken = await createAccount(relay, 'alice', PASSWORD);
-    home = mkdtempSync(join(tmpdir(), 'wl-cli-cloud-'));
+    home = tempDir('wl-cli-cloud-');
   });
   afterAll(async () => {
     await device?.close();
@@ -51,7 +51,7 @@ describe('wakelink against the real relay (subprocess; device side = minimal v1.
   });
 
   it('login failures: wrong password and a bogus API token are relay auth errors (exit 5)', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'wl-cli-cloud-'));
+    const other = tempDir('wl-cli-cloud-');
     const wrong = await runBin(['login', '--relay', relay.http, '--username', 'alice', '--password-stdin'], other, 'not the password\n');
     expect(wrong.code).toBe(5);
     expect(wrong.stderr).toContain('wrong username or password');
@@ -77,7 +77,7 @@ describe('wakelink against the real relay (subprocess; device side = minimal v1.
 
   it('registering a device id another user owns fails with the relay\'s reason (exit 1), nothing saved', async () => {
     const bobToken = await createAccount(relay, 'bob', 'bob password 12345');
-    const bobHome = mkdtempSync(join(tmpdir(), 'wl-cli-cloud-'));
+    const bobHome = tempDir('wl-cli-cloud-');
     const run = await runBin(['register', 'mine', '--device-id', DEVICE_ID, '--relay', relay.http, '--api-token', bobToken], bobHome);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/registering WLC11A01 failed \(HTTP 409/);
@@ -141,7 +141,7 @@ describe('wakelink against the real relay (subprocess; device side = minimal v1.
     const port = (probe.address() as { port: number }).port;
     probe.close();
     await once(probe, 'close');
-    const deadHome = mkdtempSync(join(tmpdir(), 'wl-cli-cloud-'));
+    const deadHome = tempDir('wl-cli-cloud-');
     const add = await runBin(['add', 'far', '--token', TOKEN, '--relay', `http://127.0.0.1:${port}`, '--api-token', 'sk-x'], deadHome);
     expect(add.code, add.stderr).toBe(0);
     for (const via of ['http', 'wss']) {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInProcess } from './helpers/in-process';
+import { tempDir } from './helpers/temp';
 
 const TOKEN = 'P'.repeat(40) + '0123456789abcdefghijklmnopqrstuvwxyz';
 const API = 'sk-provisioning-test-token-0123456789';
 
 function home(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wl-prov-'));
+  const dir = tempDir('wl-prov-');
   writeFileSync(join(dir, 'devices.json'), JSON.stringify({
     desk: { token: TOKEN, port: 99, cloud: true, device_id: 'WL00C0DE', added: 1, http_url: 'https://relay.example.org', wss_url: 'wss://relay.example.org' },
     fresh: { port: 99, cloud: false, device_id: 'WL00BEEF', added: 2, ip: '10.0.0.9' },
@@ -56,7 +56,7 @@ describe('provision', () => {
   });
 
   it('register without any relay configured is a usage error that names the fix (no hard-coded public host)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wl-prov-'));
+    const dir = tempDir('wl-prov-');
     const run = await runInProcess(['register', 'desk', '--device-id', 'WL00C0DE', '--token', TOKEN], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no relay given: pass --relay URL');

@@ -4,13 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMagicPacket } from '../../shared/index';
 import { createAccount, startTestRelay, type TestRelay } from './helpers/relay';
 import { runBin } from './helpers/run-cli';
 import { startSimProcess, type SimProcess } from './helpers/sim-process';
+import { tempDir } from './helpers/temp';
 
 const TOKEN = 'SimulatorToken0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd';
 const DEVICE_ID = 'WL5C1A77';
@@ -29,7 +29,7 @@ describe('wakelink ↔ simulator (LAN and through the relay)', () => {
     capture = dgram.createSocket('udp4');
     capture.on('message', (packet) => magic.push(packet));
     await new Promise<void>((resolve) => capture.bind(0, '127.0.0.1', resolve));
-    home = mkdtempSync(join(tmpdir(), 'wl-cli-sim-'));
+    home = tempDir('wl-cli-sim-');
     const login = await runBin(['login', '--relay', relay.http, '--api-token', apiToken], home);
     expect(login.code, login.stderr).toBe(0);
     const register = await runBin(['register', 'board', '--device-id', DEVICE_ID, '--token', TOKEN], home);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceStore } from '../../cli/store';
 import { runInProcess } from './helpers/in-process';
+import { tempDir } from './helpers/temp';
 
 /** Spec 6.3's example entry, byte for byte as the v1.0 Python CLI writes it, plus cloud/legacy entries and keys we do not know. */
 const V1_FILE = JSON.stringify({
@@ -18,7 +18,7 @@ const V1_FILE = JSON.stringify({
 });
 
 function v1Home(text = V1_FILE, mode = 0o600): string {
-  const home = mkdtempSync(join(tmpdir(), 'wl-store-'));
+  const home = tempDir('wl-store-');
   writeFileSync(join(home, 'devices.json'), text);
   chmodSync(join(home, 'devices.json'), mode);
   return home;
@@ -120,7 +120,7 @@ describe('devices.json in the v1.0 layout (spec 6.3)', () => {
   });
 
   it('a missing WAKELINK_HOME directory is created 0700 with devices.json 0600', async () => {
-    const home = join(mkdtempSync(join(tmpdir(), 'wl-store-')), 'nested', 'wakelink');
+    const home = join(tempDir('wl-store-'), 'nested', 'wakelink');
     const run = await runInProcess(['add', 'x', '--token', 'f'.repeat(40), '--ip', '10.0.0.1'], home);
     expect(run.code, run.stderr).toBe(0);
     expect(statSync(home).mode & 0o777).toBe(0o700);

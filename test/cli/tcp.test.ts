@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startResponder, type Responder } from './helpers/line-responder';
 import { runBin } from './helpers/run-cli';
+import { tempDir } from './helpers/temp';
 
 const TOKEN = 'WakeLinkExampleToken0123456789abcdefXYZ';
 const OTHER_TOKEN = 'AnotherDeviceToken-0123456789abcdefghijk';
 const NEXT_TOKEN = 'N'.repeat(48) + 'ext0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH';
 
 function homeWith(devices: Record<string, unknown>): string {
-  const home = mkdtempSync(join(tmpdir(), 'wl-cli-'));
+  const home = tempDir('wl-cli-');
   writeFileSync(join(home, 'devices.json'), JSON.stringify(devices), { mode: 0o600 });
   return home;
 }
