@@ -3,6 +3,7 @@
  * Build-time settings come from mcconfig `key=value` arguments (see manifest.json "config").
  */
 import config from 'mc/config';
+import { DEFAULT_WOL_ADDRESS, DEFAULT_WOL_PORT } from './constants';
 import { startDevice } from './device';
 import type { DeviceProfile } from './platform/types';
 import { createModdablePlatform } from './platform/moddable/index';
@@ -13,8 +14,13 @@ const PROFILES: readonly DeviceProfile[] = ['esp8266', 'esp32', 'host'];
 export default function main(): void {
   const profile = PROFILES.includes(config.profile as DeviceProfile) ? (config.profile as DeviceProfile) : 'esp8266';
   const platform = createModdablePlatform({ sntpHost: text(config.sntp) });
+  const wolPort = Number(config.wol_port);
   startDevice(platform, {
     profile,
+    wolAddress: text(config.wol_address) || DEFAULT_WOL_ADDRESS,
+    wolPort: Number.isInteger(wolPort) && wolPort > 0 && wolPort < 65536 ? wolPort : DEFAULT_WOL_PORT,
+    // v1.0 sends magic packets from local port 9.
+    wolLocalPort: DEFAULT_WOL_PORT,
     defaults: {
       ssid: text(config.ssid),
       password: text(config.password),
