@@ -11,6 +11,8 @@
  * raised is sent to the parent (`{ raised }`) and reported with the figures. The relay reads its
  * limits when it builds the app or opens a socket, so changing them before it starts is enough.
  */
+import { writeHeapSnapshot } from 'node:v8';
+
 export interface ProbeSample {
   /** process.cpuUsage() of the measured process, microseconds. */
   userMicros: number;
@@ -23,6 +25,8 @@ export interface ProbeSample {
 export interface ProbeRequest {
   probe: number;
   gc: boolean;
+  /** Also write a heap snapshot to this path (for heap-summary.ts); developer use. */
+  heapSnapshot?: string;
 }
 
 /** Limit name → [shipped value, value used]; only the ones this run raised. */
@@ -59,6 +63,7 @@ if (process.send) {
       collect();
       collect();
     }
+    if (typeof message.heapSnapshot === 'string') writeHeapSnapshot(message.heapSnapshot);
     process.send!({ probe: message.probe, sample: sample() });
   });
   // The IPC channel must not keep a process alive that would otherwise exit.

@@ -28,7 +28,7 @@ export interface MeasuredProcess {
   /** Relay limits the probe really raised: name → [shipped, used]. */
   readonly raisedLimits: Record<string, [number, number]>;
   /** CPU and memory of the process; `gc` forces a full collection first (both servers run with --expose-gc). */
-  probe(gc?: boolean): Promise<ProbeSample>;
+  probe(gc?: boolean, heapSnapshot?: string): Promise<ProbeSample>;
   /** The end of the process's own output, for error messages. */
   logTail(): string;
   stop(): Promise<void>;
@@ -72,7 +72,7 @@ function wrap(name: string, child: ChildProcess, port: number, logFile: string, 
     port,
     raisedLimits,
     logTail,
-    probe(gc = false) {
+    probe(gc = false, heapSnapshot?: string) {
       const id = nextProbe++;
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -83,7 +83,7 @@ function wrap(name: string, child: ChildProcess, port: number, logFile: string, 
           clearTimeout(timer);
           resolve(sample);
         });
-        child.send({ probe: id, gc });
+        child.send({ probe: id, gc, ...(heapSnapshot ? { heapSnapshot } : {}) });
       });
     },
     async stop() {
