@@ -2,7 +2,6 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 
 export interface ChildRelay {
   child: ChildProcessWithoutNullStreams;
@@ -13,9 +12,12 @@ export interface ChildRelay {
   stderr(): string;
 }
 
-/** Runs `tsx server/main.ts` (what `npm start` runs) as a real child process. */
+/**
+ * Runs server/main.ts under tsx (what `npm start` runs) as ONE real child process: the tsx CLI
+ * would fork a second process, and a SIGKILL aimed at the wrapper would leave the relay running.
+ */
 export function spawnRelay(env: Record<string, string>): ChildRelay {
-  const child = spawn(TSX, ['server/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
   });
