@@ -66,6 +66,8 @@ h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; }
 form.stack { display: grid; gap: .75rem; max-width: 22rem; }
 label { display: grid; gap: .25rem; font-weight: 600; }
+.field { display: grid; gap: .25rem; }
+.field label { display: block; }
 input[type=text], input[type=password] { font: inherit; padding: .45rem .6rem; border: 1px solid #8888; border-radius: .35rem; }
 button { font: inherit; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid var(--accent);
   background: var(--accent); color: #fff; cursor: pointer; }

@@ -55,17 +55,17 @@ export function registerPage(view: RegisterView): SafeHtml {
 ${errors.general ? html`<p class="alert" role="alert">${errors.general}</p>` : ''}
 <form method="post" action="/register" class="stack">
 ${csrfField(view.formCsrf)}
-<label>Username
-<input type="text" name="username" value="${view.username ?? ''}" autocomplete="username" required minlength="${LIMITS.usernameMinLength}" maxlength="${LIMITS.usernameMaxLength}" autofocus>
-<span class="hint">${LIMITS.usernameMinLength}–${LIMITS.usernameMaxLength} characters: letters, digits, _ . -</span>
-${fieldError(errors.username, 'username-error')}</label>
-<label>Password
-<input type="password" name="password" autocomplete="new-password" required minlength="${LIMITS.passwordMinLength}" maxlength="${LIMITS.passwordMaxLength}">
-<span class="hint">At least ${LIMITS.passwordMinLength} characters.</span>
-${fieldError(errors.password, 'password-error')}</label>
-<label>Repeat password
-<input type="password" name="confirm" autocomplete="new-password" required maxlength="${LIMITS.passwordMaxLength}">
-${fieldError(errors.confirm, 'confirm-error')}</label>
+<div class="field"><label for="username">Username</label>
+<input type="text" id="username" name="username" value="${view.username ?? ''}" autocomplete="username" required minlength="${LIMITS.usernameMinLength}" maxlength="${LIMITS.usernameMaxLength}" aria-describedby="username-hint username-error" autofocus>
+<span class="hint" id="username-hint">${LIMITS.usernameMinLength}–${LIMITS.usernameMaxLength} characters: letters, digits, _ . -</span>
+${fieldError(errors.username, 'username-error')}</div>
+<div class="field"><label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="new-password" required minlength="${LIMITS.passwordMinLength}" maxlength="${LIMITS.passwordMaxLength}" aria-describedby="password-hint password-error">
+<span class="hint" id="password-hint">At least ${LIMITS.passwordMinLength} characters.</span>
+${fieldError(errors.password, 'password-error')}</div>
+<div class="field"><label for="confirm">Repeat password</label>
+<input type="password" id="confirm" name="confirm" autocomplete="new-password" required maxlength="${LIMITS.passwordMaxLength}" aria-describedby="confirm-error">
+${fieldError(errors.confirm, 'confirm-error')}</div>
 <button type="submit">Create account</button>
 </form>
 <p>Already registered? <a href="/login">Log in</a>.</p>`);

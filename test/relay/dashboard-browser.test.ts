@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardRoutes } from '../../server/routes/dashboard';
+import { registerDevice } from './helpers/http';
+import { startRelay, type RunningRelay } from './helpers/relay';
+import { connectDevice, type WsProbe } from './helpers/ws';
+
+/** Debian's package; `.ci/run` installs it with `apt-get install -y chromium`. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const PASSWORD = 'correct horse battery';
+
+/**
+ * The dashboard in a real headless Chromium against a real relay on 127.0.0.1 (SQLite temp file,
+ * real device WebSocket). Missing Chromium is a failure, not a skip: this is the only test that
+ * shows the pages work in a browser under their own CSP.
+ */
+describe('dashboard in headless Chromium', () => {
+  let browser: Browser;
+  let relay: RunningRelay;
+  const cspViolations: string[] = [];
+  const offLoopback: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}; install it with: apt-get update && apt-get install -y chromium`);
+    }
+    relay = await startRelay({ routePlugins: [dashboardRoutes] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await relay?.close();
+  });
+
+  /** A fresh browser profile whose traffic may only reach the relay on 127.0.0.1 (network safety). */
+  async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext();
+    // Fail fast with Playwright's own message (what it waited for) instead of the test timeout.
+    context.setDefaultTimeout(8000);
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === '127.0.0.1') return route.continue();
+      offLoopback.push(url.href);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return { context, page };
+  }
+
+  async function registerInBrowser(page: Page, username: string): Promise<void> {
+    await page.goto(`${relay.http}/`);
+    await page.getByRole('link', { name: 'create an account' }).click();
+    await page.waitForURL('**/register');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Repeat password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('**/dashboard');
+  }
+
+  it('register → dashboard → create token → a device connected with it shows as online after reload', async () => {
+    const { context, page } = await newPage();
+    const username = `browser${process.pid}`;
+    await registerInBrowser(page, username);
+    await expect(page.getByRole('heading', { name: 'Dashboard' }).textContent()).resolves.toBe('Dashboard');
+    expect(await page.locator('header').textContent()).toContain(username);
+    const firstToken = (await page.locator('#new-token').textContent())?.trim();
+    expect(firstToken).toMatch(/^sk-/);
+
+    // The page is styled by the same-origin stylesheet that the CSP allows (no inline styles).
+    expect(await page.locator('main').evaluate((el) => getComputedStyle(el).maxWidth)).not.toBe('none');
+
+    await page.getByLabel('New token name').fill('browser test');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.waitForURL('**/dashboard');
+    const token = (await page.locator('#new-token').textContent())?.trim() ?? '';
+    expect(token).toMatch(/^sk-[A-Za-z0-9_-]{43,}$/);
+    expect(token).not.toBe(firstToken);
+    expect(await page.locator('#tokens tbody tr').count()).toBe(2);
+
+    const deviceId = `WLB${process.pid}`;
+    await registerDevice(relay.http, token, deviceId);
+    await page.reload();
+    const row = page.locator(`tr[data-device="${deviceId}"]`);
+    expect(await row.textContent()).toContain('Offline');
+    expect(await row.textContent()).toContain('never');
+    // Shown once: the reload no longer contains either token.
+    expect(await page.locator('#new-token').count()).toBe(0);
+    expect(await page.content()).not.toContain(token);
+
+    const { probe, welcome } = await connectDevice(relay.ws, deviceId, token);
+    expect(welcome).toMatchObject({ type: 'welcome', device_id: deviceId });
+    await page.reload();
+    expect(await row.locator('.online').textContent()).toBe('Online now');
+    expect(await row.textContent()).not.toContain('never'); // last seen was written on connect
+
+    // Cookies: the session is HttpOnly (invisible to page script) and holds no token.
+    const cookies = await context.cookies(relay.http);
+    const session = cookies.find((c) => c.name === 'wl_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(cookies.some((c) => c.value.includes(token) || c.value.includes('sk-'))).toBe(false);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+
+    // Revoking the token in the browser closes the device socket that was opened with it.
+    const tokenRow = page.locator('#tokens tbody tr', { hasText: 'browser test' });
+    await tokenRow.getByRole('button', { name: 'Revoke' }).click();
+    await page.waitForURL('**/dashboard');
+    expect(await page.getByRole('status').textContent()).toContain('Token revoked');
+    const closed = await closedWithin(probe, 3000);
+    expect(closed.code).toBe(1008);
+    await page.reload();
+    expect(await row.textContent()).toContain('Offline');
+    expect(await page.locator('#tokens tbody tr').count()).toBe(1);
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL('**/dashboard');
+    expect(await page.getByRole('status').textContent()).toContain(`Device ${deviceId} deleted.`);
+    expect(await page.locator(`tr[data-device="${deviceId}"]`).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${relay.http}/`);
+    await page.goto(`${relay.http}/dashboard`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await context.close();
+
+    expect(cspViolations).toEqual([]);
+    expect(offLoopback).toEqual([]);
+  });
+
+  it('S11: a forged v1.0-style cookie in the browser lands on the login page; a wrong password shows the generic message', async () => {
+    const { context, page } = await newPage();
+    await context.addCookies([
+      { name: 'wl_session', value: '1', url: relay.http },
+      { name: 'user_id', value: '1', url: relay.http },
+    ]);
+    await page.goto(`${relay.http}/dashboard`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('Username').fill('nobody-here');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    expect(await page.getByRole('alert').textContent()).toBe('Invalid username or password.');
+    await context.close();
+    expect(cspViolations).toEqual([]);
+  });
+});
+
+async function closedWithin(probe: WsProbe, ms: number): Promise<{ code: number; reason: string }> {
+  return Promise.race([
+    probe.closed,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`device socket still open after ${ms} ms`)), ms)),
+  ]);
+}
