@@ -20,6 +20,7 @@ import { setupApSsid } from './setup/access-point';
 import { HttpServer } from './setup/http';
 import { SetupPage } from './setup/page';
 import { UsageCounter } from './usage-counter';
+import { ReplayFloor } from './replay-floor';
 import { sendMagicPacket } from './wol-sender';
 
 /** Grace period between handing a reply to the WebSocket and closing it (B6). */
@@ -31,6 +32,7 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
   const identity = loadIdentity(store, platform.random, network.chipId(), logger);
   const config: DeviceConfig = loadConfig(store, options.defaults);
   const counter = new UsageCounter(store);
+  const replayFloor = new ReplayFloor(store);
   let token = identity.token;
   let key = deriveKey(token, platform.crypto);
   let mode: DeviceStatus['mode'] = 'booting';
@@ -99,7 +101,12 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
     random: platform.random,
     clock: platform.clock,
     logger,
-    freshness: new FreshnessGuard({ capacity: limits.freshnessCapacity, windowSeconds: FRESHNESS_WINDOW_SECONDS }),
+    freshness: new FreshnessGuard({
+      capacity: limits.freshnessCapacity,
+      windowSeconds: FRESHNESS_WINDOW_SECONDS,
+      floorSeconds: replayFloor.floor,
+    }),
+    replayFloor,
     context,
     key: () => key,
   });
@@ -133,6 +140,7 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
       clearConfig(store);
       clearIdentity(store);
       counter.erase();
+      replayFloor.erase();
       erased = true;
       logger.log('warn', 'factory reset: settings and identity erased');
     },

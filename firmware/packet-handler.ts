@@ -11,6 +11,7 @@ import { dispatchCommand } from './commands/dispatch';
 import type { CommandContext } from './commands/context';
 import { MAX_REQUEST_ID_JSON_CHARS, REQUEST_ID_TOO_LONG, RESPONSE_TOO_LARGE } from './constants';
 import type { Clock, Logger, RandomSource } from './platform/types';
+import { isReadOnlyCommand, type ReplayFloor } from './replay-floor';
 import { echoRequestId, failure, finishReply, type Transport } from './replies';
 
 export interface PacketHandlerDeps {
@@ -19,6 +20,8 @@ export interface PacketHandlerDeps {
   clock: Clock;
   logger: Logger;
   freshness: FreshnessGuard;
+  /** Persists the freshness high-water mark before state-changing commands act (F13). */
+  replayFloor: ReplayFloor;
   context: CommandContext;
   /** The key of the token in force (the old one while an update_token reply is being sealed). */
   key(): Uint8Array;
@@ -55,18 +58,21 @@ export class PacketHandler {
       return this.seal(finishReply(failure(REQUEST_ID_TOO_LONG), null));
     }
     const echoed = echoRequestId(requestId, transport);
+    const readOnly = isReadOnlyCommand(opened.inner);
     try {
       deps.freshness.accept({
         nonce: opened.nonce,
         requestId,
         timestamp: opened.inner.timestamp,
         nowSeconds: deps.clock.nowSeconds(),
+        readOnly,
       });
     } catch (error) {
       const code = isProtocolError(error) ? error.code : ErrorCodes.REPLAY_DETECTED;
       deps.logger.log('warn', `refused packet: ${code}`);
       return this.seal(finishReply(failure(code), echoed));
     }
+    if (!readOnly) deps.replayFloor.record(deps.freshness.highestTimestamp);
     let outcome;
     try {
       outcome = dispatchCommand(deps.context, parseCommand(opened.inner), transport);

@@ -17,5 +17,5 @@ export {
   COMMAND_NAMES, CONTROL_ACTIONS, CommandError, parseCommand, buildCommand, validateResponse,
   type CommandName, type ControlAction, type CommandData, type ParsedCommand,
 } from './commands';
-export { FreshnessGuard, type FreshnessOptions, type FreshnessInput } from './freshness';
+export { FreshnessGuard, isPlausibleUnixSeconds, type FreshnessOptions, type FreshnessInput } from './freshness';
 export { MAGIC_PACKET_BYTES, SECURE_ON_BYTES, parseMac, formatMac, parseSecureOn, buildMagicPacket } from './wol';

@@ -4,6 +4,7 @@ import { nodeCrypto } from '../../node/crypto';
 import { deriveKey } from '../../shared/index';
 import { readStoredText } from '../../firmware/stored-text';
 import { COUNTER_RESERVE_BLOCK } from '../../firmware/constants';
+import { REPLAY_FLOOR_KEY } from '../../firmware/replay-floor';
 import { bootDevice, clientLine, command, decodeReply, LAN_PORT, provisionedStore, sendCommand, sendLine } from './helpers/harness';
 
 describe('replay protection (S4, catalogue section 4)', () => {
@@ -43,6 +44,53 @@ describe('replay protection (S4, catalogue section 4)', () => {
     const second = bootDevice({ store });
     second.platform.clock.wallSeconds = 1733500000 + 3600;
     expect(sendLine(second, line).inner).toBe('{"status":"error","error":"STALE_TIMESTAMP","request_id":"feed0006"}');
+  });
+});
+
+describe('F13: replays across a reboot, while the clock is still unknown', () => {
+  const T = 1733500000;
+  const wake = (requestId: string, timestamp: number) => ({
+    command: 'wake', data: { mac: 'AA:BB:CC:DD:EE:FF' }, request_id: requestId, timestamp,
+  });
+
+  it('refuses a state-changing packet captured before the reboot, and acts once', () => {
+    const store = provisionedStore();
+    const first = bootDevice({ store });
+    const captured = clientLine(first.key, wake('feed0101', T));
+    expect(sendLine(first, captured).inner).toContain('"wol_sent"');
+    const second = bootDevice({ store });
+    expect(second.platform.clock.nowSeconds()).toBeUndefined();
+    expect(sendLine(second, captured).inner).toBe('{"status":"error","error":"STALE_TIMESTAMP","request_id":"feed0101"}');
+    expect(second.platform.udp.sent).toHaveLength(0);
+    // A fresh command after the reboot works.
+    expect(sendCommand(second, wake('feed0102', T + 1)).inner).toContain('"wol_sent"');
+  });
+
+  it('a captured restart cannot keep the device rebooting', () => {
+    const store = provisionedStore();
+    const first = bootDevice({ store });
+    const restart = clientLine(first.key, { command: 'restart', data: {}, request_id: 'feed0103', timestamp: T });
+    expect(sendLine(first, restart).inner).toContain('"restarting"');
+    const second = bootDevice({ store });
+    expect(sendLine(second, restart).inner).toContain('STALE_TIMESTAMP');
+  });
+
+  it('read-only commands are still answered right after a reboot (the floor is for state changes)', () => {
+    const store = provisionedStore();
+    const first = bootDevice({ store });
+    expect(sendCommand(first, wake('feed0107', T)).inner).toContain('"wol_sent"');
+    const second = bootDevice({ store });
+    expect(sendCommand(second, { command: 'ping', data: {}, request_id: 'feed0108', timestamp: T }).inner).toContain('"pong"');
+  });
+
+  it('read-only commands never write the floor to flash', () => {
+    const store = provisionedStore();
+    const device = bootDevice({ store });
+    sendCommand(device, { command: 'ping', data: {}, request_id: 'feed0104', timestamp: T });
+    sendCommand(device, { command: 'cloud_control', data: { action: 'status' }, request_id: 'feed0105', timestamp: T + 1 });
+    expect(store.get(REPLAY_FLOOR_KEY)).toBeUndefined();
+    sendCommand(device, wake('feed0106', T + 2));
+    expect(store.get(REPLAY_FLOOR_KEY)).toBe(String(T + 2));
   });
 });
 

@@ -72,3 +72,40 @@ describe('FreshnessGuard (B11 for v1.0 packets: nonce and request-id memory)', (
     );
   });
 });
+
+describe('FreshnessGuard floor (F13: replays across a reboot)', () => {
+  const T = 1733500000;
+
+  it('refuses timestamps at or below the pre-reboot floor even without a clock', () => {
+    const guard = new FreshnessGuard({ floorSeconds: T });
+    expect(() => guard.accept({ nonce: nonce(1), timestamp: T })).toThrow(expect.objectContaining({ code: ErrorCodes.STALE_TIMESTAMP }));
+    expect(() => guard.accept({ nonce: nonce(2), timestamp: T - 100 })).toThrow(/before the reboot/);
+    guard.accept({ nonce: nonce(3), timestamp: T + 1 });
+  });
+
+  it('tracks the highest accepted timestamp, to persist as the next floor', () => {
+    const guard = new FreshnessGuard({ floorSeconds: T });
+    expect(guard.highestTimestamp).toBe(T);
+    guard.accept({ nonce: nonce(1), timestamp: T + 9 });
+    guard.accept({ nonce: nonce(2), timestamp: T + 5 }); // an older (but post-boot) one still passes...
+    expect(guard.highestTimestamp).toBe(T + 9); // ...and does not lower the mark
+  });
+
+  it('ignores implausible timestamps (milliseconds, strings) for the floor in both directions', () => {
+    const guard = new FreshnessGuard({ floorSeconds: T });
+    guard.accept({ nonce: nonce(1), timestamp: 1733500000123 });
+    guard.accept({ nonce: nonce(2), timestamp: 'soon' });
+    guard.accept({ nonce: nonce(3) });
+    expect(guard.highestTimestamp).toBe(T);
+    expect(new FreshnessGuard({ floorSeconds: 1733500000123 }).floorSeconds).toBeUndefined();
+  });
+});
+
+describe('FreshnessGuard floor and read-only commands', () => {
+  it('does not apply the floor to read-only commands, but still refuses their replays within a boot', () => {
+    const guard = new FreshnessGuard({ floorSeconds: 1733500000 });
+    guard.accept({ nonce: nonce(1), timestamp: 1733500000, readOnly: true });
+    expect(() => guard.accept({ nonce: nonce(1), timestamp: 1733500000, readOnly: true })).toThrow(/already/);
+    expect(() => guard.accept({ nonce: nonce(2), timestamp: 1733500000 })).toThrow(/before the reboot/);
+  });
+});

@@ -67,7 +67,14 @@ export interface BootOptions {
   token?: string;
 }
 
+/**
+ * The clients' clock (Unix seconds). A reboot takes time, so every boot moves it one second on:
+ * the device refuses timestamps not newer than those it accepted before a reboot (F13).
+ */
+let clientSeconds = 1733500000;
+
 export function bootDevice(options: BootOptions = {}): TestDevice {
+  clientSeconds += 1;
   const random = new ScriptedRandom();
   const store = options.store ?? provisionedStore();
   const platform = createMemoryPlatform({ store, random, crypto: nodeCrypto });
@@ -88,7 +95,7 @@ export function clientLine(key: Uint8Array, inner: JsonObject | string, nonceHex
 
 export function command(name: string, data: JsonObject = {}, requestId?: string): JsonObject {
   const id = requestId ?? `r${(requestSeq++).toString(16).padStart(7, '0')}`;
-  return buildCommand(name, data, id, 1733500000);
+  return buildCommand(name, data, id, clientSeconds);
 }
 
 export interface Reply {

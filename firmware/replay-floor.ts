@@ -1,0 +1,48 @@
+/**
+ * Replay memory that survives a reboot (catalogue F13). The nonce/request-id ring of the
+ * FreshnessGuard lives in RAM, so after a reboot a captured packet would pass again. The device
+ * therefore persists the highest client timestamp it accepted, write-then-act, before any command
+ * that changes state; at boot that value becomes the guard's floor for state-changing commands.
+ * Read-only commands (ping, info, ...) neither write flash nor meet the floor: replaying them after
+ * a reboot changes nothing, and a client that pings right after a reboot is not refused.
+ */
+import { isPlausibleUnixSeconds } from '../shared/index';
+import type { KeyValueStore } from './platform/types';
+
+export const REPLAY_FLOOR_KEY = 'ts_floor';
+
+const READ_ONLY_COMMANDS = ['ping', 'info', 'crypto_info', 'counter_info'];
+
+export function isReadOnlyCommand(inner: { command?: unknown; data?: unknown }): boolean {
+  if (typeof inner.command !== 'string') return true; // refused later without acting
+  if (READ_ONLY_COMMANDS.includes(inner.command)) return true;
+  const data = inner.data as { action?: unknown } | null | undefined;
+  return (inner.command === 'web_control' || inner.command === 'cloud_control') && data?.action === 'status';
+}
+
+export class ReplayFloor {
+  private stored: number | undefined;
+
+  constructor(private readonly store: KeyValueStore) {
+    const value = Number(store.get(REPLAY_FLOOR_KEY));
+    this.stored = isPlausibleUnixSeconds(value) ? value : undefined;
+  }
+
+  /** The floor for this boot's FreshnessGuard. */
+  get floor(): number | undefined {
+    return this.stored;
+  }
+
+  /** Persists `highest` if it moved: one small flash write per state-changing command at most. */
+  record(highest: number | undefined): void {
+    if (highest === undefined || (this.stored !== undefined && highest <= this.stored)) return;
+    this.stored = highest;
+    this.store.set(REPLAY_FLOOR_KEY, String(highest));
+  }
+
+  /** Factory reset: a blank device starts without history. */
+  erase(): void {
+    this.stored = undefined;
+    this.store.delete(REPLAY_FLOOR_KEY);
+  }
+}
