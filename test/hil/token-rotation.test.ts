@@ -62,6 +62,28 @@ describe.each(ENGINES)('update_token across reboots on the %s engine', (engine) 
     expect(works.reply).toMatchObject({ status: 'success' });
     // The counter never goes backwards across the reboot (F13).
     expect(works.reply.request_counter as number).toBeGreaterThan(counterBefore);
+  }, 30_000);
 
+  it('F13: a wake captured before a power cut is refused after it, and no magic packet leaves', async () => {
+    const replayState = tempStateDir();
+    try {
+      const first = await startDevice({ engine, wolPort: wol.port, stateDir: replayState.dir });
+      started.push(first);
+      await first.waitReady();
+      const client = new V1Client(first.deviceId, first.token);
+      const captured = client.seal('wake', { mac: '0A:0B:0C:0D:0E:0F' }).line + '\n';
+      expect(client.open((await lanSend(first.sim.lanPort, captured)).text.trim())).toMatchObject({ result: 'wol_sent' });
+      await wol.next();
+      await first.sim.stop();
+
+      const second = await startDevice({ engine, wolPort: wol.port, stateDir: replayState.dir, deviceId: first.deviceId, token: first.token });
+      started.push(second);
+      await second.waitReady();
+      const replayed = client.open((await lanSend(second.sim.lanPort, captured)).text.trim());
+      expect(replayed).toMatchObject({ status: 'error', error: 'STALE_TIMESTAMP' });
+      await expect(wol.next(300)).rejects.toThrow();
+    } finally {
+      replayState.remove();
+    }
   }, 30_000);
 });
