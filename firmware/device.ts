@@ -174,18 +174,23 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
     }
   }
 
-  function startSafely(name: string, start: () => void): void {
+  function startSafely(name: string, start: () => void): boolean {
     try {
       start();
+      return true;
     } catch (error) {
       logger.log('error', `${name} could not start: ${String(error)}`);
+      return false;
     }
   }
 
   function enterStation(): void {
     mode = 'STA';
-    logger.log('info', `Wi-Fi joined, address ${network.ip()}; device ${identity.deviceId} ready on port ${options.lanPort ?? DEFAULT_LAN_PORT}`);
-    startSafely('LAN server', () => lan.start(platform.tcp));
+    logger.log('info', `Wi-Fi joined, address ${network.ip()}`);
+    // "ready" only once the listener exists: clients (and the simulator's tests) wait for this line.
+    if (startSafely('LAN server', () => lan.start(platform.tcp))) {
+      logger.log('info', `device ${identity.deviceId} ready on port ${options.lanPort ?? DEFAULT_LAN_PORT}`);
+    }
     applyWebServer();
     applyCloud();
   }

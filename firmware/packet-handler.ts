@@ -38,6 +38,11 @@ function passedSizeChecks(error: unknown): boolean {
   return isProtocolError(error) && error.code === ErrorCodes.INVALID_JSON;
 }
 
+/** For the serial log: the command name, bounded, never anything from `data`. */
+function commandName(inner: JsonObject): string {
+  return typeof inner.command === 'string' ? inner.command.slice(0, 24) : '(none)';
+}
+
 export class PacketHandler {
   constructor(private readonly deps: PacketHandlerDeps) {}
 
@@ -49,6 +54,7 @@ export class PacketHandler {
     } catch (error) {
       if (passedSizeChecks(error)) deps.context.counter.increment();
       const code = isProtocolError(error) ? error.code : ErrorCodes.JSON_PARSE;
+      deps.logger.log('warn', `packet refused via ${transport}: ${code}`);
       return this.seal(finishReply(failure(code), null));
     }
     deps.context.counter.increment();
@@ -69,7 +75,7 @@ export class PacketHandler {
       });
     } catch (error) {
       const code = isProtocolError(error) ? error.code : ErrorCodes.REPLAY_DETECTED;
-      deps.logger.log('warn', `refused packet: ${code}`);
+      deps.logger.log('warn', `packet refused via ${transport}: ${code}`);
       return this.seal(finishReply(failure(code), echoed));
     }
     if (!readOnly) deps.replayFloor.record(deps.freshness.highestTimestamp);
@@ -77,9 +83,13 @@ export class PacketHandler {
     try {
       outcome = dispatchCommand(deps.context, parseCommand(opened.inner), transport);
     } catch (error) {
-      if (error instanceof CommandError) return this.seal(finishReply(failure(error.code, error.details), echoed));
+      if (error instanceof CommandError) {
+        deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: error ${error.code}`);
+        return this.seal(finishReply(failure(error.code, error.details), echoed));
+      }
       throw error;
     }
+    deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: ${String(outcome.reply.status)}`);
     const sealed = this.seal(finishReply(outcome.reply, echoed));
     return outcome.after ? { text: sealed.text, after: outcome.after } : sealed;
   }

@@ -94,6 +94,20 @@ describe('F13: replays across a reboot, while the clock is still unknown', () =>
   });
 });
 
+describe('serial console', () => {
+  it('logs each command handled and each refused packet, never the token', () => {
+    const device = bootDevice();
+    sendCommand(device, command('wake', { mac: 'AA:BB:CC:DD:EE:FF' }));
+    sendCommand(device, command('wake', { mac: 'nope' }));
+    sendLine(device, clientLine(deriveKey('W'.repeat(40), nodeCrypto), command('ping')));
+    const messages = device.platform.logger.lines.map((line) => line.message);
+    expect(messages).toContain('command wake via tcp: success');
+    expect(messages).toContain('command wake via tcp: error INVALID_MAC_ADDRESS');
+    expect(messages).toContain('packet refused via tcp: INVALID_SIGNATURE');
+    expect(messages.join('\n')).not.toContain(device.token);
+  });
+});
+
 describe('usage counter (spec 1.6, B2, F13)', () => {
   it('resumes above the pre-reboot value after a power cut (no orderly stop)', () => {
     const store = provisionedStore();
