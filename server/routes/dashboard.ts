@@ -52,6 +52,12 @@ function registrationErrors(username: string, password: string, confirm: string)
  */
 export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPluginAsync {
   return async (app) => {
+    // Registered by default in app.ts and also passed in routePlugins (tests): the first one wins
+    // instead of failing on duplicate routes.
+    if (app.hasRoute({ method: 'GET', url: '/dashboard' })) {
+      app.log.warn('dashboard routes are already registered; skipping the duplicate');
+      return;
+    }
     // Encapsulated here; skipped when the root already provides them.
     if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie);
     if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
@@ -63,6 +69,8 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
 
     app.addHook('onRequest', async (_request, reply) => {
       reply.headers(PAGE_SECURITY_HEADERS);
+      // Production sits behind TLS; browsers ignore this header on plain http anyway.
+      if (app.relayConfig.apiEnv === 'production') reply.header('strict-transport-security', 'max-age=31536000');
     });
 
     const sendPage = (reply: FastifyReply, status: number, page: SafeHtml) =>
@@ -125,8 +133,17 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       return sendPage(reply, 429, messagePage('Too many attempts', `Too many attempts. Try again in ${wait}.`, null, '/login'));
     };
 
+    /** The header user for an error page; the error may be the database itself, so never throw. */
+    const headerOrNull = (request: FastifyRequest): HeaderUser | null => {
+      try {
+        return signedIn(request)?.header ?? null;
+      } catch {
+        return null;
+      }
+    };
+
     app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {
-      const who = signedIn(request)?.header ?? null;
+      const who = headerOrNull(request);
       if (error instanceof RelayError) {
         if (error.code === 'TOO_MANY_ATTEMPTS') return tooMany(reply, error);
         return sendPage(reply, error.status, messagePage('Something went wrong', error.detail, who, who ? '/dashboard' : '/'));

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { deriveKeys } from '../../server/auth/keys';
-import { createDashboardRoutes } from '../../server/routes/dashboard';
+import { SessionStore } from '../../server/dashboard/sessions';
+import { createDashboardRoutes, dashboardRoutes } from '../../server/routes/dashboard';
 import { ManualClock, TEST_SECRET, tempDir } from './helpers/relay';
 
 /** A tiny cookie-keeping form client over app.inject(), like a browser without script. */
@@ -370,11 +371,30 @@ describe('dashboard over app.inject()', () => {
   });
 
   it('sessions expire when idle and after their absolute lifetime', async () => {
-    const { client } = await signUp(app);
+    const idle = await signUp(app);
     relay.clock.advance(2 * 3600_000 + 1);
-    const res = await client.get('/dashboard');
+    const res = await idle.client.get('/dashboard');
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/login');
+
+    // Active every 90 minutes (never idle), yet over after 8 hours.
+    const busy = await signUp(app);
+    for (let hour = 1.5; hour < 8; hour += 1.5) {
+      relay.clock.advance(90 * 60_000);
+      expect((await busy.client.get('/dashboard')).statusCode, `at ${hour} h`).toBe(200);
+    }
+    relay.clock.advance(90 * 60_000);
+    expect((await busy.client.get('/dashboard')).statusCode).toBe(303);
+  });
+
+  it('the token limit is answered with a clear 403 page, not a 500', async () => {
+    const { client, firstToken } = await signUp(app);
+    const csrf = csrfOf((await client.get('/dashboard')).body);
+    for (let i = 1; i < 20; i++) expect((await client.post('/dashboard/tokens', { csrf, name: `t${i}` })).statusCode).toBe(303);
+    const refused = await client.post('/dashboard/tokens', { csrf, name: 'one too many' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('At most 20 API tokens per user');
+    expect(await tokenCount(app, firstToken)).toBe(20);
   });
 
   it('devices: listed with status and last seen; delete and revoke act only on your own things', async () => {
@@ -467,7 +487,40 @@ describe('dashboard throttling and production cookies', () => {
     }
   });
 
-  it('in production the session and form cookies are Secure', async () => {
+  it('SessionStore: per-user and global caps end the oldest sessions first', () => {
+    const clock = new ManualClock();
+    const store = new SessionStore(clock, { maxSessions: 4, maxSessionsPerUser: 2 });
+    const a1 = store.create(1);
+    const a2 = store.create(1);
+    const a3 = store.create(1);
+    expect(store.get(a1.id)).toBeUndefined();
+    expect(store.get(a2.id)?.userId).toBe(1);
+    expect(store.get(a3.id)?.userId).toBe(1);
+    const b1 = store.create(2);
+    store.create(2);
+    expect(store.size()).toBe(4);
+    store.create(3);
+    expect(store.size()).toBe(4);
+    expect(store.get(a2.id)).toBeUndefined(); // globally oldest
+    expect(store.get(b1.id)?.userId).toBe(2);
+  });
+
+  it('registering the plugin twice (app.ts default plus routePlugins) keeps one working dashboard', async () => {
+    const dir = tempDir('wl-dash-');
+    try {
+      const config = loadConfig({ DATABASE_FILE: join(dir, 'relay.db'), CLOUD_PORT: '0', SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'silent' });
+      const app = await buildApp({ config, logger: false, routePlugins: [dashboardRoutes, dashboardRoutes] });
+      try {
+        await signUp(app);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('in production the session and form cookies are Secure and pages send HSTS', async () => {
     const relay = await makeRelay({ API_ENV: 'production' });
     try {
       const client = new FormClient(relay.app);
@@ -475,6 +528,7 @@ describe('dashboard throttling and production cookies', () => {
       expect(client.last.cookies.find((c) => c.name === 'wl_form')?.secure).toBe(true);
       const res = await client.post('/register', { csrf, username: uniqueName(), password: PASSWORD, confirm: PASSWORD });
       expect(res.cookies.find((c) => c.name === 'wl_session')).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax' });
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
     } finally {
       await relay.app.close();
       rmSync(relay.dir, { recursive: true, force: true });
