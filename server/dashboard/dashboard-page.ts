@@ -38,7 +38,7 @@ function flashBlock(flash: Flash | null): SafeHtml {
   const token = flash.newToken
     ? html`<section class="token" aria-live="polite">
 <strong>New API token${flash.newToken.name ? html` “${flash.newToken.name}”` : ''}</strong> — copy it now; it is shown only once.
-<code id="new-token">${flash.newToken.token}</code>
+<code id="new-token" class="secret">${flash.newToken.token}</code>
 <span class="hint">Use it as <code>Authorization: Bearer …</code>, in the device's cloud settings, or with the CLI.</span>
 </section>`
     : '';

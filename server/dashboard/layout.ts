@@ -79,7 +79,7 @@ form.inline { display: inline; margin: 0; }
 .alert { border: 1px solid var(--bad); border-radius: .35rem; padding: .6rem .8rem; }
 .notice { border: 1px solid var(--ok); border-radius: .35rem; padding: .6rem .8rem; }
 .token { border: 2px solid var(--accent); border-radius: .35rem; padding: .75rem 1rem; }
-.token code { display: block; overflow-wrap: anywhere; user-select: all; font-size: 1rem; padding: .4rem 0; }
+.token .secret { display: block; overflow-wrap: anywhere; user-select: all; font-size: 1rem; padding: .4rem 0; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #8884; vertical-align: middle; }
 .online { color: var(--ok); font-weight: 600; }

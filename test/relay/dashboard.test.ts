@@ -53,7 +53,7 @@ function csrfOf(body: string): string {
 }
 
 function newTokenOf(body: string): string | null {
-  return /<code id="new-token">([^<]+)<\/code>/.exec(body)?.[1] ?? null;
+  return /<code id="new-token" class="secret">([^<]+)<\/code>/.exec(body)?.[1] ?? null;
 }
 
 const PASSWORD = 'correct horse battery';
