@@ -17,6 +17,7 @@ import { docsPlugin } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { relayRoutes } from './routes/relay';
 import { tokenRoutes } from './routes/tokens';
+import { dashboardRoutes } from './routes/dashboard';
 import { createSqliteStore } from './store/sqlite-store';
 import type { Store } from './store/types';
 import { systemClock, type Clock } from './time';
@@ -106,8 +107,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(deviceRoutes);
   await app.register(relayRoutes);
   await app.register(healthRoutes);
-  // Dashboard: `import { dashboardRoutes } from './routes/dashboard'` and pass it in routePlugins
-  // (main.ts), or register it here once it exists.
+  await app.register(dashboardRoutes);
   for (const plugin of options.routePlugins ?? []) await app.register(plugin);
   return app;
 }
