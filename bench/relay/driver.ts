@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULTS } from '../../server/limits';
 import { createAccount } from './accounts';
 import { benchHttpRoundTrips } from './http-roundtrip';
 import { holdIdle, idleRows, openFileLimit } from './idle';
@@ -28,6 +29,9 @@ function dir(name: string): string {
   mkdirSync(full);
   return full;
 }
+
+/** The relay's default per-device queue cap (catalogue C3: 32); the bench keeps every queue under it. */
+const SHIPPED_QUEUE_CAP = DEFAULTS.queueCap;
 
 const raisedLimits: { roundTrip: Record<string, [number, number]>; idle: Record<string, [number, number]> } = { roundTrip: {}, idle: {} };
 
@@ -69,16 +73,16 @@ async function roundTripSections(): Promise<Pick<RelayBenchResults, 'wsRoundTrip
 }
 
 async function queueingSection(): Promise<RelayBenchResults['queueing']> {
-  const packets = Array.from({ length: profile.producers }, (_, i) => packetsFor(benchDeviceId('Q', i), i));
+  const devices = profile.producers * profile.devicesPerProducer;
+  const packets = Array.from({ length: devices }, (_, i) => packetsFor(benchDeviceId('Q', i), i));
   const data = dir('queueing');
-  const relay = await track(startRelay({
-    dataDir: data,
-    env: { DEVICE_LIMIT: String(profile.producers), QUEUE_CAP: String(profile.queueCap) },
-  }));
+  // The shipped queue cap and TTL stay in force; only the device limit grows to hold every device.
+  const relay = await track(startRelay({ dataDir: data, env: { DEVICE_LIMIT: String(devices) } }));
   const account = await createAccount(relay.port, 'benchqueue', packets.map((p) => p.deviceId));
   const result = await benchQueueing({
     relay, databaseFile: path.join(data, 'relay.db'), dataDir: data, token: account.token, packets,
-    timing: profile.queueing, baseline: profile.insertBaseline, rounds: profile.queueRounds, maxPerProducer: profile.queueCap, log,
+    timing: profile.queueing, baseline: profile.insertBaseline, rounds: profile.queueRounds,
+    producers: profile.producers, perDeviceCap: SHIPPED_QUEUE_CAP, log,
   });
   await stop(relay);
   return result;

@@ -15,7 +15,8 @@ export interface RelayProfile {
   /** Relay limits raised for the round-trip relay (see probe.ts): message rate and sockets per user. */
   roundTripLimits: Record<string, number>;
   producers: number;
-  queueCap: number;
+  /** Offline devices per producer: enough that no queue reaches the shipped cap within the run. */
+  devicesPerProducer: number;
   queueing: LoopTiming;
   insertBaseline: BaselineTiming;
   queueRounds: number;
@@ -45,7 +46,7 @@ export const PROFILES: Record<'full' | 'smoke', RelayProfile> = {
     roundTrip: { warmupMs: 500, durationMs: 2_000, maxRoundTrips: 1_000_000 },
     roundTripLimits: ROUND_TRIP_LIMITS,
     producers: 100,
-    queueCap: 10_000,
+    devicesPerProducer: 20,
     queueing: { warmupMs: 200, durationMs: 1_500, maxRoundTrips: 500_000 },
     insertBaseline: { durationMs: 1_500, maxInserts: 500_000 },
     queueRounds: 3,
@@ -60,7 +61,7 @@ export const PROFILES: Record<'full' | 'smoke', RelayProfile> = {
     roundTrip: { warmupMs: 50, durationMs: 200, maxRoundTrips: 100_000 },
     roundTripLimits: ROUND_TRIP_LIMITS,
     producers: 100,
-    queueCap: 10_000,
+    devicesPerProducer: 3,
     queueing: { warmupMs: 50, durationMs: 200, maxRoundTrips: 100_000 },
     insertBaseline: { durationMs: 200, maxInserts: 100_000 },
     queueRounds: 1,

@@ -14,6 +14,8 @@ import { median, medianRound } from './stats';
 
 export interface QueueingResult {
   producers: number;
+  devices: number;
+  perDeviceCap: number;
   /** The median relay round (by throughput). */
   relay: LoopResult;
   /** Every round, in order: baseline inserts/s and relay commands/s alternate. */
@@ -59,12 +61,17 @@ export function insertLoopBaseline(dir: string, packet: DevicePackets, timing: B
   }
 }
 
-function producerLane(client: JsonClient, packet: DevicePackets, counter: { acknowledged: number }, maxPerProducer: number): RoundTrip {
-  const command = JSON.parse(packet.command) as Record<string, unknown>;
+/**
+ * One producer cycles over its own offline devices, so no device queue passes the shipped cap
+ * (default 32): the relay's cap check runs over realistic queue lengths and never answers 429.
+ */
+function producerLane(client: JsonClient, devices: DevicePackets[], counter: { acknowledged: number }, perDeviceCap: number): RoundTrip {
+  const commands = devices.map((d) => JSON.parse(d.command) as Record<string, unknown>);
+  const bound = devices.length * perDeviceCap;
   let sent = 0;
   return async () => {
-    // Stay under the per-device queue cap: a full queue would turn the measurement into 429s.
-    if (sent >= maxPerProducer) throw new Error(`producer for ${packet.deviceId} reached its bound of ${maxPerProducer} commands`);
+    if (sent >= bound) throw new Error(`producer for ${devices[0]!.deviceId}… reached its bound of ${bound} commands (${devices.length} devices × cap ${perDeviceCap})`);
+    const command = commands[sent % commands.length]!;
     sent += 1;
     const body = await postOk(client, '/api/push', command, [200]);
     if (body.queued !== true || body.delivered_via_ws !== false) throw new Error(`push was not queued: ${JSON.stringify(body)}`);
@@ -77,17 +84,21 @@ export async function benchQueueing(opts: {
   databaseFile: string;
   dataDir: string;
   token: string;
+  /** Offline devices; producer i uses devices i, i + producers, i + 2 × producers, … */
   packets: DevicePackets[];
+  producers: number;
+  /** The relay's per-device queue cap (shipped default). */
+  perDeviceCap: number;
   timing: LoopTiming;
   baseline: BaselineTiming;
   /** Alternating baseline/relay rounds: fsync latency on shared machines drifts within seconds. */
   rounds: number;
-  maxPerProducer: number;
   log: (line: string) => void;
 }): Promise<QueueingResult> {
   const counter = { acknowledged: 0 };
-  const clients = opts.packets.map(() => new JsonClient(opts.relay.port, opts.token));
-  const lanes = opts.packets.map((p, i) => producerLane(clients[i]!, p, counter, opts.maxPerProducer));
+  const clients = Array.from({ length: opts.producers }, () => new JsonClient(opts.relay.port, opts.token));
+  const lanes = clients.map((client, i) =>
+    producerLane(client, opts.packets.filter((_, d) => d % opts.producers === i), counter, opts.perDeviceCap));
   const baselineRates: number[] = [];
   const relayRounds: LoopResult[] = [];
   try {
@@ -106,7 +117,9 @@ export async function benchQueueing(opts: {
   check.close();
   if (rowsOnDisk < counter.acknowledged) throw new Error(`${counter.acknowledged} commands acknowledged as queued but only ${rowsOnDisk} rows on disk`);
   return {
-    producers: opts.packets.length,
+    producers: opts.producers,
+    devices: opts.packets.length,
+    perDeviceCap: opts.perDeviceCap,
     relay,
     rounds: baselineRates.map((b, i) => ({ baselineInsertsPerSecond: b, relayCommandsPerSecond: relayRounds[i]!.roundTripsPerSecond })),
     rowsOnDisk,

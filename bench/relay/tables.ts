@@ -49,7 +49,7 @@ export function printRelayTables(r: RelayBenchResults, table: Table): void {
     [
       { writer: 'better-sqlite3 loop, one transaction per insert', 'commands/s': n(q.baselineInsertsPerSecond), 'p50 ms': '—', 'p99 ms': '—', ratio: 1, target: '' },
       {
-        writer: `relay POST /api/push, ${q.producers} producers`, 'commands/s': n(q.relay.roundTripsPerSecond), 'p50 ms': n(q.relay.p50Ms, 2), 'p99 ms': n(q.relay.p99Ms, 2),
+        writer: `relay POST /api/push, ${q.producers} producers → ${q.devices} offline devices (cap ${q.perDeviceCap})`, 'commands/s': n(q.relay.roundTripsPerSecond), 'p50 ms': n(q.relay.p50Ms, 2), 'p99 ms': n(q.relay.p99Ms, 2),
         ratio: n(q.ratio, 3), target: `≥ 2×: ${mark(q.ratio >= 2)} (${q.acknowledged} acknowledged, ${q.rowsOnDisk} rows on disk)`,
       },
     ]);
