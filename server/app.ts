@@ -71,6 +71,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorateRequest('principal', null);
 
   const gateway = attachWebSockets(app.server, { store, hub, relay, auth, clock, log: app.log }, {
+    ...options.ws,
     allowedOrigins: config.allowedOrigins,
     authTimeoutMs: options.ws?.authTimeoutMs ?? LIMITS.wsAuthTimeoutMs,
     pingIntervalMs: options.ws?.pingIntervalMs ?? LIMITS.wsPingIntervalMs,
@@ -82,7 +83,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const sweeper = setInterval(() => {
     try {
-      store.sweepExpired(clock.now());
+      relay.sweepExpired();
     } catch (error) {
       app.log.error({ err: error }, 'queue sweep failed');
     }

@@ -11,6 +11,10 @@ export const LIMITS = {
   deviceFrameBytes: 1024,
   /** Socket send buffer above which a peer counts as a slow consumer and is closed (F7). */
   wsMaxBufferedBytes: 1024 * 1024,
+  /** A socket with unsent data that has not drained within this is a slow consumer too (F7, aedes' drainTimeout). */
+  wsDrainTimeoutMs: 10_000,
+  /** After the 1013 close frame, a slow consumer gets this long to finish the close before it is cut (F7). */
+  wsSlowCloseGraceMs: 2_000,
   /** How long a fresh WS connection may take to send its auth frame (v1.0: 10 s). */
   wsAuthTimeoutMs: 10_000,
   /** Server ping interval; a peer that has not answered by the next ping is terminated (C4). */
@@ -36,10 +40,17 @@ export const LIMITS = {
   pullMaxMessages: 100,
   /** Responses kept per device for HTTP pulling; the oldest is dropped beyond this. */
   storedResponsesPerDevice: 64,
-  /** Outstanding commands remembered per device for response routing; oldest dropped beyond this. */
+  /**
+   * In-flight commands (written to a device, not yet answered) remembered per device for response
+   * routing and re-sending; beyond this the oldest is abandoned.
+   */
   outstandingPerDevice: 64,
-  /** An outstanding command whose response never came is forgotten after this. */
-  outstandingTtlMs: 120_000,
+  /**
+   * Times one command is written to a device socket (F4: re-sent after the device dropped before
+   * answering). After the last attempt it is abandoned, so a command that crashes the device
+   * cannot loop forever.
+   */
+  deliveryAttempts: 3,
   /** Cleanup sweep of expired queue rows and stored responses. */
   sweepIntervalMs: 30_000,
   /** Identifier shapes (device ids are printed by the firmware, e.g. `WL35080814`). */

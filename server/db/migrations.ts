@@ -57,4 +57,12 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX device_responses_expiry ON device_responses(expires_at);
     `,
   },
+  {
+    // F4: a delivered command stays queued as in-flight until the device answers it or it expires.
+    version: 2,
+    sql: `
+      ALTER TABLE device_queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE device_queue ADD COLUMN delivered_at INTEGER;
+    `,
+  },
 ];

@@ -1,14 +1,12 @@
 import { LIMITS } from '../limits';
 import type { Clock } from '../time';
-import type { Hub, PeerSocket, ResponseOrigin } from './types';
-
-interface Outstanding { origin: ResponseOrigin; at: number }
+import type { Hub, InFlight, PeerSocket, ResponseOrigin } from './types';
 
 /** Single-process hub: plain maps, every one bounded. */
 export class LocalHub implements Hub {
   private readonly devices = new Map<string, PeerSocket>();
   private readonly clients = new Set<PeerSocket>();
-  private readonly outstanding = new Map<string, Outstanding[]>();
+  private readonly inFlightByDevice = new Map<string, InFlight[]>();
   private readonly queuedOrigins = new Map<number, ResponseOrigin>();
   private readonly waiters = new Map<string, Set<() => void>>();
 
@@ -39,21 +37,52 @@ export class LocalHub implements Hub {
     for (const [id, origin] of this.queuedOrigins) {
       if (origin.kind === 'ws' && origin.client === socket) this.queuedOrigins.delete(id);
     }
+    // Same for commands already on their way: no reference to a closed socket is kept (F5).
+    for (const list of this.inFlightByDevice.values()) {
+      for (const entry of list) if (entry.origin.kind === 'ws' && entry.origin.client === socket) entry.origin = { kind: 'http' };
+    }
   }
 
-  pushOutstanding(deviceId: string, origin: ResponseOrigin): void {
-    const list = this.liveOutstanding(deviceId);
-    list.push({ origin, at: this.clock.now() });
-    if (list.length > LIMITS.outstandingPerDevice) list.shift();
-    this.outstanding.set(deviceId, list);
+  trackInFlight(deviceId: string, entry: InFlight): InFlight | undefined {
+    let list = this.inFlightByDevice.get(deviceId);
+    if (!list) this.inFlightByDevice.set(deviceId, (list = []));
+    list.push(entry);
+    return list.length > LIMITS.outstandingPerDevice ? list.shift() : undefined;
   }
 
-  shiftOutstanding(deviceId: string): ResponseOrigin | undefined {
-    const list = this.liveOutstanding(deviceId);
-    const next = list.shift();
-    if (list.length === 0) this.outstanding.delete(deviceId);
-    else this.outstanding.set(deviceId, list);
-    return next?.origin;
+  takeInFlight(deviceId: string, socketId: string): InFlight | undefined {
+    const list = this.inFlightByDevice.get(deviceId);
+    const index = list?.findIndex((entry) => entry.socketId === socketId) ?? -1;
+    if (!list || index < 0) return undefined;
+    const [entry] = list.splice(index, 1);
+    if (list.length === 0) this.inFlightByDevice.delete(deviceId);
+    return entry;
+  }
+
+  inFlight(deviceId: string): readonly InFlight[] {
+    return this.inFlightByDevice.get(deviceId) ?? [];
+  }
+
+  removeInFlight(deviceId: string, entry: InFlight): void {
+    const list = this.inFlightByDevice.get(deviceId);
+    const index = list?.indexOf(entry) ?? -1;
+    if (!list || index < 0) return;
+    list.splice(index, 1);
+    if (list.length === 0) this.inFlightByDevice.delete(deviceId);
+  }
+
+  sweepInFlight(now: number): InFlight[] {
+    const dropped: InFlight[] = [];
+    for (const [deviceId, list] of [...this.inFlightByDevice]) {
+      // Entries on the live socket stay until answered, or a late answer would shift FIFO matching.
+      const liveId = this.deviceSocket(deviceId)?.id;
+      for (const entry of [...list]) {
+        if (entry.expiresAt > now || entry.socketId === liveId) continue;
+        this.removeInFlight(deviceId, entry);
+        dropped.push(entry);
+      }
+    }
+    return dropped;
   }
 
   rememberQueuedOrigin(queueId: number, origin: ResponseOrigin): void {
@@ -73,7 +102,7 @@ export class LocalHub implements Hub {
   }
 
   forgetDevice(deviceId: string): void {
-    this.outstanding.delete(deviceId);
+    this.inFlightByDevice.delete(deviceId);
   }
 
   waitForResponse(deviceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -116,12 +145,5 @@ export class LocalHub implements Hub {
 
   releaseWaiters(): void {
     for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
-  }
-
-  /** Drops entries whose response never came, or whose WS client has gone. */
-  private liveOutstanding(deviceId: string): Outstanding[] {
-    const list = this.outstanding.get(deviceId) ?? [];
-    const cutoff = this.clock.now() - LIMITS.outstandingTtlMs;
-    return list.filter((entry) => entry.at > cutoff);
   }
 }

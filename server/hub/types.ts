@@ -18,6 +18,20 @@ export interface PeerSocket {
 /** Who gets the device's next response: a WS client, or the HTTP pull store. */
 export type ResponseOrigin = { kind: 'ws'; client: PeerSocket } | { kind: 'http' };
 
+/** A command written to a device socket whose response has not come yet (F4). */
+export interface InFlight {
+  /** Its durable queue row, or null for a command forwarded live (tracked in memory only). */
+  queueId: number | null;
+  /** The exact frame sent, so a re-send carries the same bytes. */
+  frame: string;
+  origin: ResponseOrigin;
+  /** Socket it was last written to: a device answers in order on each connection. */
+  socketId: string;
+  /** Times it has been written to a device socket. */
+  attempts: number;
+  expiresAt: number;
+}
+
 export interface Hub {
   /** Binds the socket to the device; returns the older socket it replaced (newest wins, F12). */
   attachDevice(deviceId: string, socket: PeerSocket): PeerSocket | undefined;
@@ -27,9 +41,18 @@ export interface Hub {
   attachClient(socket: PeerSocket): void;
   detachClient(socket: PeerSocket): void;
 
-  /** Response routing: FIFO of outstanding commands per device, across WS and HTTP senders. */
-  pushOutstanding(deviceId: string, origin: ResponseOrigin): void;
-  shiftOutstanding(deviceId: string): ResponseOrigin | undefined;
+  /**
+   * Response routing: in-flight commands per device, in the order they were written, across WS
+   * and HTTP senders. Returns the oldest entry dropped to keep the per-device bound, if any.
+   */
+  trackInFlight(deviceId: string, entry: InFlight): InFlight | undefined;
+  /** Removes and returns the oldest entry written to `socketId`: the one a response from it answers. */
+  takeInFlight(deviceId: string, socketId: string): InFlight | undefined;
+  /** The device's in-flight entries, oldest first (live objects: a re-send updates them). */
+  inFlight(deviceId: string): readonly InFlight[];
+  removeInFlight(deviceId: string, entry: InFlight): void;
+  /** Drops expired entries that are not on the device's current socket; returns them. */
+  sweepInFlight(now: number): InFlight[];
   /** Remembers who queued a durable command, so its response can find them after the flush. */
   rememberQueuedOrigin(queueId: number, origin: ResponseOrigin): void;
   takeQueuedOrigin(queueId: number): ResponseOrigin;

@@ -1,6 +1,6 @@
-import { RelayError, closeCodeFor } from '../errors';
+import { ERROR_TABLE, RelayError, closeCodeFor, wireCode } from '../errors';
 import type { Principal } from '../auth/auth-service';
-import type { Hub, ResponseOrigin } from '../hub/types';
+import type { Hub, InFlight, ResponseOrigin } from '../hub/types';
 import { LIMITS } from '../limits';
 import type { DeviceRecord, Store, StoredResponse } from '../store/types';
 import type { Clock } from '../time';
@@ -15,6 +15,9 @@ export interface SubmitResult {
   delivered: boolean;
   queued: boolean;
 }
+
+/** Where a device response went; `unsolicited` = no command was in flight on that socket (F14). */
+export type ResponseRoute = 'ws' | 'stored' | 'unsolicited';
 
 /**
  * The relay's routing rules on top of the store and the hub. Blind: it moves payload/signature
@@ -46,7 +49,11 @@ export class RelayService {
     }
     const socket = this.hub.deviceSocket(packet.deviceId);
     if (socket && socket.send(frame)) {
-      this.hub.pushOutstanding(packet.deviceId, origin);
+      // Live forwarding never waits for the disk (F9, F10): the in-flight record is in memory, so
+      // a device that drops before answering gets it again on reconnect (F4).
+      this.track(packet.deviceId, {
+        queueId: null, frame, origin, socketId: socket.id, attempts: 1, expiresAt: this.clock.now() + this.policy.queueTtlMs,
+      });
       return { delivered: true, queued: false };
     }
     const result = await this.store.enqueue(packet, this.clock.now(), this.policy.queueTtlMs, this.policy.queueCap);
@@ -61,35 +68,93 @@ export class RelayService {
     return { delivered: false, queued: true };
   }
 
-  /** Sends the device its live queued commands in order (called after the welcome frame, B14). */
+  /**
+   * Writes to the device (after the welcome frame, B14): first the commands a previous connection
+   * took but never answered (F4: same bytes, same order), then queued ones not yet on this socket.
+   * Returns how many frames were written.
+   */
   flushQueue(deviceId: string): number {
     const socket = this.hub.deviceSocket(deviceId);
     if (!socket) return 0;
-    const sent: number[] = [];
-    for (const command of this.store.pendingFor(deviceId, this.clock.now())) {
-      if (!socket.send(deviceFrame(command))) break;
-      sent.push(command.id);
-      this.hub.pushOutstanding(deviceId, this.hub.takeQueuedOrigin(command.id));
+    const now = this.clock.now();
+    this.expireQueued(now, deviceId);
+    const delivered: number[] = [];
+    const abandoned: number[] = [];
+    let written = 0;
+    let blocked = false;
+    for (const entry of [...this.hub.inFlight(deviceId)]) {
+      if (entry.socketId === socket.id) continue;
+      if (entry.expiresAt <= now || entry.attempts >= LIMITS.deliveryAttempts) {
+        this.hub.removeInFlight(deviceId, entry);
+        if (entry.queueId !== null) abandoned.push(entry.queueId);
+        continue;
+      }
+      if (!socket.send(entry.frame)) {
+        blocked = true;
+        break;
+      }
+      entry.socketId = socket.id;
+      entry.attempts += 1;
+      written += 1;
+      if (entry.queueId !== null) delivered.push(entry.queueId);
     }
-    this.store.remove(sent);
-    return sent.length;
+    if (!blocked) {
+      const onTheirWay = new Set(this.hub.inFlight(deviceId).map((entry) => entry.queueId));
+      for (const command of this.store.pendingFor(deviceId, now)) {
+        if (onTheirWay.has(command.id)) continue;
+        // Rows delivered before a relay restart carry their attempts from the database.
+        if (command.attempts >= LIMITS.deliveryAttempts) {
+          this.hub.takeQueuedOrigin(command.id);
+          abandoned.push(command.id);
+          continue;
+        }
+        const frame = deviceFrame(command);
+        if (!socket.send(frame)) break;
+        written += 1;
+        delivered.push(command.id);
+        this.track(deviceId, {
+          queueId: command.id, frame, origin: this.hub.takeQueuedOrigin(command.id), socketId: socket.id,
+          attempts: command.attempts + 1, expiresAt: command.expiresAt,
+        }, abandoned);
+      }
+    }
+    // Bookkeeping: if it fails (locked DB), rows keep an older attempt count; nothing is lost.
+    this.bestEffort(() => this.store.markDelivered(delivered, now));
+    this.bestEffort(() => this.store.remove(abandoned));
+    return written;
   }
 
-  /** A device's response goes to the sender of the oldest outstanding command, else to HTTP pull storage. */
-  handleDeviceResponse(device: DeviceRecord, packet: RelayPacket): 'ws' | 'stored' {
-    const origin = this.hub.shiftOutstanding(device.deviceId);
+  /**
+   * A device response answers the oldest command in flight on the socket it came from (devices
+   * answer every packet, in order, even a duplicate they refuse). It goes to that command's WS
+   * sender if still connected, else to HTTP pull storage (only the owner can pull it).
+   */
+  handleDeviceResponse(device: DeviceRecord, packet: RelayPacket, socketId: string): ResponseRoute {
+    const entry = this.hub.takeInFlight(device.deviceId, socketId);
+    if (entry?.queueId != null) {
+      const answered = entry.queueId;
+      this.bestEffort(() => this.store.remove([answered]));
+    }
+    const origin = entry?.origin;
     const frame = { ...packet, deviceId: device.deviceId };
     const toClient = origin?.kind === 'ws' && origin.client.userId === device.userId && origin.client.send(clientFrame(frame));
     // Bookkeeping only: a locked or full database must not stop live forwarding (F9, F10).
-    try {
-      this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter);
-    } catch {
-      // last_seen stays stale; the response itself was handled above or is stored below
-    }
+    this.bestEffort(() => this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter));
     if (toClient) return 'ws';
     this.store.storeResponse(frame, this.clock.now(), this.policy.queueTtlMs, LIMITS.storedResponsesPerDevice);
     this.hub.notifyResponse(device.deviceId);
-    return 'stored';
+    return entry ? 'stored' : 'unsolicited';
+  }
+
+  /**
+   * The periodic cleanup: expired queue rows (telling WS senders still connected), forgotten
+   * in-flight entries of offline devices, expired stored responses. Returns rows removed.
+   */
+  sweepExpired(): number {
+    const now = this.clock.now();
+    const expired = this.expireQueued(now);
+    this.hub.sweepInFlight(now);
+    return expired + this.store.sweepExpired(now);
   }
 
   /** Long poll: returns as soon as responses exist (woken by `notifyResponse`), or at the deadline. */
@@ -124,5 +189,41 @@ export class RelayService {
     socket?.close(closeCodeFor('DEVICE_DELETED'), 'device deleted');
     this.hub.forgetDevice(deviceId);
     this.hub.notifyResponse(deviceId);
+  }
+
+  private track(deviceId: string, entry: InFlight, abandoned?: number[]): void {
+    const dropped = this.hub.trackInFlight(deviceId, entry);
+    if (dropped?.queueId == null) return;
+    // Over the per-device bound: give the oldest up, or a later flush would send it again.
+    if (abandoned) abandoned.push(dropped.queueId);
+    else {
+      const id = dropped.queueId;
+      this.bestEffort(() => this.store.remove([id]));
+    }
+  }
+
+  /**
+   * Deletes expired queue rows. A command that never reached the device is reported to its WS
+   * sender if that socket is still open (item C1: "or reported expired"); one that was delivered
+   * may have run, so nothing is claimed about it.
+   */
+  private expireQueued(now: number, deviceId?: string): number {
+    const expired = this.store.takeExpired(now, deviceId);
+    for (const command of expired) {
+      const origin = this.hub.takeQueuedOrigin(command.id);
+      if (command.attempts > 0 || origin.kind !== 'ws') continue;
+      origin.client.send(JSON.stringify({
+        status: 'error', error: wireCode('COMMAND_EXPIRED'), message: ERROR_TABLE.COMMAND_EXPIRED.message, device_id: command.deviceId,
+      }));
+    }
+    return expired.length;
+  }
+
+  private bestEffort(write: () => void): void {
+    try {
+      write();
+    } catch {
+      // The database is locked or full (F9, F10): the caller's main work is already done.
+    }
   }
 }

@@ -38,6 +38,17 @@ export interface QueuedCommand {
   signature: string;
   createdAt: number;
   expiresAt: number;
+  /** Times it was written to a device socket (0 = never delivered). */
+  attempts: number;
+  /** Last delivery, or null while it has never left the relay. */
+  deliveredAt: number | null;
+}
+
+/** A queue row removed because its TTL passed. */
+export interface ExpiredCommand {
+  id: number;
+  deviceId: string;
+  attempts: number;
 }
 
 export interface StoredResponse {
@@ -93,9 +104,17 @@ export type EnqueueResult = { ok: true; id: number } | { ok: false; reason: 'que
 export interface QueueStore {
   /** Resolves only after the row is committed to disk (catalogue C1). */
   enqueue(command: { deviceId: string; payload: string; signature: string }, now: number, ttlMs: number, cap: number): Promise<EnqueueResult>;
-  /** Live (unexpired) commands, oldest first; expired ones are deleted first and never returned. */
+  /**
+   * Live (unexpired) commands, oldest first, including in-flight ones (delivered, not yet answered:
+   * `attempts > 0`). Expired rows are never returned; `takeExpired` removes them.
+   */
   pendingFor(deviceId: string, now: number): QueuedCommand[];
+  /** Records one more delivery attempt of each command (F4). */
+  markDelivered(ids: readonly number[], now: number): void;
+  /** Deletes answered (or abandoned) commands. */
   remove(ids: readonly number[]): void;
+  /** Deletes and returns expired commands, of one device or of all. */
+  takeExpired(now: number, deviceId?: string): ExpiredCommand[];
   countQueued(userId?: number): number;
 }
 

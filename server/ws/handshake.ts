@@ -29,6 +29,8 @@ export interface HandshakeOptions {
   auth: AuthService;
   clock: Clock;
   authTimeoutMs: number;
+  /** Per-connection message rate (C3); defaults from LIMITS. */
+  rate?: { perSecond: number; burst: number };
   /** Called once with the authenticated caller; returns the per-frame handler, or null after refusing. */
   onAuthenticated(principal: Principal): ((text: string, isBinary: boolean) => void) | null;
   onRejected(reason: string): void;
@@ -42,7 +44,7 @@ export interface HandshakeOptions {
  */
 export function runHandshake(opts: HandshakeOptions): void {
   const { ws } = opts;
-  const bucket = new TokenBucket(LIMITS.wsMessagesPerSecond, LIMITS.wsMessageBurst, opts.clock);
+  const bucket = new TokenBucket(opts.rate?.perSecond ?? LIMITS.wsMessagesPerSecond, opts.rate?.burst ?? LIMITS.wsMessageBurst, opts.clock);
   let strikes = 0;
   let state: 'waiting' | 'checking' | 'open' | 'done' = 'waiting';
   let handler: ((text: string, isBinary: boolean) => void) | null = null;

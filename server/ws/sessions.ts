@@ -8,7 +8,7 @@ import type { RelayService } from '../relay/relay-service';
 import type { Store } from '../store/types';
 import type { Clock } from '../time';
 import { PROTOCOL_VERSION } from '../../shared/index';
-import { toPeer } from './peer';
+import { toPeer, type PeerBounds } from './peer';
 
 export interface SessionDeps {
   store: Store;
@@ -16,6 +16,8 @@ export interface SessionDeps {
   relay: RelayService;
   clock: Clock;
   log: FastifyBaseLogger;
+  /** Slow-consumer bounds (F7); defaults from LIMITS. */
+  peerBounds?: PeerBounds;
 }
 
 /** Control frames v1.0 peers may send besides packets; answered by nothing. */
@@ -43,7 +45,7 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
     deps.log.info({ event: 'ws_device_refused', deviceId, userId: principal.userId }, 'device socket refused');
     return null;
   }
-  const peer = toPeer(ws, principal.userId, principal.tokenId);
+  const peer = toPeer(ws, principal.userId, principal.tokenId, deps.peerBounds);
   deps.hub.attachDevice(deviceId, peer)?.close(closeCodeFor('REPLACED'), 'replaced');
   ws.on('close', (code) => {
     deps.hub.detachDevice(deviceId, peer);
@@ -76,7 +78,9 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
         ws.close(closeCodeFor('DEVICE_DELETED'), 'device deleted');
         return;
       }
-      deps.relay.handleDeviceResponse(current, packet);
+      const route = deps.relay.handleDeviceResponse(current, packet, peer.id);
+      // F14: e.g. the relay restarted and lost who asked; kept for the owner's HTTP pull only.
+      if (route === 'unsolicited') deps.log.debug({ event: 'ws_device_unsolicited', deviceId }, 'device reply with no command in flight');
     } catch (error) {
       // v1.0 validation errors go back as v1.0 frames; internal failures are only logged, because
       // v1.0 firmware drops its connection on any error frame.
@@ -88,7 +92,7 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
 
 /** `/ws/client/{client_id}`: v1.0 ACKs; responses come back as bare packets (in either order). */
 export function openClientSession(deps: SessionDeps, ws: WebSocket, clientId: string, principal: Principal) {
-  const peer = toPeer(ws, principal.userId, principal.tokenId);
+  const peer = toPeer(ws, principal.userId, principal.tokenId, deps.peerBounds);
   deps.hub.attachClient(peer);
   ws.on('close', (code) => {
     deps.hub.detachClient(peer);

@@ -17,6 +17,12 @@ export interface WsOptions {
   maxConnectionsPerIp: number;
   /** Sockets per user = 2 × the user's device limit + this. */
   extraConnectionsPerUser: number;
+  /** Slow-consumer bounds (F7) and per-socket message rate (C3); LIMITS when absent. */
+  maxBufferedBytes?: number;
+  drainTimeoutMs?: number;
+  slowCloseGraceMs?: number;
+  messagesPerSecond?: number;
+  messageBurst?: number;
 }
 
 export interface WsGateway {
@@ -78,6 +84,15 @@ export function attachWebSockets(
     else map.set(key, next);
   };
   const stopHeartbeat = startHeartbeat(wss, options.pingIntervalMs);
+  const sessionDeps: SessionDeps = {
+    ...deps,
+    peerBounds: {
+      maxBufferedBytes: options.maxBufferedBytes ?? LIMITS.wsMaxBufferedBytes,
+      drainTimeoutMs: options.drainTimeoutMs ?? LIMITS.wsDrainTimeoutMs,
+      closeGraceMs: options.slowCloseGraceMs ?? LIMITS.wsSlowCloseGraceMs,
+    },
+  };
+  const rate = { perSecond: options.messagesPerSecond ?? LIMITS.wsMessagesPerSecond, burst: options.messageBurst ?? LIMITS.wsMessageBurst };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -107,6 +122,7 @@ export function attachWebSockets(
         auth: deps.auth,
         clock: deps.clock,
         authTimeoutMs: options.authTimeoutMs,
+        rate,
         onAuthenticated: (principal) => {
           const devicesLimit = deps.store.findUserById(principal.userId)?.devicesLimit ?? 0;
           if ((perUser.get(principal.userId) ?? 0) >= 2 * devicesLimit + options.extraConnectionsPerUser) {
@@ -115,8 +131,8 @@ export function attachWebSockets(
             return null;
           }
           const handler = target.kind === 'device'
-            ? openDeviceSession(deps, ws, target.id, principal)
-            : openClientSession(deps, ws, target.id, principal);
+            ? openDeviceSession(sessionDeps, ws, target.id, principal)
+            : openClientSession(sessionDeps, ws, target.id, principal);
           if (handler) {
             bump(perUser, principal.userId, 1);
             ws.on('close', () => bump(perUser, principal.userId, -1));

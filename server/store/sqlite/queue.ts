@@ -1,26 +1,37 @@
 import type { Db } from '../../db/database';
 import { GroupCommitter } from '../group-commit';
-import type { EnqueueResult, QueueStore, QueuedCommand } from '../types';
+import type { EnqueueResult, ExpiredCommand, QueueStore, QueuedCommand } from '../types';
 
-interface QueueRow { id: number; device_id: string; payload: string; signature: string; created_at: number; expires_at: number }
+interface QueueRow {
+  id: number; device_id: string; payload: string; signature: string; created_at: number; expires_at: number;
+  attempts: number; delivered_at: number | null;
+}
 interface EnqueueItem { deviceId: string; payload: string; signature: string; now: number; ttlMs: number; cap: number }
 
 const toCommand = (row: QueueRow): QueuedCommand => ({
   id: row.id, deviceId: row.device_id, payload: row.payload, signature: row.signature, createdAt: row.created_at, expiresAt: row.expires_at,
+  attempts: row.attempts, deliveredAt: row.delivered_at,
 });
 
-/** The durable offline queue. Inserts go through a group committer (one fsync per event-loop turn). */
+/**
+ * The durable device queue. Inserts go through a group committer (one fsync per event-loop turn).
+ * A delivered row stays (as in-flight) until the device answers it or it expires (F4).
+ */
 export function createQueueStore(db: Db): QueueStore & { committer: GroupCommitter<EnqueueItem, EnqueueResult> } {
   const deviceExists = db.prepare<[string]>('SELECT 1 FROM devices WHERE device_id = ?');
   const liveCount = db.prepare<[string, number]>('SELECT COUNT(*) AS n FROM device_queue WHERE device_id = ? AND expires_at > ?');
   const insert = db.prepare<[string, string, string, number, number]>(
     'INSERT INTO device_queue (device_id, payload, signature, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
   );
-  const purgeExpiredOf = db.prepare<[string, number]>('DELETE FROM device_queue WHERE device_id = ? AND expires_at <= ?');
   const pending = db.prepare<[string, number]>(
     'SELECT * FROM device_queue WHERE device_id = ? AND expires_at > ? ORDER BY id',
   );
+  const markOne = db.prepare<[number, number]>('UPDATE device_queue SET attempts = attempts + 1, delivered_at = ? WHERE id = ?');
   const removeOne = db.prepare<[number]>('DELETE FROM device_queue WHERE id = ?');
+  const expiredAll = db.prepare<[number]>('SELECT id, device_id, attempts FROM device_queue WHERE expires_at <= ? ORDER BY id');
+  const expiredOf = db.prepare<[string, number]>(
+    'SELECT id, device_id, attempts FROM device_queue WHERE device_id = ? AND expires_at <= ? ORDER BY id',
+  );
   const countAll = db.prepare('SELECT COUNT(*) AS n FROM device_queue');
   const countOfUser = db.prepare<[number]>(
     'SELECT COUNT(*) AS n FROM device_queue q JOIN devices d ON d.device_id = q.device_id WHERE d.user_id = ?',
@@ -43,17 +54,26 @@ export function createQueueStore(db: Db): QueueStore & { committer: GroupCommitt
   const removeMany = db.transaction((ids: readonly number[]) => {
     for (const id of ids) removeOne.run(id);
   });
+  const markMany = db.transaction((ids: readonly number[], now: number) => {
+    for (const id of ids) markOne.run(now, id);
+  });
+  const takeExpired = db.transaction((now: number, deviceId: string | undefined): ExpiredCommand[] => {
+    const rows = (deviceId === undefined ? expiredAll.all(now) : expiredOf.all(deviceId, now)) as QueueRow[];
+    for (const row of rows) removeOne.run(row.id);
+    return rows.map((row) => ({ id: row.id, deviceId: row.device_id, attempts: row.attempts }));
+  });
 
   return {
     committer,
     enqueue: (command, now, ttlMs, cap) => committer.submit({ ...command, now, ttlMs, cap }),
-    pendingFor: (deviceId, now) => {
-      purgeExpiredOf.run(deviceId, now);
-      return (pending.all(deviceId, now) as QueueRow[]).map(toCommand);
+    pendingFor: (deviceId, now) => (pending.all(deviceId, now) as QueueRow[]).map(toCommand),
+    markDelivered: (ids, now) => {
+      if (ids.length > 0) markMany.immediate(ids, now);
     },
     remove: (ids) => {
       if (ids.length > 0) removeMany.immediate(ids);
     },
+    takeExpired: (now, deviceId) => takeExpired.immediate(now, deviceId),
     countQueued: (userId) => ((userId === undefined ? countAll.get() : countOfUser.get(userId)) as { n: number }).n,
   };
 }
