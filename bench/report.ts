@@ -74,4 +74,15 @@ out.push(table(['writer', 'commands/s', 'p50 ms', 'p99 ms', 'relay CPU µs/cmd',
 out.push(`\nRounds (baseline inserts/s → relay commands/s): ${q.rounds.map((x) => `${f(x.baselineInsertsPerSecond)} → ${f(x.relayCommandsPerSecond)}`).join('; ')}. ` +
   `${f(q.acknowledged)} commands acknowledged \`queued\`, ${f(q.rowsOnDisk)} rows on disk afterwards.`);
 out.push(`\nRelay sections took ${f(r.relay.seconds)} s.`);
+
+const ws100 = r.relay.wsRoundTrip.find((row) => row.pairs === 100);
+const idleMax = r.relay.idle.rows.filter((row) => row.skipped === undefined).at(-1);
+out.push('\n### Targets\n');
+out.push(table(['target', 'measured', 'verdict'], [
+  ['WS round trips/s at 100 pairs ≥ 0.85 × baseline', ws100 ? `${f(ws100.throughputRatio, 3)} ×` : 'not run', ws100 ? verdict(ws100.throughputRatio >= 0.85) : '—'],
+  ['WS p99 at 100 pairs ≤ 1.25 × baseline', ws100 ? `${f(ws100.p99Ratio, 3)} ×` : 'not run', ws100 ? verdict(ws100.p99Ratio <= 1.25) : '—'],
+  [`idle RSS per connection ≤ 1.2 × raw ws (largest size held: ${idleMax?.connections ?? 'none'})`, idleMax ? `${f(idleMax.rssRatio, 3)} ×` : 'skipped', idleMax ? verdict((idleMax.rssRatio ?? Infinity) <= 1.2) : '—'],
+  ['durable queueing ≥ 2 × one-transaction-per-insert loop', `${f(q.ratio, 3)} ×`, verdict(q.ratio >= 2)],
+  ['device side: deterministic XS compute per wake request', `${f(d.computePerRequest)} units`, 'reported (no target)'],
+]));
 console.log(out.join('\n'));
