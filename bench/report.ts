@@ -42,13 +42,13 @@ out.push(table(['measure', 'XS compute units'], [
 ]));
 
 out.push(`\n### 2. WS round trip (relay limits raised for this section: ${describeRaised(r.relay.limitOverrides.roundTrip)})\n`);
-out.push(table(['pairs', 'server', 'round trips/s', 'p50 ms', 'p99 ms', 'server CPU µs/rt', 'server CPU %', 'load gen CPU %', 'rt/s ratio', 'p99 ratio', 'target (100 pairs)'],
+out.push(table(['pairs', 'server', 'round trips/s', 'p50 ms', 'p99 ms', 'server CPU µs/rt', 'server CPU %', 'load gen CPU %', 'rt/s ratio', 'p99 ratio', 'CPU/rt ratio', 'target (100 pairs)'],
   r.relay.wsRoundTrip.flatMap((row) => [
     [String(row.pairs), 'raw ws baseline', f(row.baseline.roundTripsPerSecond), f(row.baseline.p50Ms, 2), f(row.baseline.p99Ms, 2),
-      f(row.baseline.serverCpuMicrosPerRoundTrip, 1), f(row.baseline.serverCpuShare * 100), f(row.baseline.loadCpuShare * 100), '1', '1', ''],
+      f(row.baseline.serverCpuMicrosPerRoundTrip, 1), f(row.baseline.serverCpuShare * 100), f(row.baseline.loadCpuShare * 100), '1', '1', '1', ''],
     [String(row.pairs), 'WakeLink relay', f(row.relay.roundTripsPerSecond), f(row.relay.p50Ms, 2), f(row.relay.p99Ms, 2),
       f(row.relay.serverCpuMicrosPerRoundTrip, 1), f(row.relay.serverCpuShare * 100), f(row.relay.loadCpuShare * 100),
-      f(row.throughputRatio, 3), f(row.p99Ratio, 3),
+      f(row.throughputRatio, 3), f(row.p99Ratio, 3), f(row.relay.serverCpuMicrosPerRoundTrip / row.baseline.serverCpuMicrosPerRoundTrip, 2),
       row.pairs === 100 ? `rt/s ≥ 0.85×: ${verdict(row.throughputRatio >= 0.85)}; p99 ≤ 1.25×: ${verdict(row.p99Ratio <= 1.25)}` : ''],
   ])));
 

@@ -13,12 +13,13 @@ export function printRelayTables(r: RelayBenchResults, table: Table): void {
       {
         pairs: row.pairs, server: 'raw ws baseline', 'round trips/s': n(row.baseline.roundTripsPerSecond), 'p50 ms': n(row.baseline.p50Ms, 2), 'p99 ms': n(row.baseline.p99Ms, 2),
         'server CPU µs/rt': n(row.baseline.serverCpuMicrosPerRoundTrip, 1), 'server CPU %': n(row.baseline.serverCpuShare * 100), 'loadgen CPU %': n(row.baseline.loadCpuShare * 100),
-        'ratio rt/s': 1, 'ratio p99': 1, target: '',
+        'ratio rt/s': 1, 'ratio p99': 1, 'ratio CPU/rt': 1, target: '',
       },
       {
         pairs: row.pairs, server: 'WakeLink relay', 'round trips/s': n(row.relay.roundTripsPerSecond), 'p50 ms': n(row.relay.p50Ms, 2), 'p99 ms': n(row.relay.p99Ms, 2),
         'server CPU µs/rt': n(row.relay.serverCpuMicrosPerRoundTrip, 1), 'server CPU %': n(row.relay.serverCpuShare * 100), 'loadgen CPU %': n(row.relay.loadCpuShare * 100),
         'ratio rt/s': n(row.throughputRatio, 3), 'ratio p99': n(row.p99Ratio, 3),
+        'ratio CPU/rt': n(row.relay.serverCpuMicrosPerRoundTrip / row.baseline.serverCpuMicrosPerRoundTrip, 2),
         target: row.pairs === 100 ? `rt/s ≥ 0.85×: ${mark(row.throughputRatio >= 0.85)}; p99 ≤ 1.25×: ${mark(row.p99Ratio <= 1.25)}` : '',
       },
     ]));
