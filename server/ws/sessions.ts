@@ -84,7 +84,7 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
     } catch (error) {
       // v1.0 validation errors go back as v1.0 frames; internal failures are only logged, because
       // v1.0 firmware drops its connection on any error frame.
-      if (error instanceof RelayError) ws.send(errorFrame(error));
+      if (error instanceof RelayError) peer.send(errorFrame(error));
       else deps.log.error({ err: error, deviceId }, 'device frame failed');
     }
   };
@@ -109,7 +109,8 @@ export function openClientSession(deps: SessionDeps, ws: WebSocket, clientId: st
     try {
       packet = packetOrNull(text, isBinary, 'Missing');
     } catch (error) {
-      ws.send(errorFrame(error));
+      // Through the peer, so a client that floods bad frames but never reads stays bounded (F7).
+      peer.send(errorFrame(error));
       return;
     }
     if (!packet) return;

@@ -38,6 +38,11 @@ export class WsProbe {
 
   /** The next frame as parsed JSON; fails after `timeoutMs`. */
   async next(timeoutMs = 3000): Promise<any> {
+    return JSON.parse(await this.nextText(timeoutMs));
+  }
+
+  /** The next frame exactly as received (for byte-for-byte comparisons). */
+  async nextText(timeoutMs = 3000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (this.frames.length === 0) {
       if (this.socket.readyState === WebSocket.CLOSED) throw new Error('socket closed while waiting for a frame');
@@ -51,7 +56,7 @@ export class WsProbe {
         });
       });
     }
-    return JSON.parse(this.frames.shift()!);
+    return this.frames.shift()!;
   }
 
   /** Asserts nothing arrives for `ms`. */
