@@ -3,15 +3,9 @@
 // Protocol with the parent: argv[2] = path of a bundled script. Every `issueCommand` the script
 // makes is printed as one JSON line {"type":"message","data":...}; the end of the run prints
 // {"type":"done","compute":<XS meter count>} or {"type":"error","message":...}.
-import '@endo/init/debug.js';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import { xsnap } from '@agoric/xsnap';
-import path from 'node:path';
+import { startXsWorker } from './worker.mjs';
 
-// xsnap only needs temp names for snapshots, which we never take.
-const tmpName = (_options, callback) => callback(null, path.join(os.tmpdir(), `xsnap-${process.pid}-${Date.now()}`));
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const scriptPath = process.argv[2];
@@ -19,15 +13,8 @@ const write = (record) => process.stdout.write(JSON.stringify(record) + '\n');
 
 async function main() {
   const code = fs.readFileSync(scriptPath, 'utf8');
-  const worker = await xsnap({
+  const worker = await startXsWorker({
     name: 'wakelink-xs',
-    os: os.type(),
-    spawn,
-    fs: { ...fs, ...fs.promises, tmpName },
-    stderr: 'inherit',
-    stdout: 'inherit',
-    // 0 = no crank limit: the million-byte SHA-256 vector alone exceeds the default.
-    meteringLimit: 0,
     handleCommand: async (message) => {
       write({ type: 'message', t: Number(process.hrtime.bigint()) / 1e6, data: JSON.parse(decoder.decode(message)) });
       return encoder.encode('{}');

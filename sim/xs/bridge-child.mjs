@@ -6,17 +6,11 @@
 // IPC, parent → child: {t:'ev', seq, body}  push one event into XS (handleCommand)
 //                      {t:'res', seq, body} answer to a request XS made
 // child → parent:      {t:'ready'} | {t:'req', seq, body} | {t:'ev-done', seq, body?, error?} | {t:'fatal', message}
-import '@endo/init/debug.js';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { xsnap } from '@agoric/xsnap';
+import { startXsWorker } from '../../node/xs/worker.mjs';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-// xsnap only needs temp names for snapshots, which we never take.
-const tmpName = (_options, callback) => callback(null, path.join(os.tmpdir(), `xsnap-sim-${process.pid}-${Date.now()}`));
 const pending = new Map();
 let nextRequest = 1;
 
@@ -40,17 +34,11 @@ function askParent(body) {
 
 async function main() {
   const code = fs.readFileSync(process.argv[2], 'utf8');
-  const worker = await xsnap({
+  const worker = await startXsWorker({
     name: 'wakelink-sim',
-    os: os.type(),
-    spawn,
-    fs: { ...fs, ...fs.promises, tmpName },
-    stderr: 'inherit',
-    stdout: 'inherit',
-    // A device runs for as long as the simulator does: no per-crank computation limit.
-    meteringLimit: 0,
     handleCommand: async (message) => encoder.encode(await askParent(decoder.decode(message))),
   });
+
   process.on('message', (message) => {
     if (message.t === 'res') {
       const resolve = pending.get(message.seq);
