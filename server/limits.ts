@@ -75,6 +75,12 @@ export const LIMITS = {
   loginMaxBackoffMs: 15 * 60_000,
   /** `last_used` of API tokens is written at most this often per token. */
   tokenTouchIntervalMs: 60_000,
+  /**
+   * Device activity (`last_seen`, last request counter, poll counts) is collected in memory and
+   * written at most this often, in one transaction: statistics, not acknowledged commands (C1),
+   * so a power cut may lose at most this much of them; readers overlay the pending values.
+   */
+  activityFlushMs: 1_000,
   /** SQLite busy timeout (better-sqlite3 `timeout`). */
   sqliteBusyTimeoutMs: 2_000,
   /** "Online" window for v1.0 stats (`last_seen` within 5 min). */

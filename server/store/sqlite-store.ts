@@ -19,10 +19,11 @@ export function createSqliteStore(file: string): SqliteStore {
   const sweepResponses = db.prepare<[number]>('DELETE FROM device_responses WHERE expires_at <= ?');
   const ping = db.prepare('SELECT 1 AS ok');
   const { committer, ...queueStore } = queue;
+  const { flushActivity, ...deviceStore } = createDeviceStore(db);
   return {
     db,
     ...createAccountStore(db),
-    ...createDeviceStore(db),
+    ...deviceStore,
     ...queueStore,
     ...createResponseStore(db),
     queueBatches: () => committer.batches,
@@ -36,6 +37,11 @@ export function createSqliteStore(file: string): SqliteStore {
     },
     close: async () => {
       committer.flush();
+      try {
+        if (db.open) flushActivity();
+      } catch {
+        // Bookkeeping only (F9): a locked database must not fail the shutdown of C6.
+      }
       closeDatabase(db);
     },
   };

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database';
 import type { DeviceRecord, DeviceStore, RegisterOutcome } from '../types';
+import { ActivityBuffer } from './device-activity';
 
 interface DeviceRow { device_id: string; user_id: number; name: string; added_at: number; last_seen_at: number | null; poll_count: number }
 
@@ -7,8 +8,23 @@ const toDevice = (row: DeviceRow): DeviceRecord => ({
   deviceId: row.device_id, userId: row.user_id, name: row.name, addedAt: row.added_at, lastSeenAt: row.last_seen_at, pollCount: row.poll_count,
 });
 
+export interface SqliteDeviceStore extends DeviceStore {
+  /** Writes buffered activity now (shutdown, before the checkpoint). */
+  flushActivity(): void;
+}
+
 /** Device ownership rows. No device token column exists: the relay is blind (spec 7 S1). */
-export function createDeviceStore(db: Db): DeviceStore {
+export function createDeviceStore(db: Db): SqliteDeviceStore {
+  const activity = new ActivityBuffer(db);
+  // Readers see activity not yet written, so `last_seen` and poll counts are never stale.
+  const withActivity = (row: DeviceRow): DeviceRecord => {
+    const device = toDevice(row);
+    const pending = activity.peek(row.device_id);
+    if (!pending) return device;
+    if (pending.lastSeenAt !== null && (device.lastSeenAt === null || pending.lastSeenAt > device.lastSeenAt)) device.lastSeenAt = pending.lastSeenAt;
+    device.pollCount += pending.polls;
+    return device;
+  };
   const byId = db.prepare<[string]>('SELECT * FROM devices WHERE device_id = ?');
   const ofUser = db.prepare<[number]>('SELECT * FROM devices WHERE user_id = ? ORDER BY added_at, device_id');
   const countOfUser = db.prepare<[number]>('SELECT COUNT(*) AS n FROM devices WHERE user_id = ?');
@@ -18,11 +34,6 @@ export function createDeviceStore(db: Db): DeviceStore {
   );
   const rename = db.prepare<[string, string]>('UPDATE devices SET name = ? WHERE device_id = ?');
   const remove = db.prepare<[string, number]>('DELETE FROM devices WHERE device_id = ? AND user_id = ?');
-  const touch = db.prepare<[number, string]>('UPDATE devices SET last_seen_at = ? WHERE device_id = ?');
-  const touchWithCounter = db.prepare<[number, number, string]>(
-    'UPDATE devices SET last_seen_at = ?, last_request_counter = ? WHERE device_id = ?',
-  );
-  const addPolls = db.prepare<[number, string]>('UPDATE devices SET poll_count = poll_count + ? WHERE device_id = ?');
 
   const register = db.transaction((userId: number, deviceId: string, name: string, limit: number, now: number): RegisterOutcome => {
     const existing = byId.get(deviceId) as DeviceRow | undefined;
@@ -40,19 +51,19 @@ export function createDeviceStore(db: Db): DeviceStore {
   return {
     findDevice: (deviceId) => {
       const row = byId.get(deviceId) as DeviceRow | undefined;
-      return row && toDevice(row);
+      return row && withActivity(row);
     },
     registerDevice: (userId, deviceId, name, limit, now) => register.immediate(userId, deviceId, name, limit, now),
     // ON DELETE CASCADE removes the device's queue rows and stored responses in the same statement.
-    deleteDevice: (userId, deviceId) => remove.run(deviceId, userId).changes > 0,
-    listDevices: (userId) => (ofUser.all(userId) as DeviceRow[]).map(toDevice),
+    deleteDevice: (userId, deviceId) => {
+      const removed = remove.run(deviceId, userId).changes > 0;
+      if (removed) activity.forget(deviceId);
+      return removed;
+    },
+    listDevices: (userId) => (ofUser.all(userId) as DeviceRow[]).map(withActivity),
     countDevices: (userId) => ((userId === undefined ? countAll.get() : countOfUser.get(userId)) as { n: number }).n,
-    touchDevice: (deviceId, now, requestCounter) => {
-      if (typeof requestCounter === 'number' && Number.isSafeInteger(requestCounter)) touchWithCounter.run(now, requestCounter, deviceId);
-      else touch.run(now, deviceId);
-    },
-    addPolls: (deviceId, count) => {
-      addPolls.run(count, deviceId);
-    },
+    touchDevice: (deviceId, now, requestCounter) => activity.seen(deviceId, now, requestCounter),
+    addPolls: (deviceId, count) => activity.addPolls(deviceId, count),
+    flushActivity: () => activity.flush(),
   };
 }
