@@ -42,12 +42,18 @@ export class RelayService {
 
   /** Forwards to the live device socket, or queues durably; resolves after the queue row is on disk. */
   async submitCommand(principal: Principal, packet: RelayPacket, origin: ResponseOrigin): Promise<SubmitResult> {
-    this.ownedDevice(principal, packet.deviceId);
+    const socket = this.hub.deviceSocket(packet.deviceId);
+    // An open device socket was bound to the device's owner at its handshake, and deleting the
+    // device closes it, so its owner is the device's owner: no database read on the live path.
+    if (socket) {
+      if (socket.userId !== principal.userId) throw new RelayError('DEVICE_NOT_FOUND');
+    } else {
+      this.ownedDevice(principal, packet.deviceId);
+    }
     const frame = deviceFrame(packet);
     if (Buffer.byteLength(frame) > LIMITS.deviceFrameBytes) {
       throw new RelayError('PACKET_TOO_LARGE', `Frames to devices are limited to ${LIMITS.deviceFrameBytes} bytes`);
     }
-    const socket = this.hub.deviceSocket(packet.deviceId);
     if (socket && socket.send(frame)) {
       // Live forwarding never waits for the disk (F9, F10): the in-flight record is in memory, so
       // a device that drops before answering gets it again on reconnect (F4).
@@ -129,7 +135,7 @@ export class RelayService {
    * answer every packet, in order, even a duplicate they refuse). It goes to that command's WS
    * sender if still connected, else to HTTP pull storage (only the owner can pull it).
    */
-  handleDeviceResponse(device: DeviceRecord, packet: RelayPacket, socketId: string): ResponseRoute {
+  handleDeviceResponse(device: Pick<DeviceRecord, 'deviceId' | 'userId'>, packet: RelayPacket, socketId: string): ResponseRoute {
     const entry = this.hub.takeInFlight(device.deviceId, socketId);
     if (entry?.queueId != null) {
       const answered = entry.queueId;

@@ -45,6 +45,7 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
     deps.log.info({ event: 'ws_device_refused', deviceId, userId: principal.userId }, 'device socket refused');
     return null;
   }
+  const owned = { deviceId, userId: device.userId };
   const peer = toPeer(ws, principal.userId, principal.tokenId, deps.peerBounds);
   deps.hub.attachDevice(deviceId, peer)?.close(closeCodeFor('REPLACED'), 'replaced');
   ws.on('close', (code) => {
@@ -73,12 +74,13 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
         ws.close(closeCodeFor('DEVICE_ID_MISMATCH'), 'device id mismatch');
         return;
       }
-      const current = deps.store.findDevice(deviceId);
-      if (!current || current.userId !== principal.userId) {
-        ws.close(closeCodeFor('DEVICE_DELETED'), 'device deleted');
-        return;
+      // Deleting the device closes this socket at once (RelayService.deleteDevice), so an open
+      // socket still belongs to its owner; only frames arriving while it closes are checked again.
+      if (ws.readyState !== ws.OPEN) {
+        const current = deps.store.findDevice(deviceId);
+        if (!current || current.userId !== principal.userId) return;
       }
-      const route = deps.relay.handleDeviceResponse(current, packet, peer.id);
+      const route = deps.relay.handleDeviceResponse(owned, packet, peer.id);
       // F14: e.g. the relay restarted and lost who asked; kept for the owner's HTTP pull only.
       if (route === 'unsolicited') deps.log.debug({ event: 'ws_device_unsolicited', deviceId }, 'device reply with no command in flight');
     } catch (error) {
