@@ -62,6 +62,25 @@ export function openDatabase(file: string): Db {
   }
 }
 
+/**
+ * A second connection to an already opened (and migrated) relay database, for data that is not
+ * an acknowledged command — device responses waiting for an HTTP pull: `synchronous = NORMAL`, so
+ * its commits do not fsync. In WAL mode they still survive a crash of the relay process, and the
+ * next synchronous=FULL commit on the main connection syncs them too.
+ */
+export function openUnsyncedConnection(file: string): Db {
+  const db = new Database(file, { timeout: LIMITS.sqliteBusyTimeoutMs, fileMustExist: true });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (error) {
+    db.close();
+    throw new DatabaseOpenError(`database ${file} is unusable: ${(error as Error).message}`);
+  }
+}
+
 /** Shutdown step of C6: fold the WAL back into the main file, then close. */
 export function closeDatabase(db: Db): void {
   if (!db.open) return;

@@ -1,6 +1,6 @@
 import { LIMITS } from '../limits';
 import type { Clock } from '../time';
-import type { Hub, InFlight, PeerSocket, ResponseOrigin } from './types';
+import type { HandedReply, Hub, InFlight, PeerSocket, ResponseOrigin } from './types';
 
 /** Single-process hub: plain maps, every one bounded. */
 export class LocalHub implements Hub {
@@ -8,7 +8,7 @@ export class LocalHub implements Hub {
   private readonly clients = new Set<PeerSocket>();
   private readonly inFlightByDevice = new Map<string, InFlight[]>();
   private readonly queuedOrigins = new Map<number, ResponseOrigin>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Map<string, Set<(reply?: HandedReply) => void>>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -105,23 +105,33 @@ export class LocalHub implements Hub {
     this.inFlightByDevice.delete(deviceId);
   }
 
-  waitForResponse(deviceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  waitForResponse(deviceId: string, timeoutMs: number, signal?: AbortSignal): Promise<HandedReply | undefined> {
     return new Promise((resolve) => {
-      if (timeoutMs <= 0 || signal?.aborted) return resolve();
+      if (timeoutMs <= 0 || signal?.aborted) return resolve(undefined);
       let set = this.waiters.get(deviceId);
       if (!set) this.waiters.set(deviceId, (set = new Set()));
       const waiters = set;
-      const done = () => {
+      const done = (reply?: HandedReply) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
+        signal?.removeEventListener('abort', wake);
         waiters.delete(done);
         if (waiters.size === 0 && this.waiters.get(deviceId) === waiters) this.waiters.delete(deviceId);
-        resolve();
+        resolve(reply);
       };
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done, { once: true });
+      const wake = () => done();
+      const timer = setTimeout(wake, timeoutMs);
+      signal?.addEventListener('abort', wake, { once: true });
       waiters.add(done);
     });
+  }
+
+  handReply(reply: HandedReply): boolean {
+    const set = this.waiters.get(reply.deviceId);
+    // Sets iterate in insertion order: the oldest waiter gets it.
+    const oldest = set?.values().next().value;
+    if (!oldest) return false;
+    oldest(reply);
+    return true;
   }
 
   notifyResponse(deviceId: string): void {

@@ -15,6 +15,15 @@ export interface PeerSocket {
   isOpen(): boolean;
 }
 
+/** A device response handed straight to a waiting HTTP long poll (never stored). */
+export interface HandedReply {
+  deviceId: string;
+  payload: string;
+  signature: string;
+  requestCounter: number | null;
+  createdAt: number;
+}
+
 /** Who gets the device's next response: a WS client, or the HTTP pull store. */
 export type ResponseOrigin = { kind: 'ws'; client: PeerSocket } | { kind: 'http' };
 
@@ -58,8 +67,13 @@ export interface Hub {
   takeQueuedOrigin(queueId: number): ResponseOrigin;
   forgetDevice(deviceId: string): void;
 
-  /** Long-poll support: resolves when a response is stored for the device, on timeout, or on abort. */
-  waitForResponse(deviceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Long-poll support: resolves with a reply handed over by `handReply`, or with undefined when a
+   * response was stored for the device (`notifyResponse`), on timeout, or on abort.
+   */
+  waitForResponse(deviceId: string, timeoutMs: number, signal?: AbortSignal): Promise<HandedReply | undefined>;
+  /** Gives the reply to the longest-waiting long poll of the device; false when none waits. */
+  handReply(reply: HandedReply): boolean;
   notifyResponse(deviceId: string): void;
 
   counts(): { devices: number; clients: number };

@@ -1,8 +1,8 @@
 import { ERROR_TABLE, RelayError, closeCodeFor, wireCode } from '../errors';
 import type { Principal } from '../auth/auth-service';
-import type { Hub, InFlight, ResponseOrigin } from '../hub/types';
+import type { HandedReply, Hub, InFlight, ResponseOrigin } from '../hub/types';
 import { LIMITS } from '../limits';
-import type { DeviceRecord, Store, StoredResponse } from '../store/types';
+import type { DeviceRecord, Store } from '../store/types';
 import type { Clock } from '../time';
 import { clientFrame, deviceFrame, type RelayPacket } from './packets';
 
@@ -147,8 +147,15 @@ export class RelayService {
     // Bookkeeping only: a locked or full database must not stop live forwarding (F9, F10).
     this.bestEffort(() => this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter));
     if (toClient) return 'ws';
-    this.store.storeResponse(frame, this.clock.now(), this.policy.queueTtlMs, LIMITS.storedResponsesPerDevice);
-    this.hub.notifyResponse(device.deviceId);
+    // A long poll of the owner waiting now takes it directly: nothing is written. Waiters exist
+    // only while the device has no stored responses, so this keeps their order.
+    const reply: HandedReply = {
+      deviceId: device.deviceId, payload: packet.payload, signature: packet.signature, requestCounter: packet.requestCounter, createdAt: this.clock.now(),
+    };
+    if (!this.hub.handReply(reply)) {
+      this.store.storeResponse(frame, this.clock.now(), this.policy.queueTtlMs, LIMITS.storedResponsesPerDevice);
+      this.hub.notifyResponse(device.deviceId);
+    }
     return entry ? 'stored' : 'unsolicited';
   }
 
@@ -164,18 +171,23 @@ export class RelayService {
   }
 
   /** Long poll: returns as soon as responses exist (woken by `notifyResponse`), or at the deadline. */
-  async pull(principal: Principal, deviceId: string, waitMs: number, signal?: AbortSignal): Promise<StoredResponse[]> {
+  async pull(principal: Principal, deviceId: string, waitMs: number, signal?: AbortSignal): Promise<HandedReply[]> {
     this.ownedDevice(principal, deviceId);
     const deadline = this.clock.now() + Math.min(Math.max(0, waitMs), LIMITS.pullMaxWaitMs);
     for (;;) {
-      const responses = this.store.takeResponses(deviceId, this.clock.now(), LIMITS.pullMaxMessages);
+      const responses: HandedReply[] = this.store.takeResponses(deviceId, this.clock.now(), LIMITS.pullMaxMessages);
       if (responses.length > 0) {
         this.store.addPolls(deviceId, 1);
         return responses;
       }
       const remaining = deadline - this.clock.now();
       if (remaining <= 0 || signal?.aborted || this.closing) return [];
-      await this.hub.waitForResponse(deviceId, remaining, signal);
+      const handed = await this.hub.waitForResponse(deviceId, remaining, signal);
+      // Handed over by the owner's device socket while the device existed (deleting wakes us empty).
+      if (handed) {
+        this.store.addPolls(deviceId, 1);
+        return [handed];
+      }
       // The device may have been deleted, or ownership checked again, while we slept.
       if (!this.store.findDevice(deviceId)) return [];
     }

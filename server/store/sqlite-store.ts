@@ -1,4 +1,4 @@
-import { closeDatabase, openDatabase, type Db } from '../db/database';
+import { closeDatabase, openDatabase, openUnsyncedConnection, type Db } from '../db/database';
 import { createAccountStore } from './sqlite/accounts';
 import { createDeviceStore } from './sqlite/devices';
 import { createQueueStore } from './sqlite/queue';
@@ -11,9 +11,20 @@ export interface SqliteStore extends Store {
   queueBatches(): number;
 }
 
-/** The SQLite implementation of every store interface, on one connection (one per process). */
+/**
+ * The SQLite implementation of every store interface (one per process): everything on one
+ * synchronous=FULL connection, except stored device responses, which use a second connection
+ * without fsync (they are not acknowledged commands; see openUnsyncedConnection).
+ */
 export function createSqliteStore(file: string): SqliteStore {
   const db = openDatabase(file);
+  let responsesDb: Db;
+  try {
+    responsesDb = openUnsyncedConnection(file);
+  } catch (error) {
+    closeDatabase(db);
+    throw error;
+  }
   const queue = createQueueStore(db);
   const sweepQueue = db.prepare<[number]>('DELETE FROM device_queue WHERE expires_at <= ?');
   const sweepResponses = db.prepare<[number]>('DELETE FROM device_responses WHERE expires_at <= ?');
@@ -25,7 +36,7 @@ export function createSqliteStore(file: string): SqliteStore {
     ...createAccountStore(db),
     ...deviceStore,
     ...queueStore,
-    ...createResponseStore(db),
+    ...createResponseStore(responsesDb),
     queueBatches: () => committer.batches,
     sweepExpired: (now) => sweepQueue.run(now).changes + sweepResponses.run(now).changes,
     healthy: () => {
@@ -42,6 +53,8 @@ export function createSqliteStore(file: string): SqliteStore {
       } catch {
         // Bookkeeping only (F9): a locked database must not fail the shutdown of C6.
       }
+      // Closed first, so the main connection's checkpoint folds the whole WAL back in.
+      if (responsesDb.open) responsesDb.close();
       closeDatabase(db);
     },
   };
