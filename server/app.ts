@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { AuthService, type ThrottleBudgets } from './auth/auth-service';
 import { createJwtIssuer } from './auth/jwt';
 import { deriveKeys } from './auth/keys';
@@ -8,6 +8,7 @@ import type { Hub } from './hub/types';
 import { LIMITS } from './limits';
 import { loggerOptions } from './logger';
 import { installErrorHandling } from './plugins/error-handler';
+import { installRequestLogging } from './plugins/request-log';
 import './plugins/fastify-types';
 import { createRequireUser } from './plugins/require-user';
 import { RelayService } from './relay/relay-service';
@@ -48,6 +49,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel),
     bodyLimit: LIMITS.httpBodyBytes,
+    // One line per error or slow request instead (plugins/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // Closes idle keep-alive sockets on shutdown so close() is not held by them.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -102,6 +105,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
 
   installErrorHandling(app);
+  installRequestLogging(app);
   await app.register(docsPlugin);
   await app.register(authRoutes);
   await app.register(tokenRoutes);

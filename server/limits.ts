@@ -81,6 +81,11 @@ export const LIMITS = {
    * so a power cut may lose at most this much of them; readers overlay the pending values.
    */
   activityFlushMs: 1_000,
+  /**
+   * Per-request logging is off (two redacted lines per request cost ~20 % of the relay's busy
+   * time); a request answered with an error or slower than this is logged, once.
+   */
+  slowRequestLogMs: 1_000,
   /** SQLite busy timeout (better-sqlite3 `timeout`). */
   sqliteBusyTimeoutMs: 2_000,
   /** "Online" window for v1.0 stats (`last_seen` within 5 min). */

@@ -30,6 +30,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyContextConfig {
+    /** Long polls are slow by design: request-log.ts does not report them as slow requests. */
+    longPoll?: boolean;
+  }
 }
 
 /** Narrows `request.principal` in handlers that run behind `requireUser`. */

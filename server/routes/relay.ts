@@ -34,6 +34,7 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post<{ Body: PullBody; Querystring: { wait?: number } }>('/api/pull', {
+    config: { longPoll: true },
     schema: {
       tags: ['relay'], summary: 'Long-poll for your device\'s responses (wait in body or ?wait=, capped at 30 s)', security,
       querystring: { type: 'object', properties: { wait: { type: 'number', minimum: 0 } } },

@@ -181,6 +181,8 @@ describe('logs', () => {
     await headerSocket.next();
     const command = commandPacket(deviceToken, 'WLLOG1', 'ping', 'log1');
     await api(relay.http, 'POST', '/api/push', { token: login.body.access_token, body: command });
+    // Only refused and slow requests are logged: this one carries a JWT and a sealed packet.
+    await api(relay.http, 'POST', '/api/push', { token: login.body.access_token, body: { ...command, device_id: 'WLLOGX' } });
     await device.probe.next();
     const reply = responsePacket(deviceToken, 'WLLOG1', { status: 'success', request_id: 'log1' });
     device.probe.send(reply);
