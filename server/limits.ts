@@ -86,6 +86,12 @@ export const LIMITS = {
    * time); a request answered with an error or slower than this is logged, once.
    */
   slowRequestLogMs: 1_000,
+  /**
+   * Authenticated API tokens and JWTs remembered (by hash) so repeated requests skip the store;
+   * a revoked token is forgotten at once, anything else is re-checked after the TTL.
+   */
+  authCacheEntries: 4_096,
+  authCacheTtlMs: 30_000,
   /** SQLite busy timeout (better-sqlite3 `timeout`). */
   sqliteBusyTimeoutMs: 2_000,
   /** "Online" window for v1.0 stats (`last_seen` within 5 min). */

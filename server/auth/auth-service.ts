@@ -6,6 +6,7 @@ import type { Clock } from '../time';
 import { hashApiToken, issueApiToken, looksLikeApiToken } from './api-tokens';
 import type { JwtIssuer } from './jwt';
 import { getDummyHash, hashPassword, verifyPassword } from './passwords';
+import { PrincipalCache } from './principal-cache';
 import { FailureThrottle } from './throttle';
 
 /**
@@ -47,6 +48,7 @@ export class AuthService {
   private readonly registrationThrottle: FailureThrottle;
   private readonly lastTouched = new Map<number, number>();
   private readonly revokeListeners: ((tokenId: number) => void)[] = [];
+  private readonly principals = new PrincipalCache(LIMITS.authCacheEntries, LIMITS.authCacheTtlMs);
 
   constructor(
     private readonly store: Store,
@@ -103,9 +105,15 @@ export class AuthService {
   async authenticate(raw: string): Promise<Principal | null> {
     if (looksLikeApiToken(raw)) return this.authenticateApiToken(raw);
     if (raw.split('.').length === 3) {
+      const key = hashApiToken(raw);
+      const cached = this.principals.get(key, this.clock.now());
+      if (cached) return cached;
       const verified = await this.jwt.verify(raw);
       const user = verified === null ? undefined : this.store.findUserById(verified.userId);
-      return user && verified ? { userId: user.id, username: user.username, via: 'jwt', tokenId: null, expiresAt: verified.expiresAt } : null;
+      if (!user || !verified) return null;
+      const principal: Principal = { userId: user.id, username: user.username, via: 'jwt', tokenId: null, expiresAt: verified.expiresAt };
+      this.principals.set(key, principal, this.clock.now());
+      return principal;
     }
     return null;
   }
@@ -124,6 +132,7 @@ export class AuthService {
   revokeApiToken(userId: number, tokenId: number): void {
     if (!this.store.revokeApiToken(userId, tokenId)) throw new RelayError('TOKEN_NOT_FOUND');
     this.lastTouched.delete(tokenId);
+    this.principals.forgetToken(tokenId);
     for (const listener of this.revokeListeners) listener(tokenId);
   }
 
@@ -138,13 +147,20 @@ export class AuthService {
 
   private authenticateApiToken(raw: string): Principal | null {
     const hash = hashApiToken(raw);
+    const cached = this.principals.get(hash, this.clock.now());
+    if (cached?.tokenId != null) {
+      this.touch(cached.tokenId);
+      return cached;
+    }
     const record = this.store.findApiTokenByHash(hash);
     // The index lookup already matched; the explicit constant-time compare keeps that true for any store.
     if (!record || !timingSafeEqual(Buffer.from(record.tokenHash), Buffer.from(hash))) return null;
     const user = this.store.findUserById(record.userId);
     if (!user) return null;
     this.touch(record.id);
-    return { userId: user.id, username: user.username, via: 'api_token', tokenId: record.id, expiresAt: null };
+    const principal: Principal = { userId: user.id, username: user.username, via: 'api_token', tokenId: record.id, expiresAt: null };
+    this.principals.set(hash, principal, this.clock.now());
+    return principal;
   }
 
   /** Writes `last_used` at most once a minute per token, not once per request. */
