@@ -51,7 +51,11 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
     const waitMs = Math.min(waitSeconds * 1000, LIMITS.pullMaxWaitMs);
     // Stop waiting when the caller hangs up, so a dropped long poll holds nothing.
     const hangup = new AbortController();
-    reply.raw.on('close', () => hangup.abort());
+    // Only a real hang-up: 'close' also fires after every completed response, where an abort
+    // would build a DOMException for nothing.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) hangup.abort();
+    });
     const responses = await app.relay.pull(principalOf(request), request.body.device_id, waitMs, hangup.signal);
     return {
       status: 'ok',

@@ -25,7 +25,11 @@ export function headerToken(req: IncomingMessage): string | undefined {
 
 export interface HandshakeOptions {
   ws: WebSocket;
-  req: IncomingMessage;
+  /**
+   * `headerToken(req)`, computed before the upgrade completes: the handshake keeps no reference
+   * to the upgrade request, which would otherwise stay in memory for the socket's whole life.
+   */
+  headerToken: string | undefined;
   auth: AuthService;
   clock: Clock;
   authTimeoutMs: number;
@@ -130,6 +134,5 @@ export function runHandshake(opts: HandshakeOptions): void {
     refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
   });
 
-  const fromHeaders = headerToken(opts.req);
-  if (fromHeaders !== undefined) authenticate(fromHeaders);
+  if (opts.headerToken !== undefined) authenticate(opts.headerToken);
 }

@@ -2,10 +2,15 @@ import type { WebSocket, WebSocketServer } from 'ws';
 
 const alive = new WeakSet<WebSocket>();
 
+/** One listener shared by every socket (`this` is the socket), not a closure per connection. */
+function markAlive(this: WebSocket): void {
+  alive.add(this);
+}
+
 /** Marks a socket as alive now and on every pong. */
 export function trackLiveness(ws: WebSocket): void {
   alive.add(ws);
-  ws.on('pong', () => alive.add(ws));
+  ws.on('pong', markAlive);
 }
 
 /**

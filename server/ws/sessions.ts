@@ -46,9 +46,10 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
     return null;
   }
   const owned = { deviceId, userId: device.userId };
-  const peer = toPeer(ws, principal.userId, principal.tokenId, deps.peerBounds);
+  const peer = toPeer(ws, principal.userId, principal.tokenId, deps.peerBounds, false);
   deps.hub.attachDevice(deviceId, peer)?.close(closeCodeFor('REPLACED'), 'replaced');
   ws.on('close', (code) => {
+    peer.closed();
     deps.hub.detachDevice(deviceId, peer);
     deps.log.info({ event: 'ws_device_closed', deviceId, userId: principal.userId, code }, 'device disconnected');
   });
@@ -94,9 +95,10 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
 
 /** `/ws/client/{client_id}`: v1.0 ACKs; responses come back as bare packets (in either order). */
 export function openClientSession(deps: SessionDeps, ws: WebSocket, clientId: string, principal: Principal) {
-  const peer = toPeer(ws, principal.userId, principal.tokenId, deps.peerBounds);
+  const peer = toPeer(ws, principal.userId, principal.tokenId, deps.peerBounds, false);
   deps.hub.attachClient(peer);
   ws.on('close', (code) => {
+    peer.closed();
     deps.hub.detachClient(peer);
     deps.log.info({ event: 'ws_client_closed', clientId, userId: principal.userId, code }, 'client disconnected');
   });

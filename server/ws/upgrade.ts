@@ -6,7 +6,7 @@ import type { AuthService } from '../auth/auth-service';
 import { LIMITS } from '../limits';
 import { isClientId, isDeviceId } from '../relay/packets';
 import { trackLiveness, startHeartbeat } from './heartbeat';
-import { runHandshake } from './handshake';
+import { headerToken, runHandshake } from './handshake';
 import { ERROR_TABLE, closeCodeFor, wsErrorFrame } from '../errors';
 import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
 
@@ -62,6 +62,11 @@ function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
+/** Shared by every upgrading socket (`this` is the socket): no closure per connection. */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 /** Routes HTTP upgrades on the Fastify server to the device and client WebSocket endpoints. */
 export function attachWebSockets(
   server: import('node:http').Server,
@@ -92,10 +97,11 @@ export function attachWebSockets(
       closeGraceMs: options.slowCloseGraceMs ?? LIMITS.wsSlowCloseGraceMs,
     },
   };
+  const onSocketError = (error: Error) => deps.log.debug({ event: 'ws_error', code: (error as { code?: string }).code }, 'ws error');
   const rate = { perSecond: options.messagesPerSecond ?? LIMITS.wsMessagesPerSecond, burst: options.messageBurst ?? LIMITS.wsMessageBurst };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     if (!accepting) return reject(socket, 503, 'Service Unavailable');
     const target = parseTarget(req.url);
     if (target === null) return reject(socket, 404, 'Not Found');
@@ -111,14 +117,23 @@ export function attachWebSockets(
       deps.log.warn({ event: 'ws_ip_limit', ip }, 'too many sockets from one address');
       return reject(socket, 429, 'Too Many Requests');
     }
+    // Everything the socket needs from the request, taken now: nothing below may capture `req`,
+    // or every idle connection would keep its IncomingMessage and headers alive.
+    const fromHeaders = headerToken(req);
+    const kind = target.kind;
     wss.handleUpgrade(req, socket, head, (ws) => {
       bump(perIp, ip, 1);
-      ws.on('close', () => bump(perIp, ip, -1));
+      let countedUser: number | undefined;
+      // One close listener for both counters.
+      ws.on('close', () => {
+        bump(perIp, ip, -1);
+        if (countedUser !== undefined) bump(perUser, countedUser, -1);
+      });
       trackLiveness(ws);
-      ws.on('error', (error) => deps.log.debug({ event: 'ws_error', code: (error as { code?: string }).code }, 'ws error'));
+      ws.on('error', onSocketError);
       runHandshake({
         ws,
-        req,
+        headerToken: fromHeaders,
         auth: deps.auth,
         clock: deps.clock,
         authTimeoutMs: options.authTimeoutMs,
@@ -135,12 +150,11 @@ export function attachWebSockets(
             : openClientSession(sessionDeps, ws, target.id, principal);
           if (handler) {
             bump(perUser, principal.userId, 1);
-            ws.on('close', () => bump(perUser, principal.userId, -1));
+            countedUser = principal.userId;
           }
           return handler;
         },
-        onRejected: (reason) =>
-          deps.log.warn({ event: 'ws_auth_failed', reason, kind: target.kind, ip: req.socket.remoteAddress }, 'WebSocket auth failed'),
+        onRejected: (reason) => deps.log.warn({ event: 'ws_auth_failed', reason, kind, ip }, 'WebSocket auth failed'),
       });
     });
   });
