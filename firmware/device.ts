@@ -73,7 +73,8 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
     setCloudEnabled: (enabled) => {
       config.cloudEnabled = enabled;
       saveFlags(store, config);
-      if (enabled) applyCloud();
+      // A running link already uses the stored settings; restarting it would drop the reply in flight (B6).
+      if (enabled && cloud.status === 'disabled') applyCloud();
     },
     cloudStatus: () => cloud.status,
     stopCloud: () => cloud.stop(CLOUD_CLOSE_GRACE_MS),

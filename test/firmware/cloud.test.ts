@@ -144,6 +144,22 @@ describe('cloud link', () => {
     expect(device.handle.status().cloudStatus).toBe('disabled');
   });
 
+  it('B6: cloud_control enable over the cloud replies on the running link and keeps it', () => {
+    const device = cloudDevice();
+    const relay = device.platform.websocket.last!;
+    relay.open();
+    relay.message(clientLine(device.key, command('cloud_control', { action: 'enable' }, 'dddd0004')));
+    expect(relay.sent).toHaveLength(2);
+    expect(decodeReply(device.key, relay.sent[1]!).inner).toBe(
+      '{"status":"success","result":"cloud_enabled","cloud_status":"connected","request_id":"dddd0004"}',
+    );
+    device.platform.timers.advance(60_000);
+    expect(relay.closedByDevice).toBe(false);
+    expect(relay.isOpen).toBe(true);
+    expect(device.platform.websocket.connections).toHaveLength(1);
+    expect(device.handle.status().cloudStatus).toBe('connected');
+  });
+
   it('cloud_control enable over the LAN starts the link when a URL is configured', () => {
     const store = provisionedStore({ relayUrl: 'ws://127.0.0.1:9009', apiToken: API_TOKEN, cloudEnabled: false });
     const device = bootDevice({ store });
