@@ -84,7 +84,7 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
       logger.log('info', `ota_start acknowledged (${OTA_WINDOW_MS} ms window); updates use the platform tools, see README`);
     },
     setupAccessPoint: () => ({ ssid: apSsid, ip: SETUP_AP_IP }),
-    enterSetupMode: () => later(SETUP_SWITCH_DELAY_MS, () => enterSetup('requested by open_setup', false)),
+    enterSetupMode: () => later(SETUP_SWITCH_DELAY_MS, () => enterSetup('requested by open_setup', true)),
     restartSoon,
     generateToken: () => randomString(platform.random, TOKEN_LENGTH),
     commitToken: (next) => {
@@ -206,13 +206,19 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
       startSafely('LAN server', () => lan.start(platform.tcp));
       applyWebServer();
     });
-    // Instead of v1.0's reboot every 5 minutes (B17), retry the stored network while nobody is using the page.
+    // Instead of v1.0's reboot every 5 minutes (B17), retry the stored network while nobody is using the page
+    // (also after open_setup: v1.0 went back to Wi-Fi after 5 minutes).
     if (retryStation) scheduleStationRetry();
   }
 
+  /** At most one retry is pending, however often setup mode is entered. */
+  let stationRetryPending = false;
+
   function scheduleStationRetry(): void {
-    if (config.ssid.length === 0) return;
+    if (config.ssid.length === 0 || stationRetryPending) return;
+    stationRetryPending = true;
     later(SETUP_RETRY_STATION_MS, () => {
+      stationRetryPending = false;
       if (mode !== 'AP') return;
       if (setupPage.inUse()) scheduleStationRetry();
       else joinStation();

@@ -76,6 +76,21 @@ describe('boot and setup mode', () => {
     expect(device.platform.restarts).toBe(0);
   });
 
+  it('B17: after open_setup the device goes back to the stored network once nobody uses the setup page', () => {
+    const device = bootDevice();
+    sendCommand(device, command('open_setup'));
+    device.platform.timers.advance(1000);
+    expect(device.handle.status().mode).toBe('AP');
+    login(device, SETUP_PASSWORD);
+    device.platform.timers.advance(SETUP_RETRY_STATION_MS);
+    expect(device.handle.status().mode).toBe('AP'); // the owner is still logged in
+    device.platform.timers.advance(SETUP_RETRY_STATION_MS * 2); // the session has expired by now
+    expect(device.handle.status().mode).toBe('STA');
+    expect(device.platform.network.mode()).toBe('STA');
+    expect(sendCommand(device, command('ping')).inner).toContain('"pong"');
+    expect(device.platform.restarts).toBe(0);
+  });
+
   it('does not pull the access point away while the owner is logged in', () => {
     const device = bootDevice({ wifiReachable: false });
     login(device, SETUP_PASSWORD);
