@@ -25,6 +25,9 @@ export interface DeviceEntry {
   url?: string;
 }
 
+/** Names that plain-object code treats specially; refused for new devices. */
+const RESERVED_NAMES = ['__proto__', 'constructor', 'prototype'];
+
 /** devices.json: a JSON object keyed by the user's device names, read and rewritten losslessly. */
 export class DeviceStore {
   readonly path: string;
@@ -67,8 +70,15 @@ export class DeviceStore {
     return this.devices[name];
   }
 
+  /**
+   * Defined, not assigned: `devices["__proto__"] = x` would replace the prototype and the entry
+   * would vanish on save. Such names are refused for new entries; one already in the file is kept.
+   */
   set(name: string, entry: DeviceEntry): void {
-    this.devices[name] = entry;
+    if (!this.has(name) && RESERVED_NAMES.includes(name)) {
+      throw new CliError('USAGE', `"${name}" cannot be used as a device name (reserved in JavaScript objects); pick another name`);
+    }
+    Object.defineProperty(this.devices, name, { value: entry, enumerable: true, writable: true, configurable: true });
   }
 
   remove(name: string): void {

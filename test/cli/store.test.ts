@@ -104,6 +104,33 @@ describe('devices.json in the v1.0 layout (spec 6.3)', () => {
     expect(readFileSync(join(home, 'devices.json'), 'utf8')).toBe(snapshot);
   });
 
+  it('refuses the names __proto__, constructor and prototype in add (exit 2) without touching the file', async () => {
+    const home = v1Home();
+    const snapshot = readFileSync(join(home, 'devices.json'), 'utf8');
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      const run = await runInProcess(['add', name, '--token', 'e'.repeat(40), '--ip', '10.0.0.6'], home);
+      expect(run.code, name).toBe(2);
+      expect(run.stderr).toContain(`"${name}" cannot be used as a device name`);
+    }
+    expect(readFileSync(join(home, 'devices.json'), 'utf8')).toBe(snapshot);
+  });
+
+  it('a devices.json that already holds a "__proto__" entry keeps it verbatim through load, add, update and save', async () => {
+    const file = '{"__proto__":{"token":"' + 'p'.repeat(40) + '","port":99,"ip":"10.0.0.7","extra":1},"sim":{"token":"' + 's'.repeat(40) + '","ip":"127.0.0.1"}}';
+    const home = v1Home(file);
+    const store = DeviceStore.load(home);
+    expect(store.names()).toEqual(['__proto__', 'sim']);
+    store.save();
+    expect(JSON.stringify(readStore(home))).toBe(file);
+    expect((await runInProcess(['add', 'desk', '--token', 'd'.repeat(40), '--ip', '10.0.0.5'], home)).code).toBe(0);
+    const update = await runInProcess(['update', '__proto__', '--ip', '10.0.0.8'], home);
+    expect(update.code, update.stderr).toBe(0);
+    const after = JSON.parse(readFileSync(join(home, 'devices.json'), 'utf8'), (key, value) => value) as Record<string, unknown>;
+    expect(Object.keys(after)).toEqual(['__proto__', 'sim', 'desk']);
+    expect(Object.getOwnPropertyDescriptor(after, '__proto__')!.value).toMatchObject({ token: 'p'.repeat(40), port: 99, ip: '10.0.0.8', extra: 1 });
+    expect(Object.getPrototypeOf(after)).toBe(Object.prototype);
+  });
+
   it('remove deletes one entry and keeps the rest', async () => {
     const home = v1Home();
     expect((await runInProcess(['rm', 'legacy'], home)).code).toBe(0);
