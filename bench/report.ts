@@ -67,11 +67,12 @@ out.push(table(['connections', 'relay RSS B/conn', 'baseline RSS B/conn', 'relay
 const q = r.relay.queueing;
 out.push('\n### 5. Durable queueing (100 producers, synchronous=FULL)\n');
 out.push(table(['writer', 'commands/s', 'p50 ms', 'p99 ms', 'relay CPU µs/cmd', 'ratio', 'target ≥ 2×'], [
-  ['better-sqlite3 loop, one transaction per insert (median round)', f(q.baselineInsertsPerSecond), '—', '—', '—', '1', ''],
+  ['better-sqlite3 loop, one transaction per insert (median of rounds)', f(q.baselineInsertsPerSecond), '—', '—', '—', '1', ''],
   [`relay \`POST /api/push\`, ${q.producers} producers → ${q.devices} offline devices, shipped cap ${q.perDeviceCap} (median round)`, f(q.relay.roundTripsPerSecond), f(q.relay.p50Ms, 2), f(q.relay.p99Ms, 2),
     f(q.relay.serverCpuMicrosPerRoundTrip, 1), f(q.ratio, 3), verdict(q.ratio >= 2)],
 ]));
-out.push(`\nRounds (baseline inserts/s → relay commands/s): ${q.rounds.map((x) => `${f(x.baselineInsertsPerSecond)} → ${f(x.relayCommandsPerSecond)}`).join('; ')}. ` +
+out.push(`\nThe ratio is the median of the per-round ratios (each relay round against the baseline round just before it). ` +
+  `Rounds (baseline inserts/s → relay commands/s): ${q.rounds.map((x) => `${f(x.baselineInsertsPerSecond)} → ${f(x.relayCommandsPerSecond)}`).join('; ')}. ` +
   `${f(q.acknowledged)} commands acknowledged \`queued\`, ${f(q.rowsOnDisk)} rows on disk afterwards.`);
 out.push(`\nRelay sections took ${f(r.relay.seconds)} s.`);
 
