@@ -85,7 +85,11 @@ export class PacketHandler {
     } catch (error) {
       if (error instanceof CommandError) {
         deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: error ${error.code}`);
-        return this.seal(finishReply(failure(error.code, error.details), echoed));
+        // Table 2.4: v1.0's WS path names an empty or non-string command as an unknown one.
+        const reply = transport === 'ws' && error.code === ErrorCodes.NO_COMMAND_IN_JSON
+          ? failure(ErrorCodes.UNKNOWN_COMMAND, { command: '' })
+          : failure(error.code, error.details);
+        return this.seal(finishReply(reply, echoed));
       }
       throw error;
     }

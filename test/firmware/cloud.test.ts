@@ -86,6 +86,19 @@ describe('cloud link', () => {
     expect(decodeReply(device.key, relay.sent[2]!).inner).toBe('{"status":"error","error":"JSON_PARSE","request_id":null}');
   });
 
+  it('table 2.4: over WS an empty or non-string command is UNKNOWN_COMMAND with an empty name (TCP says NO_COMMAND_IN_JSON)', () => {
+    const device = cloudDevice();
+    const relay = device.platform.websocket.last!;
+    relay.open();
+    relay.message(clientLine(device.key, { command: '', data: {}, request_id: 'abcd0005' }));
+    expect(decodeReply(device.key, relay.sent[1]!).inner).toBe('{"status":"error","error":"UNKNOWN_COMMAND","command":"","request_id":"abcd0005"}');
+    relay.message(clientLine(device.key, { command: 7, data: {} }));
+    expect(decodeReply(device.key, relay.sent[2]!).inner).toBe('{"status":"error","error":"UNKNOWN_COMMAND","command":"","request_id":null}');
+    relay.message(clientLine(device.key, { data: {}, request_id: 'abcd0006' }));
+    expect(decodeReply(device.key, relay.sent[3]!).inner).toBe('{"status":"error","error":"NO_COMMAND","request_id":"abcd0006"}');
+    expect(sendCommand(device, { command: '', request_id: 'abcd0007' }).inner).toBe('{"status":"error","error":"NO_COMMAND_IN_JSON","request_id":"abcd0007"}');
+  });
+
   it('F17: drops frames larger than the device budget without answering', () => {
     const device = cloudDevice();
     const relay = device.platform.websocket.last!;
