@@ -46,6 +46,37 @@ describe('POST /api/push and /api/pull (spec 4.5)', () => {
     device.probe.close();
   });
 
+  it('replies go straight to waiting long polls, oldest waiter first, and are not left in storage', async () => {
+    const id = nextId();
+    await registerDevice(relay.http, alice.token, id);
+    const device = await connectDevice(relay.ws, id, alice.token);
+    const first = pull(alice.token, { device_id: id, wait: 10 });
+    await new Promise((r) => setTimeout(r, 150));
+    const second = pull(alice.token, { device_id: id, wait: 10 });
+    await new Promise((r) => setTimeout(r, 150));
+    const replyA = responsePacket(deviceToken, id, { status: 'success', request_id: 'ha' });
+    const replyB = responsePacket(deviceToken, id, { status: 'success', request_id: 'hb' });
+    device.probe.send(replyA);
+    device.probe.send(replyB);
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.body.messages.map((m: { payload: string }) => m.payload)).toEqual([replyA.payload]);
+    expect(b.body.messages.map((m: { payload: string }) => m.payload)).toEqual([replyB.payload]);
+    expect(relay.app.store.countResponses(alice.id)).toBe(0);
+    expect((await pull(alice.token, { device_id: id })).body.count).toBe(0);
+    device.probe.close();
+  });
+
+  it('a reply sent on a deleted device\'s socket while it closes is dropped, never kept for the id\'s next owner', async () => {
+    const id = nextId();
+    await registerDevice(relay.http, alice.token, id);
+    const device = await connectDevice(relay.ws, id, alice.token);
+    expect((await api(relay.http, 'POST', '/api/delete_device', { token: alice.token, body: { device_id: id } })).status).toBe(200);
+    device.probe.send(responsePacket(deviceToken, id, { status: 'success', request_id: 'late' }));
+    expect((await device.probe.closed).code).toBe(4004);
+    await registerDevice(relay.http, bob.token, id);
+    expect((await pull(bob.token, { device_id: id })).body.count).toBe(0);
+  });
+
   it('long poll wakes promptly when the response is stored (event-driven, not a polling loop)', async () => {
     const id = nextId();
     await registerDevice(relay.http, alice.token, id);
