@@ -51,8 +51,13 @@ export const HTTP_MAX_REQUEST_BYTES = 2048;
 export const HTTP_READ_WINDOW_MS = 10000;
 export const HTTP_MAX_CONNECTIONS = 2;
 export const SESSION_TTL_MS = 600000;
+/** Login throttle, per client address: after this many failures the address waits... */
 export const LOGIN_MAX_FAILURES = 5;
-export const LOGIN_LOCKOUT_MS = 60000;
+/** ...this long, doubling with every further lockout of that address, up to the maximum. */
+export const LOGIN_LOCKOUT_BASE_MS = 5000;
+export const LOGIN_LOCKOUT_MAX_MS = 60000;
+/** Client addresses remembered by the throttle; the oldest is dropped (bounded memory). */
+export const LOGIN_THROTTLE_MAX_CLIENTS = 8;
 export const SSID_MAX_CHARS = 32;
 export const WIFI_PASSWORD_MAX_CHARS = 63;
 

@@ -156,7 +156,7 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
     readWindowMs: HTTP_READ_WINDOW_MS,
     timers,
     logger,
-    handle: (request) => setupPage.handle(request),
+    handle: (request, client) => setupPage.handle(request, client),
   });
 
   function applyWebServer(): void {

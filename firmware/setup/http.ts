@@ -30,7 +30,8 @@ export interface HttpServerOptions {
   readWindowMs: number;
   timers: Timers;
   logger: Logger;
-  handle(request: HttpRequest): HttpResponse;
+  /** `client` is the peer's address (may be empty where the platform cannot tell). */
+  handle(request: HttpRequest, client: string): HttpResponse;
 }
 
 const REASONS: { [status: number]: string } = {
@@ -143,7 +144,7 @@ export class HttpServer {
           return;
         }
         try {
-          finish(options.handle(parsed.request));
+          finish(options.handle(parsed.request, connection.remoteAddress));
         } catch (error) {
           options.logger.log('error', `setup page: ${String(error)}`);
           finish({ status: 500, body: 'Internal error' });

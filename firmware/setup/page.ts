@@ -3,7 +3,7 @@
  * token on every form, no secret shown before login, and the Wi-Fi password never shown (S7).
  */
 import { constantTimeEqual, toHex, utf8Encode } from '../../shared/index';
-import { LOGIN_LOCKOUT_MS, LOGIN_MAX_FAILURES, SESSION_TTL_MS } from '../constants';
+import { LOGIN_LOCKOUT_BASE_MS, LOGIN_LOCKOUT_MAX_MS, LOGIN_MAX_FAILURES, LOGIN_THROTTLE_MAX_CLIENTS, SESSION_TTL_MS } from '../constants';
 import { validateConfig, type DeviceConfig } from '../config';
 import type { Clock, RandomSource } from '../platform/types';
 import { loginPage, messagePage, settingsPage } from './html';
@@ -25,6 +25,13 @@ export interface SetupPageDeps {
   factoryReset(): void;
   clock: Clock;
   random: RandomSource;
+}
+
+/** Failed logins of one client address. */
+interface Throttle {
+  failures: number;
+  lockouts: number;
+  lockedUntil: number;
 }
 
 interface Session {
@@ -81,8 +88,11 @@ const same = (a: string, b: string): boolean => constantTimeEqual(utf8Encode(a),
 export class SetupPage {
   /** One owner session at a time keeps memory bounded; a new login replaces it. */
   private session: Session | null = null;
-  private failures = 0;
-  private lockedUntil = 0;
+  /**
+   * Per client address, so someone else on the LAN cannot lock the owner out. Insertion order is
+   * age: an entry is re-inserted when it changes and the oldest goes when the table is full.
+   */
+  private readonly throttles = new Map<string, Throttle>();
 
   constructor(private readonly deps: SetupPageDeps) {}
 
@@ -91,7 +101,7 @@ export class SetupPage {
     return this.session !== null && this.deps.clock.uptimeMs() < this.session.expiresAt;
   }
 
-  handle(request: HttpRequest): HttpResponse {
+  handle(request: HttpRequest, client = ''): HttpResponse {
     const session = this.currentSession(request);
     if (request.method === 'GET' && request.path === '/') {
       return session ? html(200, this.settings(session)) : html(200, loginPage(this.deps.deviceId));
@@ -99,7 +109,7 @@ export class SetupPage {
     if (request.method !== 'POST') return html(request.path === '/' ? 405 : 404, messagePage('Not found', 'No such page.'));
     const form = parseForm(request.body);
     if (form === null) return html(400, messagePage('Bad request', 'The form could not be read.'));
-    if (request.path === '/login') return this.login(form);
+    if (request.path === '/login') return this.login(form, client);
     if (!session || !same(form.csrf ?? '', session.csrf)) {
       return html(403, messagePage('Forbidden', 'Log in again: the session or form token is missing or stale.'));
     }
@@ -131,21 +141,32 @@ export class SetupPage {
     return presented !== undefined && same(presented, session.id) ? session : null;
   }
 
-  private login(form: { [name: string]: string }): HttpResponse {
+  private login(form: { [name: string]: string }, client: string): HttpResponse {
     const now = this.deps.clock.uptimeMs();
-    if (now < this.lockedUntil) return html(429, loginPage(this.deps.deviceId, 'Too many failed attempts; wait a minute.'));
+    const throttle = this.throttles.get(client);
+    if (throttle && now < throttle.lockedUntil) {
+      return html(429, loginPage(this.deps.deviceId, 'Too many failed attempts; wait a little and try again.'));
+    }
     if (!same(form.password ?? '', this.deps.setupPassword)) {
-      this.failures++;
-      if (this.failures >= LOGIN_MAX_FAILURES) {
-        this.failures = 0;
-        this.lockedUntil = now + LOGIN_LOCKOUT_MS;
-      }
+      this.recordFailure(client, throttle ?? { failures: 0, lockouts: 0, lockedUntil: 0 }, now);
       return html(403, loginPage(this.deps.deviceId, 'Wrong setup password.'));
     }
-    this.failures = 0;
+    this.throttles.delete(client);
     const id = toHex(this.deps.random.bytes(16));
     this.session = { id, csrf: toHex(this.deps.random.bytes(16)), expiresAt: now + SESSION_TTL_MS };
     return redirect([['Set-Cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict`]]);
+  }
+
+  private recordFailure(client: string, throttle: Throttle, now: number): void {
+    throttle.failures++;
+    if (throttle.failures >= LOGIN_MAX_FAILURES) {
+      throttle.failures = 0;
+      throttle.lockedUntil = now + Math.min(LOGIN_LOCKOUT_BASE_MS * 2 ** throttle.lockouts, LOGIN_LOCKOUT_MAX_MS);
+      throttle.lockouts = Math.min(throttle.lockouts + 1, 16);
+    }
+    this.throttles.delete(client);
+    this.throttles.set(client, throttle);
+    while (this.throttles.size > LOGIN_THROTTLE_MAX_CLIENTS) this.throttles.delete(this.throttles.keys().next().value!);
   }
 
   private settings(session: Session, message?: string): string {

@@ -1,6 +1,6 @@
 /** Identity (B1), boot and setup-mode transitions, and the setup page (S7: auth, CSRF, escaping). */
 import { describe, expect, it } from 'vitest';
-import { SETUP_RETRY_STATION_MS } from '../../firmware/constants';
+import { LOGIN_LOCKOUT_BASE_MS, LOGIN_THROTTLE_MAX_CLIENTS, SETUP_RETRY_STATION_MS } from '../../firmware/constants';
 import { deviceIdFromChip, randomString } from '../../firmware/identity';
 import { MemoryStore } from '../../firmware/platform/memory/index';
 import { readStoredText, writeStoredText } from '../../firmware/stored-text';
@@ -133,6 +133,27 @@ describe('setup page (S7)', () => {
     expect(httpRequest(device, 'POST', '/login', form({ password: SETUP_PASSWORD })).status).toBe(429);
     device.platform.timers.advance(60_000);
     expect(httpRequest(device, 'POST', '/login', form({ password: SETUP_PASSWORD })).status).toBe(303);
+  });
+
+  it('S7: the login throttle is per client address, grows per address, and remembers a bounded number of clients', () => {
+    const device = bootDevice();
+    const attacker = '192.168.1.66';
+    const owner = '192.168.1.10';
+    const tryLogin = (password: string, from: string) => httpRequest(device, 'POST', '/login', form({ password }), {}, from).status;
+    for (let i = 0; i < 5; i++) expect(tryLogin('guess' + i, attacker)).toBe(403);
+    expect(tryLogin(SETUP_PASSWORD, attacker)).toBe(429);
+    // Another address is not locked out by the attacker's failures.
+    expect(tryLogin(SETUP_PASSWORD, owner)).toBe(303);
+    // The attacker's delay grows: the second lockout lasts longer than the first.
+    device.platform.timers.advance(LOGIN_LOCKOUT_BASE_MS);
+    for (let i = 0; i < 5; i++) expect(tryLogin('again' + i, attacker)).toBe(403);
+    device.platform.timers.advance(LOGIN_LOCKOUT_BASE_MS);
+    expect(tryLogin('later', attacker)).toBe(429);
+    device.platform.timers.advance(LOGIN_LOCKOUT_BASE_MS);
+    expect(tryLogin('later', attacker)).toBe(403);
+    // Many addresses: the table stays bounded, the oldest entries are dropped.
+    for (let n = 0; n < LOGIN_THROTTLE_MAX_CLIENTS + 4; n++) tryLogin('x', `10.0.0.${n}`);
+    expect(tryLogin(SETUP_PASSWORD, owner)).toBe(303);
   });
 
   it('after login shows the token and id, never the Wi-Fi password, with every value escaped', () => {

@@ -8,8 +8,10 @@ export interface HttpResult {
   body: string;
 }
 
-export function httpRequest(device: TestDevice, method: string, path: string, body = '', headers: Record<string, string> = {}): HttpResult {
-  const peer = device.platform.tcp.connect(HTTP_PORT);
+export function httpRequest(
+  device: TestDevice, method: string, path: string, body = '', headers: Record<string, string> = {}, remoteAddress = '127.0.0.1',
+): HttpResult {
+  const peer = device.platform.tcp.connect(HTTP_PORT, remoteAddress);
   let head = `${method} ${path} HTTP/1.1\r\nHost: 192.168.4.1\r\n`;
   for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
   if (method === 'POST') head += `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${new TextEncoder().encode(body).length}\r\n`;
