@@ -72,12 +72,18 @@ export interface ProfileLimits {
   maxLanConnections: number;
   /** Replay memory entries (nonces + request ids). */
   freshnessCapacity: number;
+  /** Recent sealed replies kept to answer a re-sent duplicate packet (F4); ~0.5 KB each. */
+  replyCacheEntries: number;
 }
 
+/** Reply cache sizes (F4): the ESP8266 has ~32 KB for XS, the others have room for more. */
+export const REPLY_CACHE_ENTRIES_ESP8266 = 2;
+export const REPLY_CACHE_ENTRIES_LARGE = 8;
+
 export const PROFILE_LIMITS: Record<DeviceProfile, ProfileLimits> = {
-  esp8266: { maxLanConnections: 2, freshnessCapacity: 32 },
-  esp32: { maxLanConnections: 4, freshnessCapacity: 128 },
-  host: { maxLanConnections: 8, freshnessCapacity: 128 },
+  esp8266: { maxLanConnections: 2, freshnessCapacity: 32, replyCacheEntries: REPLY_CACHE_ENTRIES_ESP8266 },
+  esp32: { maxLanConnections: 4, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE },
+  host: { maxLanConnections: 8, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE },
 };
 
 /** Accepted distance between a command's timestamp and the SNTP clock. */

@@ -21,6 +21,7 @@ import { HttpServer } from './setup/http';
 import { SetupPage } from './setup/page';
 import { UsageCounter } from './usage-counter';
 import { ReplayFloor } from './replay-floor';
+import { ReplyCache } from './reply-cache';
 import { sendMagicPacket } from './wol-sender';
 
 /** Grace period between handing a reply to the WebSocket and closing it (B6). */
@@ -108,6 +109,7 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
       floorSeconds: replayFloor.floor,
     }),
     replayFloor,
+    replies: new ReplyCache(limits.replyCacheEntries),
     context,
     key: () => key,
   });

@@ -5,13 +5,14 @@
  */
 import {
   CommandError, ErrorCodes, FreshnessGuard, isProtocolError, openPacketText, parseCommand, ProtocolError,
-  sealPacket, type CryptoBackend, type JsonObject,
+  sealPacket, toHex, type CryptoBackend, type JsonObject,
 } from '../shared/index';
 import { dispatchCommand } from './commands/dispatch';
 import type { CommandContext } from './commands/context';
 import { MAX_REQUEST_ID_JSON_CHARS, REQUEST_ID_TOO_LONG, RESPONSE_TOO_LARGE } from './constants';
 import type { Clock, Logger, RandomSource } from './platform/types';
 import { isReadOnlyCommand, type ReplayFloor } from './replay-floor';
+import type { ReplyCache } from './reply-cache';
 import { echoRequestId, failure, finishReply, type Transport } from './replies';
 
 export interface PacketHandlerDeps {
@@ -22,6 +23,8 @@ export interface PacketHandlerDeps {
   freshness: FreshnessGuard;
   /** Persists the freshness high-water mark before state-changing commands act (F13). */
   replayFloor: ReplayFloor;
+  /** Replies of recently answered packets, for byte-identical duplicates (F4). */
+  replies: ReplyCache;
   context: CommandContext;
   /** The key of the token in force (the old one while an update_token reply is being sealed). */
   key(): Uint8Array;
@@ -57,6 +60,14 @@ export class PacketHandler {
       deps.logger.log('warn', `packet refused via ${transport}: ${code}`);
       return this.seal(finishReply(failure(code), null));
     }
+    const nonce = toHex(opened.nonce.subarray(0, 12));
+    const signature = opened.envelope.signature.toLowerCase();
+    const earlier = deps.replies.find(nonce, signature);
+    if (earlier !== undefined) {
+      // A re-sent duplicate (relay at-least-once): same reply again, nothing run, nothing counted.
+      deps.logger.log('info', `packet via ${transport}: duplicate of an answered packet; reply re-sent`);
+      return { text: earlier };
+    }
     deps.context.counter.increment();
     const requestId = opened.inner.request_id;
     if (requestId !== undefined && JSON.stringify(requestId).length > MAX_REQUEST_ID_JSON_CHARS) {
@@ -89,18 +100,23 @@ export class PacketHandler {
         const reply = transport === 'ws' && error.code === ErrorCodes.NO_COMMAND_IN_JSON
           ? failure(ErrorCodes.UNKNOWN_COMMAND, { command: '' })
           : failure(error.code, error.details);
-        return this.seal(finishReply(reply, echoed));
+        return this.remember(nonce, signature, this.seal(finishReply(reply, echoed)));
       }
       throw error;
     }
     deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: ${String(outcome.reply.status)}`);
-    const sealed = this.seal(finishReply(outcome.reply, echoed));
+    const sealed = this.remember(nonce, signature, this.seal(finishReply(outcome.reply, echoed)));
     return outcome.after ? { text: sealed.text, after: outcome.after } : sealed;
   }
 
   /** The v1.0 reply to a line that is not JSON at all (oversize, undecodable bytes). */
   unparsable(): HandledPacket {
     return this.seal(finishReply(failure(ErrorCodes.JSON_PARSE), null));
+  }
+
+  private remember(nonce: string, signature: string, handled: HandledPacket): HandledPacket {
+    this.deps.replies.remember(nonce, signature, handled.text);
+    return handled;
   }
 
   private seal(inner: JsonObject): HandledPacket {

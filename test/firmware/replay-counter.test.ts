@@ -3,16 +3,48 @@ import { describe, expect, it } from 'vitest';
 import { nodeCrypto } from '../../node/crypto';
 import { deriveKey } from '../../shared/index';
 import { readStoredText } from '../../firmware/stored-text';
-import { COUNTER_RESERVE_BLOCK } from '../../firmware/constants';
+import { COUNTER_RESERVE_BLOCK, REPLY_CACHE_ENTRIES_ESP8266 } from '../../firmware/constants';
 import { REPLAY_FLOOR_KEY } from '../../firmware/replay-floor';
 import { bootDevice, clientLine, command, decodeReply, LAN_PORT, provisionedStore, sendCommand, sendLine } from './helpers/harness';
 
 describe('replay protection (S4, catalogue section 4)', () => {
-  it('refuses a verbatim replay and does not act twice', () => {
+  it('F4: a verbatim duplicate of an answered packet gets the same sealed reply, without acting or counting again', () => {
     const device = bootDevice();
     const line = clientLine(device.key, command('wake', { mac: 'AA:BB:CC:DD:EE:FF' }, 'feed0001'));
-    expect(sendLine(device, line).inner).toContain('"wol_sent"');
-    expect(sendLine(device, line).inner).toBe('{"status":"error","error":"REPLAY_DETECTED","request_id":"feed0001"}');
+    const first = sendLine(device, line);
+    expect(first.inner).toContain('"wol_sent"');
+    const again = sendLine(device, line);
+    expect(again.line).toBe(first.line);
+    expect(device.platform.udp.sent).toHaveLength(1);
+    expect(device.handle.status().requestCounter).toBe(1);
+  });
+
+  it('F4: over the cloud, a re-sent live command gets its original reply; a restart is not run twice', () => {
+    const store = provisionedStore({ relayUrl: 'ws://127.0.0.1:9009', apiToken: 'c'.repeat(64), cloudEnabled: true });
+    const device = bootDevice({ store });
+    const relay = device.platform.websocket.last!;
+    relay.open();
+    const line = clientLine(device.key, command('restart', {}, 'feed0010'));
+    relay.message(line);
+    relay.message(line);
+    expect(relay.sent).toHaveLength(3);
+    expect(relay.sent[2]).toBe(relay.sent[1]);
+    expect(decodeReply(device.key, relay.sent[2]!).inner).toContain('"restarting"');
+    device.platform.timers.advance(1000);
+    expect(device.platform.restarts).toBe(1);
+  });
+
+  it('F4: anything else the guard refuses is still REPLAY_DETECTED (same nonce, other payload; evicted duplicate)', () => {
+    const device = bootDevice({ device: { profile: 'esp8266' } });
+    const nonceHex = '0a'.repeat(16);
+    const wake = clientLine(device.key, command('wake', { mac: 'AA:BB:CC:DD:EE:FF' }, 'feed0011'), nonceHex);
+    expect(sendLine(device, wake).inner).toContain('"wol_sent"');
+    // Same nonce, different payload: not the packet that was answered.
+    const other = clientLine(device.key, command('wake', { mac: 'AA:BB:CC:DD:EE:FF' }, 'feed0012'), nonceHex);
+    expect(sendLine(device, other).inner).toBe('{"status":"error","error":"REPLAY_DETECTED","request_id":"feed0012"}');
+    // The ESP8266 remembers REPLY_CACHE_ENTRIES_ESP8266 replies; older duplicates are refused again.
+    for (let i = 0; i < REPLY_CACHE_ENTRIES_ESP8266; i++) sendCommand(device, command('ping'));
+    expect(sendLine(device, wake).inner).toBe('{"status":"error","error":"REPLAY_DETECTED","request_id":"feed0011"}');
     expect(device.platform.udp.sent).toHaveLength(1);
   });
 
