@@ -76,20 +76,22 @@ export class PacketHandler {
     }
     const echoed = echoRequestId(requestId, transport);
     const readOnly = isReadOnlyCommand(opened.inner);
+    const nowSeconds = deps.clock.nowSeconds();
     try {
       deps.freshness.accept({
         nonce: opened.nonce,
         requestId,
         timestamp: opened.inner.timestamp,
-        nowSeconds: deps.clock.nowSeconds(),
+        nowSeconds,
         readOnly,
+        uptimeSeconds: Math.floor(deps.clock.uptimeMs() / 1000),
       });
     } catch (error) {
       const code = isProtocolError(error) ? error.code : ErrorCodes.REPLAY_DETECTED;
       deps.logger.log('warn', `packet refused via ${transport}: ${code}`);
       return this.seal(finishReply(failure(code), echoed));
     }
-    if (!readOnly) deps.replayFloor.record(deps.freshness.highestTimestamp);
+    if (!readOnly) deps.replayFloor.record(deps.freshness.highestTimestamp, nowSeconds);
     let outcome;
     try {
       outcome = dispatchCommand(deps.context, parseCommand(opened.inner), transport);

@@ -7,6 +7,7 @@
  * a reboot changes nothing, and a client that pings right after a reboot is not refused.
  */
 import { isPlausibleUnixSeconds } from '../shared/index';
+import { FRESHNESS_WINDOW_SECONDS } from './constants';
 import type { KeyValueStore } from './platform/types';
 
 export const REPLAY_FLOOR_KEY = 'ts_floor';
@@ -33,9 +34,20 @@ export class ReplayFloor {
     return this.stored;
   }
 
-  /** Persists `highest` if it moved: one small flash write per state-changing command at most. */
-  record(highest: number | undefined): void {
-    if (highest === undefined || (this.stored !== undefined && highest <= this.stored)) return;
+  /**
+   * Persists `highest` if it moved: one small flash write per state-changing command at most.
+   * With a trusted clock (`nowSeconds`) nothing above now + window is ever stored, and a stored
+   * floor above that (written before SNTP from a client clock far ahead) is replaced, not kept.
+   */
+  record(highest: number | undefined, nowSeconds?: number): void {
+    const limit = nowSeconds === undefined ? undefined : nowSeconds + FRESHNESS_WINDOW_SECONDS;
+    if (limit !== undefined && highest !== undefined && highest > limit) highest = limit;
+    const storedIsBogus = limit !== undefined && this.stored !== undefined && this.stored > limit;
+    if (highest === undefined) {
+      if (storedIsBogus) this.erase();
+      return;
+    }
+    if (!storedIsBogus && this.stored !== undefined && highest <= this.stored) return;
     this.stored = highest;
     this.store.set(REPLAY_FLOOR_KEY, String(highest));
   }

@@ -30,6 +30,8 @@ export interface FreshnessInput {
   nowSeconds?: number;
   /** A command that changes nothing (ping, info): replaying it is harmless, so the floor is not applied. */
   readOnly?: boolean;
+  /** Seconds since this boot (monotonic): before SNTP it bounds how far the high-water mark may move. */
+  uptimeSeconds?: number;
 }
 
 /**
@@ -41,6 +43,11 @@ export class FreshnessGuard {
   readonly capacity: number;
   readonly windowSeconds: number;
   readonly floorSeconds: number | undefined;
+  /** Set once a trusted clock shows the floor lies in the future (a client clock far ahead): it is then ignored. */
+  private floorDistrusted = false;
+  /** Before SNTP: the boot's floor, else the first timestamp accepted this boot; the mark stays near it. */
+  private anchor: number | undefined;
+  /** Highest timestamp accepted this boot, bounded (see `accept`). */
   private highest: number | undefined;
   private readonly ring: string[] = [];
   private readonly seen = new Set<string>();
@@ -49,6 +56,7 @@ export class FreshnessGuard {
     this.capacity = options.capacity ?? 64;
     this.windowSeconds = options.windowSeconds ?? 300;
     this.floorSeconds = isPlausibleUnixSeconds(options.floorSeconds) ? options.floorSeconds : undefined;
+    this.anchor = this.floorSeconds;
     if (!(this.capacity >= 1) || !(this.windowSeconds > 0)) {
       throw new ProtocolError(ErrorCodes.INVALID_ARGUMENT, 'capacity and windowSeconds must be positive');
     }
@@ -61,7 +69,14 @@ export class FreshnessGuard {
     if (this.seen.has(nonceKey) || (idKey !== null && this.seen.has(idKey))) {
       throw new ProtocolError(ErrorCodes.REPLAY_DETECTED, 'packet was already accepted');
     }
-    const floorApplies = this.floorSeconds !== undefined && input.readOnly !== true;
+    const now = input.nowSeconds;
+    if (now !== undefined && this.floorSeconds !== undefined && this.floorSeconds > now + this.windowSeconds) {
+      // A floor no honest client could have produced: honouring it would lock state changes out for good.
+      this.floorDistrusted = true;
+      this.anchor = undefined;
+    }
+    const stateChanging = input.readOnly !== true;
+    const floorApplies = this.floorSeconds !== undefined && !this.floorDistrusted && stateChanging;
     if (floorApplies && isPlausibleUnixSeconds(input.timestamp) && input.timestamp <= this.floorSeconds!) {
       throw new ProtocolError(ErrorCodes.STALE_TIMESTAMP, 'timestamp not newer than the last one accepted before the reboot');
     }
@@ -73,14 +88,36 @@ export class FreshnessGuard {
     }
     this.remember(nonceKey);
     if (idKey !== null) this.remember(idKey);
-    if (isPlausibleUnixSeconds(input.timestamp) && (this.highest === undefined || input.timestamp > this.highest)) {
-      this.highest = input.timestamp;
-    }
+    this.raiseMark(input);
   }
 
-  /** The highest plausible Unix-seconds timestamp accepted so far: what a device persists as the next floor. */
+  /**
+   * The mark never runs ahead of what time can explain: with a clock, now + window; before SNTP,
+   * the anchor + uptime + window. One packet from a client clock set to 2100 cannot push it (and
+   * so the persisted floor) years ahead.
+   */
+  private raiseMark(input: FreshnessInput): void {
+    const ts = input.timestamp;
+    if (!isPlausibleUnixSeconds(ts)) return;
+    if (input.nowSeconds === undefined && this.anchor === undefined) this.anchor = ts;
+    const bound = input.nowSeconds !== undefined
+      ? input.nowSeconds + this.windowSeconds
+      : this.anchor! + Math.max(0, Math.floor(input.uptimeSeconds ?? 0)) + this.windowSeconds;
+    if (this.highest !== undefined && this.highest > bound && input.nowSeconds !== undefined) this.highest = bound;
+    const mark = Math.min(ts, bound);
+    if (this.highest === undefined || mark > this.highest) this.highest = mark;
+  }
+
+  /** The highest plausible Unix-seconds timestamp accepted so far (bounded): what a device persists as the next floor. */
   get highestTimestamp(): number | undefined {
-    return this.highest ?? this.floorSeconds;
+    const floor = this.floorDistrusted ? undefined : this.floorSeconds;
+    if (this.highest === undefined) return floor;
+    return floor !== undefined && floor > this.highest ? floor : this.highest;
+  }
+
+  /** True once a trusted clock has shown the pre-reboot floor to lie in the future. */
+  get floorIgnored(): boolean {
+    return this.floorDistrusted;
   }
 
   get size(): number {

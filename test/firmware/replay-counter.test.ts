@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeCrypto } from '../../node/crypto';
 import { deriveKey } from '../../shared/index';
 import { readStoredText } from '../../firmware/stored-text';
-import { COUNTER_RESERVE_BLOCK, REPLY_CACHE_ENTRIES_ESP8266 } from '../../firmware/constants';
+import { COUNTER_RESERVE_BLOCK, FRESHNESS_WINDOW_SECONDS, REPLY_CACHE_ENTRIES_ESP8266 } from '../../firmware/constants';
 import { REPLAY_FLOOR_KEY } from '../../firmware/replay-floor';
 import { bootDevice, clientLine, command, decodeReply, LAN_PORT, provisionedStore, sendCommand, sendLine } from './helpers/harness';
 
@@ -123,6 +123,42 @@ describe('F13: replays across a reboot, while the clock is still unknown', () =>
     expect(store.get(REPLAY_FLOOR_KEY)).toBeUndefined();
     sendCommand(device, wake('feed0106', T + 2));
     expect(store.get(REPLAY_FLOOR_KEY)).toBe(String(T + 2));
+  });
+});
+
+describe('F13: a client clock far ahead cannot lock state changes out', () => {
+  const T = 1733600000;
+  const Y2100 = 4102444800;
+  const wake = (requestId: string, timestamp: number) => ({
+    command: 'wake', data: { mac: 'AA:BB:CC:DD:EE:FF' }, request_id: requestId, timestamp,
+  });
+
+  it('before SNTP, a year-2100 packet does not become the persisted floor', () => {
+    const store = provisionedStore();
+    const first = bootDevice({ store });
+    expect(sendCommand(first, wake('fa110001', T)).inner).toContain('"wol_sent"');
+    first.platform.timers.advance(10_000);
+    expect(sendCommand(first, wake('fa110002', Y2100)).inner).toContain('"wol_sent"');
+    expect(Number(store.get(REPLAY_FLOOR_KEY))).toBeLessThanOrEqual(T + 10 + FRESHNESS_WINDOW_SECONDS);
+    for (let boot = 0; boot < 3; boot++) {
+      const next = bootDevice({ store });
+      expect(next.platform.clock.nowSeconds()).toBeUndefined();
+      next.platform.timers.advance(1000 * FRESHNESS_WINDOW_SECONDS);
+      const ts = T + 2 * FRESHNESS_WINDOW_SECONDS * (boot + 1);
+      expect(sendCommand(next, wake(`fa11010${boot}`, ts)).inner).toContain('"wol_sent"');
+    }
+  });
+
+  it('a far-future floor already in flash is ignored once the clock is known, and replaced', () => {
+    const store = provisionedStore();
+    store.set(REPLAY_FLOOR_KEY, String(Y2100));
+    const device = bootDevice({ store });
+    expect(sendCommand(device, wake('fa110003', T)).inner).toContain('STALE_TIMESTAMP'); // no clock: the floor holds
+    device.platform.clock.wallSeconds = T;
+    expect(sendCommand(device, wake('fa110004', T + 1)).inner).toContain('"wol_sent"');
+    expect(store.get(REPLAY_FLOOR_KEY)).toBe(String(T + 1));
+    expect(sendCommand(device, wake('fa110005', T + FRESHNESS_WINDOW_SECONDS)).inner).toContain('"wol_sent"');
+    expect(Number(store.get(REPLAY_FLOOR_KEY))).toBeLessThanOrEqual(T + FRESHNESS_WINDOW_SECONDS);
   });
 });
 

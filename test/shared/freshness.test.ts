@@ -109,3 +109,43 @@ describe('FreshnessGuard floor and read-only commands', () => {
     expect(() => guard.accept({ nonce: nonce(2), timestamp: 1733500000 })).toThrow(/before the reboot/);
   });
 });
+
+describe('FreshnessGuard: far-future timestamps cannot lock state changes out (F13)', () => {
+  const T = 1733500000;
+  const Y2100 = 4102444800;
+
+  it('ignores a floor above now + window once the clock is known, and never reports it to persist', () => {
+    const guard = new FreshnessGuard({ floorSeconds: Y2100, windowSeconds: 300 });
+    expect(() => guard.accept({ nonce: nonce(1), timestamp: T })).toThrow(/before the reboot/); // no clock yet
+    guard.accept({ nonce: nonce(2), timestamp: T, nowSeconds: T + 10 });
+    expect(guard.floorIgnored).toBe(true);
+    expect(guard.highestTimestamp).toBe(T);
+    guard.accept({ nonce: nonce(3), timestamp: T + 5 }); // stays ignored
+  });
+
+  it('keeps a floor that is not in the future once the clock is known', () => {
+    const guard = new FreshnessGuard({ floorSeconds: T, windowSeconds: 300 });
+    expect(() => guard.accept({ nonce: nonce(1), timestamp: T, nowSeconds: T + 10 })).toThrow(/before the reboot/);
+    expect(guard.floorIgnored).toBe(false);
+  });
+
+  it('before SNTP the mark moves at most to the boot floor + uptime + window', () => {
+    const guard = new FreshnessGuard({ floorSeconds: T, windowSeconds: 300 });
+    guard.accept({ nonce: nonce(1), timestamp: Y2100, uptimeSeconds: 20 });
+    expect(guard.highestTimestamp).toBe(T + 20 + 300);
+    guard.accept({ nonce: nonce(2), timestamp: T + 30, uptimeSeconds: 40 }); // an honest client still gets through
+  });
+
+  it('without a floor, the first timestamp accepted this boot anchors the bound', () => {
+    const guard = new FreshnessGuard({ windowSeconds: 300 });
+    guard.accept({ nonce: nonce(1), timestamp: T, uptimeSeconds: 5 });
+    guard.accept({ nonce: nonce(2), timestamp: Y2100, uptimeSeconds: 60 });
+    expect(guard.highestTimestamp).toBe(T + 60 + 300);
+  });
+
+  it('with a clock the mark never exceeds now + window', () => {
+    const guard = new FreshnessGuard({ windowSeconds: 300 });
+    guard.accept({ nonce: nonce(1), timestamp: T + 300, nowSeconds: T });
+    expect(guard.highestTimestamp).toBe(T + 300);
+  });
+});
