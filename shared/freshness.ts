@@ -80,6 +80,12 @@ export class FreshnessGuard {
     if (floorApplies && isPlausibleUnixSeconds(input.timestamp) && input.timestamp <= this.floorSeconds!) {
       throw new ProtocolError(ErrorCodes.STALE_TIMESTAMP, 'timestamp not newer than the last one accepted before the reboot');
     }
+    // Before SNTP the nonce ring is the only memory, and it rotates: an old captured state change must
+    // also be older than what this boot already accepted, less the window.
+    if (now === undefined && stateChanging && this.highest !== undefined && isPlausibleUnixSeconds(input.timestamp)
+      && input.timestamp < this.highest - this.windowSeconds) {
+      throw new ProtocolError(ErrorCodes.STALE_TIMESTAMP, 'timestamp older than commands already accepted since boot');
+    }
     if (input.nowSeconds !== undefined && input.timestamp !== undefined && input.timestamp !== null) {
       const ts = input.timestamp;
       if (typeof ts !== 'number' || !Number.isFinite(ts) || Math.abs(ts - input.nowSeconds) > this.windowSeconds) {

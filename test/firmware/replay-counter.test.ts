@@ -162,6 +162,25 @@ describe('F13: a client clock far ahead cannot lock state changes out', () => {
   });
 });
 
+describe('within one boot, before SNTP: replays after the nonce ring has rotated', () => {
+  const T = 1733700000;
+  it('refuses a captured state-changing packet older than the newest accepted minus the window; read-only is exempt', () => {
+    const device = bootDevice({ device: { profile: 'esp8266' } });
+    const captured = clientLine(device.key, { command: 'wake', data: { mac: 'AA:BB:CC:DD:EE:FF' }, request_id: 'cafe0000', timestamp: T });
+    expect(sendLine(device, captured).inner).toContain('"wol_sent"');
+    device.platform.timers.advance(1000 * (FRESHNESS_WINDOW_SECONDS + 100));
+    // 40 later commands: more than the ESP8266's 32-entry ring and its reply cache.
+    for (let i = 1; i <= 40; i++) {
+      const inner = { command: 'wake', data: { mac: 'AA:BB:CC:DD:EE:FF' }, request_id: `cafe${String(i).padStart(4, '0')}`, timestamp: T + FRESHNESS_WINDOW_SECONDS + 100 };
+      expect(sendCommand(device, inner).inner).toContain('"wol_sent"');
+    }
+    expect(device.platform.clock.nowSeconds()).toBeUndefined();
+    expect(sendLine(device, captured).inner).toBe('{"status":"error","error":"STALE_TIMESTAMP","request_id":"cafe0000"}');
+    expect(device.platform.udp.sent).toHaveLength(41);
+    expect(sendCommand(device, { command: 'ping', data: {}, request_id: 'cafe1000', timestamp: T }).inner).toContain('"pong"');
+  });
+});
+
 describe('serial console', () => {
   it('logs each command handled and each refused packet, never the token', () => {
     const device = bootDevice();

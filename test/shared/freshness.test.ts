@@ -149,3 +149,20 @@ describe('FreshnessGuard: far-future timestamps cannot lock state changes out (F
     expect(guard.highestTimestamp).toBe(T + 300);
   });
 });
+
+describe('FreshnessGuard: within one boot, before SNTP', () => {
+  const T = 1733500000;
+
+  it('refuses a state-changing packet older than the highest accepted timestamp minus the window; read-only is exempt', () => {
+    const guard = new FreshnessGuard({ capacity: 1, windowSeconds: 300 });
+    guard.accept({ nonce: nonce(1), timestamp: T, uptimeSeconds: 0 });
+    guard.accept({ nonce: nonce(2), timestamp: T + 1000, uptimeSeconds: 1000 });
+    guard.accept({ nonce: nonce(3), timestamp: T + 1001, uptimeSeconds: 1000 });
+    // nonce 1 has left the ring (capacity 1): only the timestamp rule refuses it now.
+    expect(() => guard.accept({ nonce: nonce(1), timestamp: T, uptimeSeconds: 1000 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.STALE_TIMESTAMP }),
+    );
+    guard.accept({ nonce: nonce(4), timestamp: T, readOnly: true, uptimeSeconds: 1000 });
+    guard.accept({ nonce: nonce(5), timestamp: T + 1001 - 300, uptimeSeconds: 1000 });
+  });
+});
