@@ -30,7 +30,7 @@ export function createSqliteStore(file: string): SqliteStore {
   const sweepResponses = db.prepare<[number]>('DELETE FROM device_responses WHERE expires_at <= ?');
   const ping = db.prepare('SELECT 1 AS ok');
   const { committer, ...queueStore } = queue;
-  const { flushActivity, ...deviceStore } = createDeviceStore(db);
+  const { closeActivity, ...deviceStore } = createDeviceStore(db);
   return {
     db,
     ...createAccountStore(db),
@@ -49,7 +49,7 @@ export function createSqliteStore(file: string): SqliteStore {
     close: async () => {
       committer.flush();
       try {
-        if (db.open) flushActivity();
+        closeActivity();
       } catch {
         // Bookkeeping only (F9): a locked database must not fail the shutdown of C6.
       }

@@ -17,9 +17,11 @@ export interface PendingActivity {
 export class ActivityBuffer {
   private readonly pending = new Map<string, PendingActivity>();
   private timer: NodeJS.Timeout | undefined;
+  /** Set by close(): a frame arriving during shutdown must not start a retry loop on a closed database. */
+  private closed = false;
   private readonly writeAll: (entries: [string, PendingActivity][]) => void;
 
-  constructor(db: Db, private readonly flushMs: number = LIMITS.activityFlushMs) {
+  constructor(private readonly db: Db, private readonly flushMs: number = LIMITS.activityFlushMs) {
     const seen = db.prepare<[number, string]>('UPDATE devices SET last_seen_at = ? WHERE device_id = ?');
     const seenWithCounter = db.prepare<[number, number, string]>(
       'UPDATE devices SET last_seen_at = ?, last_request_counter = ? WHERE device_id = ?',
@@ -72,6 +74,18 @@ export class ActivityBuffer {
     }
   }
 
+  /** Writes what it can, then stops scheduling for good; later activity is dropped (bookkeeping only). */
+  close(): void {
+    try {
+      if (this.db.open) this.flush();
+    } finally {
+      this.closed = true;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.pending.clear();
+    }
+  }
+
   private merge(deviceId: string, older: PendingActivity): void {
     const newer = this.pending.get(deviceId);
     if (!newer) {
@@ -93,7 +107,7 @@ export class ActivityBuffer {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed || !this.db.open) return;
     this.timer = setTimeout(() => {
       try {
         this.flush();

@@ -11,6 +11,8 @@ const toDevice = (row: DeviceRow): DeviceRecord => ({
 export interface SqliteDeviceStore extends DeviceStore {
   /** Writes buffered activity now (shutdown, before the checkpoint). */
   flushActivity(): void;
+  /** Final flush at shutdown; afterwards activity is never scheduled again. */
+  closeActivity(): void;
 }
 
 /** Device ownership rows. No device token column exists: the relay is blind (spec 7 S1). */
@@ -65,5 +67,6 @@ export function createDeviceStore(db: Db): SqliteDeviceStore {
     touchDevice: (deviceId, now, requestCounter) => activity.seen(deviceId, now, requestCounter),
     addPolls: (deviceId, count) => activity.addPolls(deviceId, count),
     flushActivity: () => activity.flush(),
+    closeActivity: () => activity.close(),
   };
 }
