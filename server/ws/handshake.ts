@@ -33,8 +33,13 @@ export interface HandshakeOptions {
   auth: AuthService;
   clock: Clock;
   authTimeoutMs: number;
-  /** Per-connection message rate (C3); defaults from LIMITS. */
-  rate?: { perSecond: number; burst: number };
+  /**
+   * Per-connection message rate (C3); defaults from LIMITS. `null` for device sockets: their frames
+   * answer what the relay sent, so dropping one would shift the in-flight FIFO and hand later
+   * replies to the wrong client. They stay bounded by maxPayload, MAX_EARLY_FRAMES before auth and
+   * the per-device in-flight bound after it.
+   */
+  rate?: { perSecond: number; burst: number } | null;
   /** Called once with the authenticated caller; returns the per-frame handler, or null after refusing. */
   onAuthenticated(principal: Principal): ((text: string, isBinary: boolean) => void) | null;
   onRejected(reason: string): void;
@@ -48,7 +53,9 @@ export interface HandshakeOptions {
  */
 export function runHandshake(opts: HandshakeOptions): void {
   const { ws } = opts;
-  const bucket = new TokenBucket(opts.rate?.perSecond ?? LIMITS.wsMessagesPerSecond, opts.rate?.burst ?? LIMITS.wsMessageBurst, opts.clock);
+  const bucket = opts.rate === null
+    ? null
+    : new TokenBucket(opts.rate?.perSecond ?? LIMITS.wsMessagesPerSecond, opts.rate?.burst ?? LIMITS.wsMessageBurst, opts.clock);
   let strikes = 0;
   let state: 'waiting' | 'checking' | 'open' | 'done' = 'waiting';
   let handler: ((text: string, isBinary: boolean) => void) | null = null;
@@ -106,7 +113,7 @@ export function runHandshake(opts: HandshakeOptions): void {
   });
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    if (!bucket.take()) {
+    if (bucket && !bucket.take()) {
       strikes += 1;
       if (strikes > LIMITS.wsRateStrikes) ws.close(closeCodeFor('RATE_LIMITED'), 'rate limit');
       else ws.send(wsErrorFrame('RATE_LIMITED', 'Too many messages'));

@@ -137,7 +137,8 @@ export function attachWebSockets(
         auth: deps.auth,
         clock: deps.clock,
         authTimeoutMs: options.authTimeoutMs,
-        rate,
+        // Device frames are never dropped (see HandshakeOptions.rate); clients keep the C3 limit.
+        rate: kind === 'device' ? null : rate,
         onAuthenticated: (principal) => {
           const devicesLimit = deps.store.findUserById(principal.userId)?.devicesLimit ?? 0;
           if ((perUser.get(principal.userId) ?? 0) >= 2 * devicesLimit + options.extraConnectionsPerUser) {
