@@ -41,6 +41,12 @@ export const LIMITS = {
   /** Responses kept per device for HTTP pulling; the oldest is dropped beyond this. */
   storedResponsesPerDevice: 64,
   /**
+   * Replies that could not be written (database locked or full, F9/F10), held in memory for the
+   * owner's next pull; the oldest is dropped beyond this, per device and in devices held.
+   */
+  unstoredRepliesPerDevice: 16,
+  unstoredReplyDevices: 256,
+  /**
    * In-flight commands (written to a device, not yet answered) remembered per device for response
    * routing and re-sending; beyond this the oldest is abandoned.
    */

@@ -16,8 +16,11 @@ export interface SubmitResult {
   queued: boolean;
 }
 
-/** Where a device response went; `unsolicited` = no command was in flight on that socket (F14). */
-export type ResponseRoute = 'ws' | 'stored' | 'unsolicited';
+/**
+ * Where a device response went; `unsolicited` = no command was in flight on that socket (F14);
+ * `held` = the database refused the write (F9/F10), kept in memory for the next pull.
+ */
+export type ResponseRoute = 'ws' | 'stored' | 'unsolicited' | 'held';
 
 /**
  * The relay's routing rules on top of the store and the hub. Blind: it moves payload/signature
@@ -25,6 +28,8 @@ export type ResponseRoute = 'ws' | 'stored' | 'unsolicited';
  */
 export class RelayService {
   private closing = false;
+  /** Replies the store refused, oldest first, until the owner pulls them (bounded by LIMITS). */
+  private readonly unstored = new Map<string, HandedReply[]>();
 
   constructor(
     private readonly store: Store,
@@ -153,7 +158,15 @@ export class RelayService {
       deviceId: device.deviceId, payload: packet.payload, signature: packet.signature, requestCounter: packet.requestCounter, createdAt: this.clock.now(),
     };
     if (!this.hub.handReply(reply)) {
-      this.store.storeResponse(frame, this.clock.now(), this.policy.queueTtlMs, LIMITS.storedResponsesPerDevice);
+      try {
+        this.store.storeResponse(frame, this.clock.now(), this.policy.queueTtlMs, LIMITS.storedResponsesPerDevice);
+      } catch {
+        // Locked or full database (F9, F10): the in-flight entry is already taken, so this is
+        // the reply's only copy.
+        this.hold(reply);
+        this.hub.notifyResponse(device.deviceId);
+        return 'held';
+      }
       this.hub.notifyResponse(device.deviceId);
     }
     return entry ? 'stored' : 'unsolicited';
@@ -175,7 +188,7 @@ export class RelayService {
     this.ownedDevice(principal, deviceId);
     const deadline = this.clock.now() + Math.min(Math.max(0, waitMs), LIMITS.pullMaxWaitMs);
     for (;;) {
-      const responses: HandedReply[] = this.store.takeResponses(deviceId, this.clock.now(), LIMITS.pullMaxMessages);
+      const responses = this.takeAll(deviceId);
       if (responses.length > 0) {
         this.store.addPolls(deviceId, 1);
         return responses;
@@ -206,7 +219,42 @@ export class RelayService {
     const socket = this.hub.deviceSocket(deviceId);
     socket?.close(closeCodeFor('DEVICE_DELETED'), 'device deleted');
     this.hub.forgetDevice(deviceId);
+    this.unstored.delete(deviceId);
     this.hub.notifyResponse(deviceId);
+  }
+
+  private hold(reply: HandedReply): void {
+    let list = this.unstored.get(reply.deviceId);
+    if (!list) {
+      if (this.unstored.size >= LIMITS.unstoredReplyDevices) {
+        const oldest = this.unstored.keys().next().value;
+        if (oldest !== undefined) this.unstored.delete(oldest);
+      }
+      this.unstored.set(reply.deviceId, (list = []));
+    }
+    list.push(reply);
+    if (list.length > LIMITS.unstoredRepliesPerDevice) list.shift();
+  }
+
+  /**
+   * Stored responses (older) then held ones, at most pullMaxMessages. Held replies are still
+   * returned when the database refuses the read; expired ones are dropped like stored ones.
+   */
+  private takeAll(deviceId: string): HandedReply[] {
+    const now = this.clock.now();
+    const held = (this.unstored.get(deviceId) ?? []).filter((r) => r.createdAt + this.policy.queueTtlMs > now);
+    let stored: HandedReply[];
+    try {
+      stored = this.store.takeResponses(deviceId, now, LIMITS.pullMaxMessages);
+    } catch (error) {
+      if (held.length === 0) throw error;
+      stored = [];
+    }
+    const room = Math.max(0, LIMITS.pullMaxMessages - stored.length);
+    const taken = held.splice(0, room);
+    if (held.length > 0) this.unstored.set(deviceId, held);
+    else this.unstored.delete(deviceId);
+    return stored.concat(taken);
   }
 
   private track(deviceId: string, entry: InFlight, abandoned?: number[]): void {

@@ -84,6 +84,7 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
       const route = deps.relay.handleDeviceResponse(owned, packet, peer.id);
       // F14: e.g. the relay restarted and lost who asked; kept for the owner's HTTP pull only.
       if (route === 'unsolicited') deps.log.debug({ event: 'ws_device_unsolicited', deviceId }, 'device reply with no command in flight');
+      else if (route === 'held') deps.log.warn({ event: 'ws_device_reply_held', deviceId }, 'database refused a device reply; held in memory for the next pull');
     } catch (error) {
       // v1.0 validation errors go back as v1.0 frames; internal failures are only logged, because
       // v1.0 firmware drops its connection on any error frame.
