@@ -24,6 +24,7 @@ import type { Store } from './store/types';
 import { systemClock, type Clock } from './time';
 import { closeCodeFor } from './errors';
 import { attachWebSockets, type WsOptions } from './ws/upgrade';
+import { compileTrust } from './net/client-address';
 
 export interface BuildOptions {
   config: RelayConfig;
@@ -46,7 +47,10 @@ export interface BuildOptions {
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
+  // One rule for request.ip and WebSocket upgrades (TRUST_PROXY).
+  const trustProxy = compileTrust(config.trustProxy);
   const app = Fastify({
+    trustProxy,
     logger: options.logger ?? loggerOptions(config.logLevel),
     bodyLimit: LIMITS.httpBodyBytes,
     // One line per error or slow request instead (plugins/request-log.ts).
@@ -76,6 +80,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const gateway = attachWebSockets(app.server, { store, hub, relay, auth, clock, log: app.log }, {
     ...options.ws,
     allowedOrigins: config.allowedOrigins,
+    trustProxy,
     authTimeoutMs: options.ws?.authTimeoutMs ?? LIMITS.wsAuthTimeoutMs,
     pingIntervalMs: options.ws?.pingIntervalMs ?? LIMITS.wsPingIntervalMs,
     maxConnectionsPerIp: options.ws?.maxConnectionsPerIp ?? LIMITS.wsConnectionsPerIp,

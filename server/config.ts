@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULTS } from './limits';
+import { parseProxyEntry, type TrustProxySetting } from './net/client-address';
 
 export type ApiEnv = 'development' | 'production';
 
@@ -21,6 +22,8 @@ export interface RelayConfig {
   /** Exact Origin values accepted on WS upgrades; requests without Origin (devices, CLI) pass. */
   allowedOrigins: string[];
   logLevel: string;
+  /** TRUST_PROXY: whose X-Forwarded-For gives the client address (login throttle, socket caps). */
+  trustProxy: TrustProxySetting;
 }
 
 /** A configuration mistake: main.ts prints the message and exits non-zero. */
@@ -33,6 +36,8 @@ export class ConfigError extends Error {
 
 const SECRET_FILE_NAME = 'secret.key';
 const MIN_SECRET_BYTES = 32;
+/** Longest proxy chain TRUST_PROXY may name as a hop count. */
+const MAX_PROXY_HOPS = 10;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -71,6 +76,23 @@ function loadSecret(env: NodeJS.ProcessEnv, apiEnv: ApiEnv, dataDir: string): Pi
   return { secretKey: new Uint8Array(secret), secretSource: 'generated' };
 }
 
+function readTrustProxy(env: NodeJS.ProcessEnv): TrustProxySetting {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > MAX_PROXY_HOPS) throw new ConfigError(`TRUST_PROXY hop count must be between 1 and ${MAX_PROXY_HOPS}, got ${hops}`);
+    return hops;
+  }
+  const entries = raw.split(',').map((s) => s.trim());
+  for (const entry of entries) {
+    if (parseProxyEntry(entry) === null) {
+      throw new ConfigError(`TRUST_PROXY must be a hop count like 1 or a comma-separated list of proxy addresses (IP or IP/prefix), got "${entry}"`);
+    }
+  }
+  return entries;
+}
+
 /** Reads and checks the whole environment once; throws ConfigError with one clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const apiEnvRaw = env.API_ENV ?? 'development';
@@ -106,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     jwtTtlSeconds: readInt(env, 'JWT_TTL_SECONDS', DEFAULTS.jwtTtlSeconds, 60, 30 * 24 * 3600),
     allowedOrigins,
     logLevel,
+    trustProxy: readTrustProxy(env),
   };
 }

@@ -83,12 +83,18 @@ export class AuthService {
   /** Password check with throttling per account and per IP; one generic error for every failure. */
   async verifyCredentials(username: string, password: string, ip: string): Promise<UserRecord> {
     const accountKey = `acct:${username.toLowerCase()}`;
-    this.assertNotThrottled(Math.max(this.accountThrottle.retryAfterMs(accountKey), this.ipThrottle.retryAfterMs(ip)));
+    this.assertNotThrottled(this.accountThrottle.retryAfterMs(accountKey));
+    // The per-account budget is the primary defence. An address over its budget (possibly shared
+    // by many users behind one NAT or proxy) still gets one try at an account with no recent
+    // failures, so it cannot lock out other people's correct logins; a miss is throttled as before.
+    const ipWaitMs = this.ipThrottle.retryAfterMs(ip);
+    if (ipWaitMs > 0 && this.accountThrottle.failures(accountKey) > 0) this.assertNotThrottled(ipWaitMs);
     const user = typeof username === 'string' ? this.store.findUserByName(username) : undefined;
     const ok = await verifyPassword(String(password), user?.passwordHash ?? (await getDummyHash()));
     if (!user || !ok) {
       this.accountThrottle.recordFailure(accountKey);
       this.ipThrottle.recordFailure(ip);
+      this.assertNotThrottled(ipWaitMs);
       throw new RelayError('INVALID_CREDENTIALS');
     }
     this.accountThrottle.reset(accountKey);

@@ -30,6 +30,11 @@ export class FailureThrottle {
     return Math.max(0, entry.lastAt + backoff - this.clock.now());
   }
 
+  /** Failures counted for the key within the window. */
+  failures(key: string): number {
+    return this.live(key)?.failures ?? 0;
+  }
+
   recordFailure(key: string): void {
     const now = this.clock.now();
     const entry = this.live(key);

@@ -8,10 +8,13 @@ import { isClientId, isDeviceId } from '../relay/packets';
 import { trackLiveness, startHeartbeat } from './heartbeat';
 import { headerToken, runHandshake } from './handshake';
 import { ERROR_TABLE, closeCodeFor, wsErrorFrame } from '../errors';
+import { clientAddress, type TrustFn } from '../net/client-address';
 import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
 
 export interface WsOptions {
   allowedOrigins: readonly string[];
+  /** Same rule as Fastify's trustProxy: the per-IP cap counts real clients behind a proxy. */
+  trustProxy?: TrustFn | false;
   authTimeoutMs: number;
   pingIntervalMs: number;
   maxConnectionsPerIp: number;
@@ -108,11 +111,11 @@ export function attachWebSockets(
     if (target === 'bad_id') return reject(socket, 400, 'Bad Request');
     // CSWSH defence: browsers always send Origin; devices and CLIs send none (B21).
     const origin = req.headers.origin;
+    const ip = clientAddress(req, options.trustProxy ?? false);
     if (origin !== undefined && !options.allowedOrigins.includes(origin)) {
-      deps.log.warn({ event: 'ws_origin_refused', origin, ip: req.socket.remoteAddress }, 'WebSocket origin refused');
+      deps.log.warn({ event: 'ws_origin_refused', origin, ip }, 'WebSocket origin refused');
       return reject(socket, 403, 'Forbidden');
     }
-    const ip = req.socket.remoteAddress ?? 'unknown';
     if ((perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
       deps.log.warn({ event: 'ws_ip_limit', ip }, 'too many sockets from one address');
       return reject(socket, 429, 'Too Many Requests');
