@@ -3,6 +3,7 @@ import { buildSync } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeviceOptions, DeviceStatus, StartDevice } from '../firmware/platform/types';
+import { XS_BUNDLE_OPTIONS } from '../node/xs/run';
 import type { NodeBoot } from './node/platform';
 import { XsBridge } from './xs/bridge';
 import type { GuestReply, HostEvent } from './xs/protocol';
@@ -60,13 +61,8 @@ import { runGuest } from ${JSON.stringify(RUNTIME)};
 runGuest(startDevice);
 `;
   const result = buildSync({
+    ...XS_BUNDLE_OPTIONS,
     stdin: { contents, resolveDir: path.dirname(RUNTIME), sourcefile: 'xs-firmware-entry.ts', loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    platform: 'neutral',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
   });
   const code = result.outputFiles[0]!.text;
   bundles.set(firmwareModule, code);

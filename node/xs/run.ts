@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
 
 const CHILD = fileURLToPath(new URL('./xs-child.mjs', import.meta.url));
 
@@ -15,18 +15,19 @@ export interface XsRun {
   compute: number | null;
 }
 
+/** esbuild settings for code evaluated by xsnap: one classic script, no Node or browser shims. */
+export const XS_BUNDLE_OPTIONS = {
+  bundle: true,
+  format: 'iife',
+  platform: 'neutral',
+  target: 'es2022',
+  write: false,
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
+
 /** Bundles a TypeScript entry into one classic script, the form xsnap evaluates. */
 export function bundleForXs(entry: string, define: Record<string, string> = {}): string {
-  const result = buildSync({
-    entryPoints: [entry],
-    define,
-    bundle: true,
-    format: 'iife',
-    platform: 'neutral',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
+  const result = buildSync({ ...XS_BUNDLE_OPTIONS, entryPoints: [entry], define });
   return result.outputFiles[0]!.text;
 }
 
