@@ -16,8 +16,10 @@ export interface ChildRelay {
  * Runs server/main.ts under tsx (what `npm start` runs) as ONE real child process: the tsx CLI
  * would fork a second process, and a SIGKILL aimed at the wrapper would leave the relay running.
  */
-export function spawnRelay(env: Record<string, string>): ChildRelay {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+export function spawnRelay(env: Record<string, string>, how: 'tsx' | 'npm-start' = 'tsx'): ChildRelay {
+  // 'npm-start' runs exactly what `npm start` runs (the esbuild bundle), minus npm itself.
+  const args = how === 'tsx' ? ['--import', 'tsx', 'server/main.ts'] : ['--enable-source-maps', 'scripts/start-relay.mjs'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
   });
