@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectWsDevice, type WsDevice } from './helpers/ws-device';
 import { createAccount, startTestRelay, type TestRelay } from './helpers/relay';
 import { runBin } from './helpers/run-cli';
+import { closedPort } from './helpers/closed-port';
 import { tempDir } from './helpers/temp';
 
 const PASSWORD = 'correct horse battery staple';
@@ -135,12 +134,7 @@ describe('wakelink against the real relay (subprocess; device side = minimal v1.
   });
 
   it('relay not running: connection refused, exit 3', async () => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as { port: number }).port;
-    probe.close();
-    await once(probe, 'close');
+    const port = await closedPort();
     const deadHome = tempDir('wl-cli-cloud-');
     const add = await runBin(['add', 'far', '--token', TOKEN, '--relay', `http://127.0.0.1:${port}`, '--api-token', 'sk-x'], deadHome);
     expect(add.code, add.stderr).toBe(0);

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { startResponder, type Responder } from './helpers/line-responder';
 import { runBin } from './helpers/run-cli';
+import { closedPort } from './helpers/closed-port';
 import { tempDir } from './helpers/temp';
 
 const TOKEN = 'WakeLinkExampleToken0123456789abcdefXYZ';
@@ -111,12 +110,7 @@ describe('wakelink over TCP (real subprocess, loopback responder)', () => {
   });
 
   it('connection refused: exit 3 and a clear message', async () => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as { port: number }).port;
-    probe.close();
-    await once(probe, 'close');
+    const port = await closedPort();
     const run = await runBin(['ping', 'gone', '--json'], homeWith({ gone: lanEntry(port) }));
     expect(run.code).toBe(3);
     expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'CONNECTION_REFUSED' });
