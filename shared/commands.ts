@@ -1,4 +1,4 @@
-import { ErrorCodes, ProtocolError, type ErrorCode } from './errors';
+import { ErrorCodes, nameErrorClass, ProtocolError, type ErrorCode } from './errors';
 import { isPlainObject, type JsonObject } from './json';
 import { parseMac, parseSecureOn } from './wol';
 
@@ -38,6 +38,7 @@ export class CommandError extends ProtocolError {
     this.details = details;
   }
 }
+nameErrorClass(CommandError, 'CommandError');
 
 function isCommandName(name: string): name is CommandName {
   return (COMMAND_NAMES as readonly string[]).includes(name);

@@ -38,9 +38,19 @@ export class ProtocolError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message?: string) {
     super(message ?? code);
-    this.name = 'ProtocolError';
     this.code = code;
   }
+}
+nameErrorClass(ProtocolError, 'ProtocolError');
+
+/**
+ * Gives an Error subclass its `name` on the prototype. Never `this.name = …` in a constructor: in a
+ * Moddable image the intrinsics are frozen, `name` is inherited from the frozen Error.prototype,
+ * and assigning it throws "set name: not writable" (which turned every refused packet into an
+ * abort). Defining it on our own prototype, when the module body runs, works everywhere.
+ */
+export function nameErrorClass(errorClass: { prototype: Error }, name: string): void {
+  Object.defineProperty(errorClass.prototype, 'name', { value: name, writable: false, enumerable: false, configurable: true });
 }
 
 export function isProtocolError(value: unknown): value is ProtocolError {

@@ -1,4 +1,4 @@
-/** The Moddable implementation of the platform seam (board only; type-checked, not run in CI). */
+/** The Moddable implementation of the platform seam (boards, and the lin host build the tests run). */
 import type { Platform } from '../types';
 import { createModdableClock } from './clock';
 import { createModdableCrypto } from './crypto';
@@ -13,12 +13,16 @@ import { createModdableWebSocket } from './websocket';
 export interface ModdablePlatformOptions {
   /** SNTP server; empty disables time sync (and with it the timestamp check). */
   sntpHost: string;
+  /** The clock is right from the start (lin host build: the test machine's clock); no SNTP. */
+  hostClock: boolean;
+  /** Station address to report instead of the interface's (lin host build only). */
+  stationIp?: string;
 }
 
 export function createModdablePlatform(options: ModdablePlatformOptions): Platform {
   const timers = createModdableTimers();
-  const clock = createModdableClock();
-  const network = createModdableNetwork(timers);
+  const clock = createModdableClock(options.hostClock);
+  const network = createModdableNetwork(timers, options.stationIp ? { stationIp: options.stationIp } : {});
   network.onGotIp(() => clock.startSntp(options.sntpHost, serialLogger));
   return {
     tcp: createModdableTcp(timers),

@@ -6,6 +6,7 @@
 import { Listener, Socket } from 'socket';
 import type { TcpConnection, TcpConnectionHandler, TcpListener, TcpServerFactory, Timers } from '../types';
 import { fromArrayBuffer, toArrayBuffer } from './bytes';
+import { guard, reportFault } from './guard';
 
 const MSG_ERROR = -2;
 const MSG_DISCONNECT = -1;
@@ -14,10 +15,23 @@ const MSG_SENT = 3;
 /** Longest a closing connection may wait for its reply to leave. */
 const FLUSH_LIMIT_MS = 2000;
 
-type TcpSocket = InstanceType<typeof Socket> & { write(...data: Array<ArrayBuffer | string | number>): number | void };
+type TcpSocket = InstanceType<typeof Socket> & {
+  write(...data: Array<ArrayBuffer | string | number>): number | void;
+  get(name: 'REMOTE_IP'): string | undefined;
+};
+
+/** The peer's address for the per-address throttles; '' when the platform cannot tell. */
+function peerAddress(socket: TcpSocket): string {
+  try {
+    const address = socket.get('REMOTE_IP');
+    return typeof address === 'string' ? address : '';
+  } catch {
+    return '';
+  }
+}
 
 class ModdableConnection implements TcpConnection {
-  readonly remoteAddress = '';
+  readonly remoteAddress: string;
   handler: TcpConnectionHandler | null = null;
   private queue: Uint8Array[] = [];
   private closing = false;
@@ -25,14 +39,8 @@ class ModdableConnection implements TcpConnection {
   private ended = false;
 
   constructor(private readonly socket: TcpSocket, private readonly timers: Timers) {
-    socket.callback = (message: number, value?: number) => {
-      try {
-        this.onMessage(message, value ?? 0);
-      } catch (error) {
-        trace(`[error] tcp callback: ${String(error)}\n`);
-        this.destroy();
-      }
-    };
+    this.remoteAddress = peerAddress(socket);
+    socket.callback = guard('tcp callback', (message: number, value?: number) => this.onMessage(message, value ?? 0), () => this.fail());
   }
 
   write(data: Uint8Array | string): void {
@@ -67,7 +75,31 @@ class ModdableConnection implements TcpConnection {
     }
   }
 
+  /** Writes as much as the send buffer takes; a write that fails means the peer is gone (the seam never throws). */
   private flush(): void {
+    try {
+      this.drain();
+    } catch (error) {
+      reportFault('tcp write', error);
+      this.fail();
+    }
+  }
+
+  /** The socket or the logic failed: the logic hears `end` once, and the socket goes. */
+  private fail(): void {
+    this.queue = [];
+    const handler = this.handler;
+    this.destroy();
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      handler?.end();
+    } catch (error) {
+      reportFault('tcp end handler', error);
+    }
+  }
+
+  private drain(): void {
     while (this.queue.length > 0 && !this.closed) {
       const free = this.socket.write() as number;
       if (!(free > 0)) return;
@@ -96,12 +128,24 @@ export function createModdableTcp(timers: Timers): TcpServerFactory {
   return {
     listen(port, accept): TcpListener {
       const listener = new Listener({ port });
-      listener.callback = function (this: InstanceType<typeof Listener>) {
-        const socket = new Socket({ listener: this }) as TcpSocket;
+      listener.callback = guard('tcp listener', () => {
+        const socket = new Socket({ listener }) as TcpSocket;
         const connection = new ModdableConnection(socket, timers);
-        connection.handler = accept(connection);
+        try {
+          connection.handler = accept(connection);
+        } catch (error) {
+          reportFault('tcp accept', error);
+          connection.close();
+        }
+      });
+      let closed = false;
+      return {
+        close() {
+          if (closed) return;
+          closed = true;
+          (listener as unknown as { close(): void }).close();
+        },
       };
-      return { close: () => (listener as unknown as { close(): void }).close() };
     },
   };
 }

@@ -1,11 +1,14 @@
 /**
- * WebSocket client on Moddable `websocket`, with `securesocket` for wss. The Moddable client
- * answers server pings itself but cannot send pings or report pongs, so `ping()` returns false and
- * a dead link is detected by TCP keep-alive (same timings as v1.0's heartbeat: 25 s, 10 s, 3 probes).
+ * WebSocket client on Moddable `websocket`, with `securesocket` for wss, over a GuardedSocket so
+ * that nothing the SDK client throws inside a socket callback can abort the machine. The Moddable
+ * client answers server pings itself but cannot send pings or report pongs, so `ping()` returns
+ * false and a dead link is detected by TCP keep-alive (v1.0's heartbeat timings: 25 s, 10 s, 3).
  */
 import SecureSocket from 'securesocket';
-import { Client, type SecureWebSocketClientOptions, type WebSocketClientOptions as MClientOptions } from 'websocket';
+import { Client, type WebSocketClientOptions as SdkClientOptions } from 'websocket';
 import type { Timers, WebSocketClient, WebSocketFactory } from '../types';
+import { guard, reportFault } from './guard';
+import { GuardedSocket, type GuardedSocketOptions } from './guarded-socket';
 import { parseNormalisedUrl } from './url-parts';
 
 const MSG_HANDSHAKE = 2;
@@ -14,38 +17,57 @@ const MSG_DISCONNECT = 4;
 const TLS_1_2 = 0x303;
 const KEEPALIVE = { idle: 25000, interval: 10000, count: 3 };
 
+/** What the SDK client passes on to its socket class: ours, plus the TLS settings for wss. */
+type ClientOptions = SdkClientOptions & GuardedSocketOptions & {
+  host: string;
+  port: number;
+  path: string;
+  Socket: typeof GuardedSocket;
+  secure?: { verify: boolean; protocolVersion: number };
+};
+
 export function createModdableWebSocket(timers: Timers): WebSocketFactory {
   return {
     connect(options, handlers): WebSocketClient {
+      let open = false;
+      let finished = false;
+      let client: Client | null = null;
+      /** The link is over: the logic hears `close` once, from a later turn (the seam's promise). */
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        open = false;
+        const closing = client;
+        client = null;
+        try {
+          closing?.close();
+        } catch (error) {
+          reportFault('websocket close', error);
+        }
+        timers.setTimeout(() => handlers.close(), 0);
+      };
       const target = parseNormalisedUrl(options.url);
       const headers: string[] = [];
       for (const [name, value] of options.headers) headers.push(name, value);
-      const dictionary: SecureWebSocketClientOptions = {
+      const dictionary: ClientOptions = {
         host: target.host,
         port: target.port,
         path: target.path,
         headers,
         keepalive: KEEPALIVE,
+        Socket: GuardedSocket,
+        fault: finish,
         ...(options.protocol ? { protocol: options.protocol } : {}),
-        ...(target.secure ? { Socket: SecureSocket, secure: { verify: options.verifyTls, protocolVersion: TLS_1_2 } } : {}),
+        ...(target.secure ? { inner: SecureSocket as unknown as GuardedSocketOptions['inner'], secure: { verify: options.verifyTls, protocolVersion: TLS_1_2 } } : {}),
       };
-      let open = false;
-      let finished = false;
-      const finish = (): void => {
-        if (finished) return;
-        finished = true;
-        open = false;
-        handlers.close();
-      };
-      let client: Client;
       try {
-        client = new Client(dictionary as MClientOptions);
-      } catch {
-        // Report asynchronously, as the seam promises.
-        timers.setTimeout(finish, 0);
+        client = new Client(dictionary);
+      } catch (error) {
+        reportFault('websocket connect', error);
+        finish();
         return { send() {}, ping: () => false, close() { finished = true; } };
       }
-      client.callback = (message: number, value?: unknown) => {
+      client.callback = guard('websocket callback', (message: number, value?: unknown) => {
         if (finished) return;
         if (message === MSG_HANDSHAKE) {
           open = true;
@@ -55,23 +77,30 @@ export function createModdableWebSocket(timers: Timers): WebSocketFactory {
         } else if (message === MSG_DISCONNECT) {
           finish();
         }
-      };
+      }, finish);
       return {
         send(text) {
-          if (!open || finished) return;
+          if (!open || finished || !client) return;
           try {
             client.write(text);
-          } catch {
-            // Send buffer full or socket gone: treat as a lost link.
-            client.close();
-            timers.setTimeout(finish, 0);
+          } catch (error) {
+            // Send buffer full or socket gone: a lost link.
+            reportFault('websocket send', error);
+            finish();
           }
         },
         ping: () => false,
         close() {
+          if (finished) return;
           finished = true;
           open = false;
-          client.close();
+          const closing = client;
+          client = null;
+          try {
+            closing?.close();
+          } catch (error) {
+            reportFault('websocket close', error);
+          }
         },
       };
     },

@@ -1,5 +1,5 @@
 /*
- * WakeLink-XS native helpers for ESP8266 and ESP32 (see board.js).
+ * WakeLink-XS native helpers for ESP8266 and ESP32 (see ../board.js).
  * The chip id matches what v1.0 Arduino firmware used, so a reflashed board keeps its device id:
  * ESP8266 ESP.getChipId() = system_get_chip_id(); ESP32 (uint32_t)ESP.getEfuseMac() = the first
  * four eFuse MAC bytes read as a little-endian integer.
@@ -60,4 +60,9 @@ void xs_wakelink_restart(xsMachine *the)
 #else
 	system_restart();
 #endif
+}
+
+/* Boards have no run-time overrides: every setting is what the build (mc/config) or the store says. */
+void xs_wakelink_setting(xsMachine *the)
+{
 }

@@ -1,0 +1,5 @@
+/*
+ * XS memory figures of the running machine (lin host build only, for the memory budget in
+ * `npm run bench -- --device`). Implemented in memory.c.
+ */
+export function memory() @ "xs_wakelink_memory";
