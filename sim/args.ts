@@ -1,7 +1,7 @@
 /** Command-line options of `npm run sim`, parsed and checked before anything starts. */
 import { isLoopbackAddress, isLoopbackHost, parseHostPort, type HostPort } from './loopback';
 
-export type Engine = 'node' | 'xs';
+export type Engine = 'node' | 'xs' | 'moddable';
 export type Profile = 'host' | 'esp8266' | 'esp32';
 
 export interface SimArgs {
@@ -35,7 +35,8 @@ export const USAGE = `Usage: npm run sim -- [options]
   --http-port 0          setup page port (replaces port 80; 0 = any free port)
   --wol 127.0.0.1:40000  where magic packets go (loopback only)
   --state ./sim-state    keep preferences in <dir>/device.json so restarts behave like reboots
-  --engine node|xs       run the firmware logic on Node (default) or on a real XS engine
+  --engine node|xs|moddable   run the firmware logic on Node (default), on a real XS engine
+                         (xsnap), or run the real Moddable lin build (needs $MODDABLE)
   --profile host|esp8266|esp32   board profile (default host)`;
 
 function port(value: string, flag: string): number {
@@ -117,7 +118,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       }
       case '--state': if (value === '') throw new RangeError('--state needs a directory'); args.stateDir = value; break;
       case '--engine':
-        if (value !== 'node' && value !== 'xs') throw new RangeError(`--engine must be node or xs, got "${value}"`);
+        if (value !== 'node' && value !== 'xs' && value !== 'moddable') throw new RangeError(`--engine must be node, xs or moddable, got "${value}"`);
         args.engine = value;
         break;
       case '--profile':

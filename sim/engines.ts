@@ -1,9 +1,14 @@
-/** The two ways to run the firmware logic: directly on Node, or inside a real XS engine over the bridge. */
-import { buildSync } from 'esbuild';
+/**
+ * The ways to run the firmware: its logic directly on Node, or inside a real XS engine (xsnap)
+ * over the bridge, both against this process's Node adapters; or the real Moddable lin build,
+ * which brings its own platform (sim/moddable/).
+ */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeviceOptions, DeviceStatus, StartDevice } from '../firmware/platform/types';
-import { XS_BUNDLE_OPTIONS } from '../node/xs/run';
+import { bundleForXs } from '../node/xs/run';
+import type { Engine } from './args';
+import { imageFor, ModdableProcess, type ModdableBootOptions } from './moddable/engine';
 import type { NodeBoot } from './node/platform';
 import { XsBridge } from './xs/bridge';
 import type { GuestReply, HostEvent } from './xs/protocol';
@@ -25,15 +30,23 @@ export interface RunningDevice {
 }
 
 export interface DeviceEngine {
-  readonly name: 'node' | 'xs';
-  boot(boot: NodeBoot, options: DeviceOptions, log: (message: string) => void): Promise<RunningDevice>;
+  readonly name: Engine;
+  /** True when the firmware runs against this process's Node adapters (node, xs), handed in as `boot`. */
+  readonly nodePlatform: boolean;
+  boot(boot: NodeBoot | undefined, options: DeviceOptions, log: (message: string) => void): Promise<RunningDevice>;
+}
+
+function nodeBoot(boot: NodeBoot | undefined): NodeBoot {
+  if (!boot) throw new Error('this engine runs on the Node platform adapters');
+  return boot;
 }
 
 export function nodeEngine(firmware: FirmwareSource): DeviceEngine {
   return {
     name: 'node',
+    nodePlatform: true,
     async boot(boot, options) {
-      const handle = firmware.startDevice(boot.platform, options);
+      const handle = firmware.startDevice(nodeBoot(boot).platform, options);
       let alive = true;
       return {
         status: async () => handle.status(),
@@ -52,7 +65,10 @@ export function nodeEngine(firmware: FirmwareSource): DeviceEngine {
 const RUNTIME = fileURLToPath(new URL('./xs/guest/runtime.ts', import.meta.url));
 const bundles = new Map<string, string>();
 
-/** One classic script: the firmware module plus the XS-side adapters, as xsnap evaluates it. */
+/**
+ * One classic script: the firmware module plus the XS-side adapters, as xsnap evaluates it, with
+ * the intrinsics and the firmware's module exports frozen as on a board (node/xs/freeze.ts).
+ */
 export function bundleFirmwareForXs(firmwareModule: string): string {
   const cached = bundles.get(firmwareModule);
   if (cached !== undefined) return cached;
@@ -60,11 +76,7 @@ export function bundleFirmwareForXs(firmwareModule: string): string {
 import { runGuest } from ${JSON.stringify(RUNTIME)};
 runGuest(startDevice);
 `;
-  const result = buildSync({
-    ...XS_BUNDLE_OPTIONS,
-    stdin: { contents, resolveDir: path.dirname(RUNTIME), sourcefile: 'xs-firmware-entry.ts', loader: 'ts' },
-  });
-  const code = result.outputFiles[0]!.text;
+  const code = bundleForXs({ contents, resolveDir: path.dirname(RUNTIME) });
   bundles.set(firmwareModule, code);
   return code;
 }
@@ -77,6 +89,7 @@ function checkReply(reply: GuestReply, what: string): GuestReply {
 export function xsEngine(firmware: FirmwareSource, onEngineExit: (reason: string) => void): DeviceEngine {
   return {
     name: 'xs',
+    nodePlatform: true,
     async boot(boot, options, log) {
       let bridge: XsBridge | undefined;
       let killed = false;
@@ -92,7 +105,7 @@ export function xsEngine(firmware: FirmwareSource, onEngineExit: (reason: string
           },
         );
       };
-      const server = new PlatformServer({ platform: boot.platform, push });
+      const server = new PlatformServer({ platform: nodeBoot(boot).platform, push });
       bridge = await XsBridge.start({
         code: bundleFirmwareForXs(firmware.module),
         serve: (request) => server.serve(request),
@@ -120,6 +133,17 @@ export function xsEngine(firmware: FirmwareSource, onEngineExit: (reason: string
           await started.close();
         },
       };
+    },
+  };
+}
+
+/** The real lin build (the image is built, or reused, with the installed SDK at the first boot). */
+export function moddableEngine(boot: Omit<ModdableBootOptions, 'image'>): DeviceEngine {
+  return {
+    name: 'moddable',
+    nodePlatform: false,
+    async boot(_boot, options) {
+      return ModdableProcess.start(options, { ...boot, image: imageFor() });
     },
   };
 }

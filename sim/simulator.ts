@@ -3,17 +3,21 @@
  * that runs the firmware logic (Node or XS). Reboots — asked for by the logic or by a test — wipe
  * every socket and timer of the old boot and start the logic again over the same preferences.
  */
-import type net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { DeviceOptions, DeviceStatus } from '../firmware/platform/types';
 import { readStoredText } from '../firmware/stored-text';
 import { isValidToken, storeToken, TOKEN_KEY } from '../firmware/identity';
 import type { Engine, Profile } from './args';
-import { nodeEngine, xsEngine, type DeviceEngine, type FirmwareSource, type RunningDevice } from './engines';
-import type { HostPort } from './loopback';
+import { moddableEngine, nodeEngine, xsEngine, type DeviceEngine, type FirmwareSource, type RunningDevice } from './engines';
+import { isLoopbackAddress, type HostPort } from './loopback';
 import { SerialConsole, type ConsoleLine } from './node/logger';
 import { createNodePlatform, type NodeBoot } from './node/platform';
+import { JsonFileStore } from './node/store';
 import { boundPort, prebindTcp } from './node/tcp';
-import { openDeviceState, type DeviceState } from './state';
+import { openDeviceState, PREFERENCES_FILE, type DeviceState } from './state';
 
 /** The Wi-Fi network the simulated device is pre-configured to join (it always succeeds). */
 export const SIMULATED_SSID = 'wakelink-sim';
@@ -43,6 +47,8 @@ export class Simulator {
   private device: RunningDevice | undefined;
   private rebooting: Promise<void> | undefined;
   private stopped = false;
+  /** When the current boot started (console time stamps for engines without Node adapters). */
+  private bootStartedAt = performance.now();
   readonly console: SerialConsole;
   readonly engine: DeviceEngine;
   /** Boots so far (1 after start). */
@@ -51,18 +57,33 @@ export class Simulator {
   private constructor(
     private readonly options: SimulatorOptions,
     private readonly state: DeviceState,
+    private readonly stateDir: { dir: string; owned: boolean } | undefined,
     readonly deviceId: string,
     readonly lanPort: number,
     readonly httpPort: number,
   ) {
     const secrets = [options.token, options.apiToken].filter((s): s is string => typeof s === 'string');
-    this.console = new SerialConsole({ secrets: () => secrets, sink: options.sink, uptimeMs: () => this.boot?.uptimeMs() ?? 0 });
-    this.engine = options.engine === 'xs'
-      ? xsEngine(options.firmware, (reason) => this.fatal(new Error(reason)))
-      : nodeEngine(options.firmware);
+    this.console = new SerialConsole({ secrets: () => secrets, sink: options.sink, uptimeMs: () => this.boot?.uptimeMs() ?? Math.floor(performance.now() - this.bootStartedAt) });
+    this.engine = this.createEngine();
+  }
+
+  private createEngine(): DeviceEngine {
+    const { options } = this;
+    if (options.engine === 'xs') return xsEngine(options.firmware, (reason) => this.fatal(new Error(reason)));
+    if (options.engine !== 'moddable') return nodeEngine(options.firmware);
+    return moddableEngine({
+      stateDir: this.stateDir!.dir,
+      chipId: this.state.chipId,
+      stationIp: '127.0.0.1',
+      line: (level, message) => this.console.line(level, message),
+      // The process is gone already; boot it again, never inside the exit handler's own turn.
+      onRestart: () => setImmediate(() => void this.reboot().catch((error: Error) => this.fatal(error))),
+      onExit: (reason) => this.fatal(new Error(reason)),
+    });
   }
 
   static async start(options: SimulatorOptions): Promise<Simulator> {
+    if (options.engine === 'moddable') return Simulator.startModdable(options);
     const state = openDeviceState(options.stateDir, options.deviceId);
     const deviceId = 'WL' + state.chipId.toString(16).toUpperCase();
     // Bind first: a busy port is a clear start-up error, and port 0 becomes a real port the logic is told.
@@ -74,7 +95,7 @@ export class Simulator {
       lan.close();
       throw error;
     }
-    const sim = new Simulator(options, state, deviceId, boundPort(lan), boundPort(http));
+    const sim = new Simulator(options, state, undefined, deviceId, boundPort(lan), boundPort(http));
     sim.seedToken();
     try {
       await sim.bootOnce(new Map([[sim.lanPort, lan], [sim.httpPort, http]]));
@@ -84,6 +105,32 @@ export class Simulator {
       throw error;
     }
     return sim;
+  }
+
+  /**
+   * The real lin build runs in its own process and binds its own ports: they are checked free (and
+   * port 0 made a real one) here, then handed to it. Without --state it gets a temporary directory,
+   * removed at stop, so it behaves as the in-memory store of the other engines.
+   */
+  private static async startModdable(options: SimulatorOptions): Promise<Simulator> {
+    if (!isLoopbackAddress(options.wol.host) || options.wol.host.includes(':')) {
+      throw new RangeError('--engine moddable sends magic packets over IPv4 only: use a 127.x.y.z --wol address');
+    }
+    const owned = options.stateDir === undefined;
+    const dir = options.stateDir ?? mkdtempSync(path.join(tmpdir(), 'wl-sim-moddable-'));
+    try {
+      const state = openDeviceState(dir, options.deviceId);
+      const deviceId = 'WL' + state.chipId.toString(16).toUpperCase();
+      const lanPort = await freePort(options.lanPort, '--lan-port');
+      const httpPort = await freePort(options.httpPort ?? 0, '--http-port');
+      const sim = new Simulator(options, state, { dir, owned }, deviceId, lanPort, httpPort);
+      sim.seedToken();
+      await sim.bootOnce(new Map());
+      return sim;
+    } catch (error) {
+      if (owned) rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** `--token` provisions a blank device; a token already in the state (e.g. after update_token) wins. */
@@ -116,6 +163,12 @@ export class Simulator {
 
   private async bootOnce(prebound: Map<number, net.Server>): Promise<void> {
     this.boots++;
+    this.bootStartedAt = performance.now();
+    if (!this.engine.nodePlatform) {
+      this.console.line('sim', `boot ${this.boots}: engine ${this.engine.name}, LAN 127.0.0.1:${this.lanPort}, setup page http://127.0.0.1:${this.httpPort}/, magic packets to ${this.options.wol.host}:${this.options.wol.port}`);
+      this.device = await this.engine.boot(undefined, this.deviceOptions(), (message) => this.console.line('error', message));
+      return;
+    }
     this.boot = createNodePlatform({
       chipId: this.state.chipId,
       profile: this.options.profile ?? 'host',
@@ -148,6 +201,10 @@ export class Simulator {
         await this.device?.kill();
         this.boot?.resources.closeAll();
         if (this.stopped) return;
+        if (!this.engine.nodePlatform) {
+          await this.bootOnce(new Map());
+          return;
+        }
         const lan = await prebindTcp(this.lanPort);
         const http = await prebindTcp(this.httpPort);
         await this.bootOnce(new Map([[this.lanPort, lan], [this.httpPort, http]]));
@@ -173,11 +230,14 @@ export class Simulator {
       await this.device?.stop();
     } finally {
       this.boot?.resources.closeAll();
+      if (this.stateDir?.owned) rmSync(this.stateDir.dir, { recursive: true, force: true });
     }
   }
 
   /** The preferences as stored (diagnostics and tests). */
   preferences(): Record<string, string> {
+    // The lin build writes the file itself: read what it holds now.
+    if (this.stateDir) return new JsonFileStore(path.join(this.stateDir.dir, PREFERENCES_FILE)).snapshot();
     return this.state.store.snapshot();
   }
 
@@ -186,4 +246,16 @@ export class Simulator {
     if (this.options.onFatal) this.options.onFatal(error);
     else process.exit(1);
   }
+}
+
+/** A port the lin build can bind (it listens on every interface), checked now; 0 picks a free one. */
+function freePort(port: number, flag: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (error: Error) => reject(new Error(`${flag} ${port} cannot be used: ${error.message}`)));
+    probe.listen(port, '0.0.0.0', () => {
+      const chosen = boundPort(probe);
+      probe.close(() => resolve(chosen));
+    });
+  });
 }

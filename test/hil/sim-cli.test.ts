@@ -120,7 +120,7 @@ describe('npm run sim', () => {
     // The full table of refusals is in sim-args.test.ts; these check the process exits 2 with the message.
     [['--wol', '255.255.255.255:9'], /--wol must be a loopback address/],
     [['--relay', 'wss://relay.example.com'], /--relay must point at loopback/],
-    [['--engine', 'v8'], /--engine must be node or xs/],
+    [['--engine', 'v8'], /--engine must be node, xs or moddable/],
   ])('refuses %j before opening any socket', async (args, message) => {
     const sim = runSim(args);
     running.push(sim);

@@ -9,7 +9,20 @@ import { REAL_FIRMWARE } from '../../../sim/firmware';
 import type { ConsoleLine } from '../../../sim/node/logger';
 import { Simulator, type SimulatorOptions } from '../../../sim/simulator';
 
-export const ENGINES: readonly Engine[] = ['node', 'xs'];
+/**
+ * The engines every HIL case runs on: node and xs in `npm test`; `npm run test:moddable` sets
+ * WAKELINK_HIL_ENGINES=moddable to run the same cases on the real Moddable lin build.
+ */
+export const ENGINES: readonly Engine[] = hilEngines(process.env.WAKELINK_HIL_ENGINES);
+
+function hilEngines(list: string | undefined): Engine[] {
+  if (!list) return ['node', 'xs'];
+  const engines = list.split(',').map((name) => name.trim());
+  for (const engine of engines) {
+    if (engine !== 'node' && engine !== 'xs' && engine !== 'moddable') throw new Error(`WAKELINK_HIL_ENGINES: unknown engine "${engine}"`);
+  }
+  return engines as Engine[];
+}
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export function randomToken(length = 96): string {

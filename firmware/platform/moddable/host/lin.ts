@@ -50,7 +50,14 @@ export function attachHost(device: DeviceHandle, logger: Logger): void {
         return;
       }
       const id = typeof request.id === 'number' ? request.id : null;
-      screen.postMessage(JSON.stringify({ id, ...answer(device, request.op) }));
+      let reply: Record<string, unknown>;
+      try {
+        reply = answer(device, request.op);
+      } catch (error) {
+        // Still answered, so the host never waits for a reply that cannot come.
+        reply = { ok: false, error: String(error) };
+      }
+      screen.postMessage(JSON.stringify({ id, ...reply }));
     } catch (error) {
       logger.log('error', `host control: ${String(error)}`);
     }
