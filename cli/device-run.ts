@@ -1,5 +1,5 @@
 import { validateResponse, type JsonObject } from '../shared/index';
-import { stringOption, type OptionSpec } from './args';
+import { stringOption, TIMEOUT_RANGE_TEXT, type OptionSpec } from './args';
 import type { CommandDef, CommandResult, Context } from './context';
 import { DEVICE_COMMANDS, buildWireRequest, type DeviceCommandSpec } from './device-commands';
 import { CliError, usageError } from './errors';
@@ -106,7 +106,7 @@ const SECURE_ON_OPTION: OptionSpec = { 'secure-on': { type: 'string' } };
 
 const DEVICE_OPTION_HELP: ReadonlyArray<readonly [string, string]> = [
   ['--via tcp|http|wss', 'override the transport chosen from the saved device'],
-  ['--timeout SECONDS', 'give up after this long (default: tcp 10, http 35, wss 30)'],
+  ['--timeout SECONDS', `give up after this long, ${TIMEOUT_RANGE_TEXT} (default: tcp 10, http 35, wss 30)`],
   ['--json', 'print one JSON object instead of text'],
 ];
 

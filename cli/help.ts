@@ -1,4 +1,5 @@
 import type { CommandDef } from './context';
+import { TIMEOUT_RANGE_TEXT } from './args';
 import { ExitCodes } from './errors';
 
 function optionLines(def: CommandDef): string[] {
@@ -29,7 +30,7 @@ export function mainHelp(groups: ReadonlyArray<readonly [string, readonly Comman
   lines.push(
     'Global options:',
     '  --json              one JSON object on stdout (errors too)',
-    '  --timeout SECONDS   give up after this long',
+    `  --timeout SECONDS   give up after this long (${TIMEOUT_RANGE_TEXT})`,
     '  --via tcp|http|wss  override the transport chosen from the saved device',
     '  -h, --help          help; `wakelink <command> --help` for one command',
     '',
