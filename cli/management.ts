@@ -2,6 +2,7 @@ import { stringOption } from './args';
 import { usageError } from './errors';
 import type { CommandDef, Context } from './context';
 import { parseRelayUrl } from './relays';
+import { formatTable } from './table';
 import { DEFAULT_TCP_PORT, DeviceStore, chooseTransport, relayBases, swapScheme, type DeviceEntry } from './store';
 import { MIN_TOKEN_LENGTH } from '../shared/index';
 
@@ -179,18 +180,22 @@ const list: CommandDef = {
     if (ctx.positionals.length > 0) throw usageError(`unexpected argument "${ctx.positionals[0]}"`);
     const store = DeviceStore.load(ctx.home);
     const views: Record<string, unknown>[] = [];
-    const lines: string[] = [];
+    const rows: string[][] = [];
+    const skipped: string[] = [];
     for (const name of store.names()) {
       const raw = store.raw(name);
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        lines.push(`${name}  (not a device entry; left untouched)`);
+        skipped.push(`"${name}" in ${store.path} is not a device entry (left untouched)`);
         continue;
       }
       const view = describeEntry(name, raw as DeviceEntry);
       views.push(view);
-      lines.push(`${name}  ${String(view.device_id)}  ${String(view.transport)}  ${address(view)}${view.token_set ? '' : '  (no token)'}`);
+      rows.push([name, String(view.device_id), String(view.transport), address(view), view.token_set ? 'saved' : 'missing']);
     }
-    if (lines.length === 0) lines.push(`no devices saved in ${store.path}; add one with \`wakelink add --help\``);
+    const lines = rows.length > 0
+      ? formatTable(['NAME', 'DEVICE ID', 'VIA', 'ADDRESS', 'TOKEN'], rows)
+      : [`no devices saved in ${store.path}; add one with \`wakelink add --help\``];
+    lines.push(...skipped);
     return { json: { ok: true, path: store.path, devices: views }, lines };
   },
 };
