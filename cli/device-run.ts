@@ -115,6 +115,7 @@ export const DEVICE_COMMAND_DEFS: readonly CommandDef[] = DEVICE_COMMANDS.map((s
   aliases: spec.aliases,
   usage: `wakelink ${spec.name} <device>${spec.argsUsage ? ` ${spec.argsUsage}` : ''}`,
   summary: spec.summary,
+  details: spec.details,
   options: spec.kind === 'mac' ? SECURE_ON_OPTION : {},
   optionHelp: spec.kind === 'mac'
     ? [['--secure-on PASSWORD', 'SecureOn password (6 bytes written like a MAC)'], ...DEVICE_OPTION_HELP]

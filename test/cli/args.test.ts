@@ -123,6 +123,15 @@ describe('argument parsing', () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });
 
+  it('ota help says what the command really does on a WakeLink-XS board (acknowledged, nothing opened)', async () => {
+    const home = tempDir('wl-args-');
+    const help = await runInProcess(['ota', '--help'], home);
+    expect(help.stdout).toContain('A WakeLink-XS board answers ota_ready but opens nothing');
+    expect(help.stdout).toContain('over USB with mcconfig');
+    expect(help.stdout).not.toMatch(/put the device into OTA/i);
+    expect((await runInProcess(['--help'], home)).stdout).toMatch(/ota +send ota_start \(v1\.0 boards open OTA; WakeLink-XS boards only acknowledge it\)/);
+  });
+
   it('v1.0 word order `<device> <command>` works only for saved device names', async () => {
     const home = tempDir('wl-args-');
     writeFileSync(join(home, 'devices.json'), JSON.stringify({ desk: { token: 'x'.repeat(40), port: 1, cloud: false, device_id: 'desk', added: 1, ip: '127.0.0.1' } }));
