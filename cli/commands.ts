@@ -1,6 +1,6 @@
 /** The command table: every command word and alias, grouped as `wakelink --help` shows them. */
-import type { OptionSpec } from './args';
-import { GLOBAL_OPTIONS } from './args';
+import { GLOBAL_OPTIONS, type OptionSpec } from './args';
+import { CLOUD_COMMANDS } from './cloud-commands';
 import type { CommandDef } from './context';
 import { DEVICE_COMMAND_DEFS } from './device-run';
 import { MANAGEMENT_COMMANDS } from './management';
@@ -9,7 +9,7 @@ import { RELAY_COMMANDS } from './relay-commands';
 export const GROUPS = [
   ['Device commands (wakelink <command> <device> ...)', DEVICE_COMMAND_DEFS],
   ['Saved devices', MANAGEMENT_COMMANDS],
-  ['Relay', RELAY_COMMANDS],
+  ['Relay', [...RELAY_COMMANDS, ...CLOUD_COMMANDS]],
 ] as const;
 
 const BY_WORD = new Map<string, CommandDef>();

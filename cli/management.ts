@@ -151,6 +151,7 @@ const add: CommandDef = {
   aliases: [],
   usage: 'wakelink add <name> --token TOKEN (--ip ADDRESS [--port PORT] | --relay URL) [options]',
   summary: 'save a device in devices.json',
+  details: 'The v1.0 form works too: wakelink add <name> token TOKEN ip ADDRESS [port PORT] (or http-url/wss-url URL, device-id ID, api-token TOKEN).',
   options: { ...ENTRY_OPTIONS, force: { type: 'boolean' } },
   optionHelp: [...ENTRY_HELP, ['--force', 'replace an existing device of the same name']],
   async run(ctx) {
@@ -205,7 +206,8 @@ const update: CommandDef = {
   aliases: ['set', 'edit'],
   usage: 'wakelink update <name> [--ip ADDRESS] [--port PORT] [--token TOKEN] [--relay URL] ...',
   summary: 'change settings of a saved device',
-  details: 'A value of none, clear or - removes --ip, --relay, --http-url, --wss-url, --api-token or --protocol; --port 0 removes the port. Keys this tool does not know are kept.',
+  details: 'A value of none, clear or - removes --ip, --relay, --http-url, --wss-url, --api-token or --protocol; --port 0 removes the port. Keys this tool does not know are kept. '
+    + 'The v1.0 form works too: wakelink update <name> port 5000 ip none.',
   options: ENTRY_OPTIONS,
   optionHelp: ENTRY_HELP,
   async run(ctx) {

@@ -29,8 +29,14 @@ const KEYWORDS: Readonly<Record<string, string>> = {
   'wss-url': 'wss-url', wssurl: 'wss-url', protocol: 'protocol',
 };
 
-/** Commands whose settings may be written as v1.0 keywords and unlabelled words after the name. */
-const KEYWORD_COMMANDS = new Set(['add', 'update', 'register']);
+/**
+ * Commands whose settings may be written as v1.0 keywords: after the device name (or right after
+ * the command for cloud-list); `guess` also places unlabelled words, as v1.0 did for device settings.
+ */
+const KEYWORD_COMMANDS: Readonly<Record<string, { named: boolean; guess: boolean }>> = {
+  add: { named: true, guess: true }, update: { named: true, guess: true }, register: { named: true, guess: true },
+  unregister: { named: true, guess: false }, 'cloud-list': { named: false, guess: false },
+};
 
 /** v1.0 argparse flags that name a command, and ours. */
 const FLAG_COMMANDS: Readonly<Record<string, string>> = {
@@ -156,8 +162,9 @@ function optionGiven(options: readonly string[][], name: string): boolean {
   return options.some(([first]) => first === `--${name}` || first!.startsWith(`--${name}=`));
 }
 
-/** `add desk token T ip I port P`, `update desk port P`, `register desk device-id ID api-token A`. */
+/** `add desk token T ip I port P`, `update desk port P`, `register desk device-id ID api-token A`, `cloud-list api-token A`. */
 function keywordSettings(def: CommandDef, words: string[], options: string[][]): { words: string[]; added: string[][] } {
+  const { named, guess } = KEYWORD_COMMANDS[def.name]!;
   const added: string[][] = [];
   const set = (option: string, value: string, word: string): void => {
     const name = optionFor(def, option);
@@ -165,18 +172,20 @@ function keywordSettings(def: CommandDef, words: string[], options: string[][]):
     if (optionGiven(options, name) || optionGiven(added, name)) throw usageError(`--${name} is given twice (the word "${word}")`);
     added.push([`--${name}=${value}`]);
   };
-  const [name, ...settings] = words;
+  const name = named ? words[0] : undefined;
+  const settings = named ? words.slice(1) : words;
   for (let i = 0; i < settings.length; i++) {
     const word = settings[i]!;
     const keyword = KEYWORDS[word.toLowerCase()];
     if (keyword) {
       const value = settings[i + 1];
-      if (value === undefined) throw usageError(`${word} needs a value, e.g. \`wakelink ${def.name} ${name ?? 'NAME'} ${word} VALUE\``);
+      if (value === undefined) throw usageError(`${word} needs a value, e.g. \`wakelink ${def.name}${named ? ` ${name ?? 'NAME'}` : ''} ${word} VALUE\``);
       set(keyword, value, word);
       i++;
       continue;
     }
-    const guessed = guessOption(word);
+    const guessed = guess ? guessOption(word) : undefined;
+    if (!guessed && !guess) throw usageError(`unexpected argument "${word}" (see \`wakelink ${def.name} --help\`)`);
     if (!guessed) throw usageError(`cannot tell what "${word}" is: label it, e.g. token T, ip ADDRESS, port P or device-id ID`);
     set(guessed, word, word);
   }
@@ -255,7 +264,7 @@ export function normaliseV1(argv: readonly string[], lookup: V1Lookup): Normalis
     const result = transportWords(words, options);
     if (result.added.length > 0 || result.words.length !== words.length) changed = true;
     ({ words, added } = result);
-  } else if (def && KEYWORD_COMMANDS.has(def.name) && words.length > 2 && !wantsHelp) {
+  } else if (def && KEYWORD_COMMANDS[def.name] && words.length > (KEYWORD_COMMANDS[def.name]!.named ? 2 : 1) && !wantsHelp) {
     const result = keywordSettings(def, words.slice(1), options);
     words = [words[0]!, ...result.words];
     added = result.added;

@@ -25,6 +25,9 @@ describe('v1.0 grammar → this CLI (spec 6.2)', () => {
     expect(read('register pico device-id WL123 api-token sk-xxx')).toBe('register pico --device-id=WL123 --api-token=sk-xxx');
     // register has one relay setting; the v1.0 URL keywords (and a bare URL) both mean it.
     expect(read('register pico device-id WL123 http-url http://127.0.0.1:9009')).toBe('register pico --device-id=WL123 --relay=http://127.0.0.1:9009');
+    expect(read('cloud-list api-token sk-1')).toBe('cloud-list --api-token=sk-1');
+    expect(read('cloud-ls apitoken sk-1')).toBe('cloud-ls --api-token=sk-1');
+    expect(read('unregister desk api-token sk-1')).toBe('unregister desk --api-token=sk-1');
     // Keywords are case-insensitive, as in v1.0; mixed with --flags of either form.
     expect(read(`add desk TOKEN ${TOKEN} --ip 192.0.2.10 Port 99 --json`)).toBe(`add desk --ip 192.0.2.10 --json --token=${TOKEN} --port=99`);
   });
@@ -119,6 +122,7 @@ describe('v1.0 grammar → this CLI (spec 6.2)', () => {
     expect(refused('add desk ip 192.0.2.1 192.0.2.2')).toMatch(/--ip is given twice/);
     expect(refused('add desk --port 1 port 2')).toMatch(/--port is given twice/);
     expect(refused('register desk ip 192.0.2.1')).toMatch(/"ip" is not a setting of register/);
+    expect(refused('cloud-list WL1A2B3C')).toMatch(/unexpected argument "WL1A2B3C"/);
     expect(refused('desk ping tcp http')).toMatch(/two transports/);
     expect(refused('desk ping tcp --via wss')).toMatch(/two transports/);
     expect(refused('desk ping mode carrier-pigeon')).toMatch(/--via takes tcp, http or wss/);
