@@ -114,7 +114,7 @@ const login: CommandDef = {
 
 const register: CommandDef = {
   name: 'register',
-  aliases: [],
+  aliases: ['reg'],
   usage: 'wakelink register <name> --device-id ID [--relay URL] [--token TOKEN] [--protocol http|wss]',
   summary: 'register a device on your relay and save it as a cloud device',
   details: 'The relay is blind: only the device id is sent, never the device token. '

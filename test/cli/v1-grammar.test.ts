@@ -23,6 +23,7 @@ describe('v1.0 grammar → this CLI (spec 6.2)', () => {
     expect(read(`add pico token ${TOKEN} httpurl https://r.example wssurl wss://r.example deviceid WL1 apitoken sk-2`))
       .toBe(`add pico --token=${TOKEN} --http-url=https://r.example --wss-url=wss://r.example --device-id=WL1 --api-token=sk-2`);
     expect(read('register pico device-id WL123 api-token sk-xxx')).toBe('register pico --device-id=WL123 --api-token=sk-xxx');
+    expect(read('reg pico device-id WL123')).toBe('reg pico --device-id=WL123');
     // register has one relay setting; the v1.0 URL keywords (and a bare URL) both mean it.
     expect(read('register pico device-id WL123 http-url http://127.0.0.1:9009')).toBe('register pico --device-id=WL123 --relay=http://127.0.0.1:9009');
     expect(read('cloud-list api-token sk-1')).toBe('cloud-list --api-token=sk-1');
