@@ -15,6 +15,10 @@ export const GLOBAL_OPTIONS: OptionSpec = {
 
 /** Upper bound for --timeout: long enough for several relay long polls, short enough to notice a hang. */
 export const MAX_TIMEOUT_S = 600;
+/** Lower bound for --timeout: below this not even a loopback exchange completes (and 0 would mean "no time at all"). */
+export const MIN_TIMEOUT_S = 0.1;
+/** The accepted range, as every message and help text states it. */
+export const TIMEOUT_RANGE_TEXT = `${MIN_TIMEOUT_S} to ${MAX_TIMEOUT_S} seconds`;
 
 export interface GlobalFlags {
   help: boolean;
@@ -87,8 +91,8 @@ export function globalFlags(values: Record<string, string | boolean | undefined>
 
 export function parseTimeout(text: string): number {
   const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_S) {
-    throw usageError(`--timeout takes seconds between 0 and ${MAX_TIMEOUT_S} (got "${text}")`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(seconds) || seconds < MIN_TIMEOUT_S || seconds > MAX_TIMEOUT_S) {
+    throw usageError(`--timeout takes ${TIMEOUT_RANGE_TEXT}, e.g. --timeout 5 or --timeout 0.5 (got "${text}")`);
   }
   return Math.round(seconds * 1000);
 }

@@ -16,6 +16,8 @@ export interface DeviceCommandSpec {
   fixedAction?: 'enable' | 'disable' | 'status';
   /** Extra usage text after `<device>`. */
   argsUsage?: string;
+  /** Help paragraph for `wakelink <command> --help`. */
+  details?: string;
 }
 
 /**
@@ -27,7 +29,12 @@ export const DEVICE_COMMANDS: readonly DeviceCommandSpec[] = [
   { name: 'info', aliases: ['i', 'information', 'status'], summary: 'show device status (ip, ssid, rssi, cloud, heap)', kind: 'none', wire: 'info' },
   { name: 'wake', aliases: ['w', 'wol', 'wakeonlan'], summary: 'send a Wake-on-LAN magic packet to MAC', kind: 'mac', wire: 'wake', argsUsage: '<MAC> [--secure-on PASSWORD]' },
   { name: 'restart', aliases: ['r', 'reboot', 'reset'], summary: 'reboot the device (not a factory reset)', kind: 'none', wire: 'restart' },
-  { name: 'ota', aliases: ['o', 'upgrade'], summary: 'put the device into OTA update mode', kind: 'none', wire: 'ota_start' },
+  {
+    name: 'ota', aliases: ['o', 'upgrade'], summary: 'send ota_start (v1.0 boards open OTA; WakeLink-XS boards only acknowledge it)', kind: 'none', wire: 'ota_start',
+    details: 'Sends the v1.0 ota_start command. A v1.0 board then opens its OTA listener for a while. '
+      + 'A WakeLink-XS board answers ota_ready but opens nothing: it has no OTA listener and no OTA password, '
+      + 'so this command changes nothing on it. Update a WakeLink-XS board over USB with mcconfig (README, "OTA").',
+  },
   { name: 'setup', aliases: ['s', 'config-mode'], summary: 'switch the device to its setup access point', kind: 'none', wire: 'open_setup' },
   { name: 'site', aliases: ['site-status', 'web-status'], summary: 'device web UI: on, off or status (default)', kind: 'action', wire: 'web_control', argsUsage: '[on|off|status]' },
   { name: 'site-on', aliases: ['enable-site', 'web-on'], summary: 'enable the device web UI', kind: 'none', wire: 'web_control', fixedAction: 'enable' },

@@ -1,5 +1,5 @@
 import { validateResponse, type JsonObject } from '../shared/index';
-import { stringOption, type OptionSpec } from './args';
+import { stringOption, TIMEOUT_RANGE_TEXT, type OptionSpec } from './args';
 import type { CommandDef, CommandResult, Context } from './context';
 import { DEVICE_COMMANDS, buildWireRequest, type DeviceCommandSpec } from './device-commands';
 import { CliError, usageError } from './errors';
@@ -106,7 +106,7 @@ const SECURE_ON_OPTION: OptionSpec = { 'secure-on': { type: 'string' } };
 
 const DEVICE_OPTION_HELP: ReadonlyArray<readonly [string, string]> = [
   ['--via tcp|http|wss', 'override the transport chosen from the saved device'],
-  ['--timeout SECONDS', 'give up after this long (default: tcp 10, http 35, wss 30)'],
+  ['--timeout SECONDS', `give up after this long, ${TIMEOUT_RANGE_TEXT} (default: tcp 10, http 35, wss 30)`],
   ['--json', 'print one JSON object instead of text'],
 ];
 
@@ -115,6 +115,7 @@ export const DEVICE_COMMAND_DEFS: readonly CommandDef[] = DEVICE_COMMANDS.map((s
   aliases: spec.aliases,
   usage: `wakelink ${spec.name} <device>${spec.argsUsage ? ` ${spec.argsUsage}` : ''}`,
   summary: spec.summary,
+  details: spec.details,
   options: spec.kind === 'mac' ? SECURE_ON_OPTION : {},
   optionHelp: spec.kind === 'mac'
     ? [['--secure-on PASSWORD', 'SecureOn password (6 bytes written like a MAC)'], ...DEVICE_OPTION_HELP]

@@ -1,4 +1,5 @@
 import type { CommandDef } from './context';
+import { TIMEOUT_RANGE_TEXT } from './args';
 import { ExitCodes } from './errors';
 
 function optionLines(def: CommandDef): string[] {
@@ -20,7 +21,7 @@ export function commandHelp(def: CommandDef): string {
 export function mainHelp(groups: ReadonlyArray<readonly [string, readonly CommandDef[]]>): string {
   const all = groups.flatMap(([, defs]) => defs);
   const width = Math.max(...all.map((def) => def.name.length));
-  const lines = ['Usage: wakelink <command> [arguments] [options]', '       wakelink <device> <device-command> ...   (v1.0 word order)', ''];
+  const lines = ['Usage: wakelink <command> [arguments] [options]', '       wakelink <device> <device-command> [arguments] [tcp|http|wss]   (v1.0 word order)', ''];
   for (const [title, defs] of groups) {
     lines.push(`${title}:`);
     for (const def of defs) lines.push(`  ${def.name.padEnd(width)}  ${def.summary}`);
@@ -29,9 +30,14 @@ export function mainHelp(groups: ReadonlyArray<readonly [string, readonly Comman
   lines.push(
     'Global options:',
     '  --json              one JSON object on stdout (errors too)',
-    '  --timeout SECONDS   give up after this long',
+    `  --timeout SECONDS   give up after this long (${TIMEOUT_RANGE_TEXT})`,
     '  --via tcp|http|wss  override the transport chosen from the saved device',
     '  -h, --help          help; `wakelink <command> --help` for one command',
+    '',
+    'The v1.0 CLI\'s forms work too:',
+    '  wakelink desk ping tcp                     (device first; tcp|local|http|cloud|wss = one-shot --via)',
+    '  wakelink add desk token T ip I port P      (keywords for add, update, register; update desk port P)',
+    '  wakelink --device=desk --ping              (and -d desk, --wake=MAC, --list-devices, --add-device=NAME ...)',
     '',
     'Devices are kept in $WAKELINK_HOME/devices.json (default ~/.wakelink), the v1.0 CLI format.',
     `Exit codes: ${ExitCodes.OK} success, ${ExitCodes.FAILED} device/relay error, ${ExitCodes.USAGE} usage, ${ExitCodes.CONNECTION} connection failed,`,

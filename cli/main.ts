@@ -2,31 +2,19 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseCommandArgs, splitCommand, globalFlags, type GlobalFlags } from './args';
 import type { CommandDef, Context, OutputStream } from './context';
-import { DEVICE_COMMAND_DEFS } from './device-run';
+import { GROUPS, findCommand } from './commands';
 import { CliError, ExitCodes } from './errors';
 import { wakelinkHome } from './files';
 import { commandHelp, mainHelp } from './help';
-import { MANAGEMENT_COMMANDS } from './management';
 import { createProgress } from './progress';
-import { RELAY_COMMANDS } from './relay-commands';
+import { normaliseV1 } from './v1-grammar';
 import { DeviceStore } from './store';
 
 export const VERSION = '0.1.0';
 /** --password-stdin reads at most this much. */
 export const MAX_STDIN_BYTES = 64 * 1024;
 
-const GROUPS = [
-  ['Device commands (wakelink <command> <device> ...)', DEVICE_COMMAND_DEFS],
-  ['Saved devices', MANAGEMENT_COMMANDS],
-  ['Relay', RELAY_COMMANDS],
-] as const;
-
-const BY_WORD = new Map<string, CommandDef>();
-for (const [, defs] of GROUPS) for (const def of defs) for (const word of [def.name, ...def.aliases]) BY_WORD.set(word, def);
-
-export function findCommand(word: string): CommandDef | undefined {
-  return BY_WORD.get(word);
-}
+export { findCommand };
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -66,22 +54,13 @@ function promptSecret(io: CliIo, question: string): Promise<string | undefined> 
   });
 }
 
-/**
- * v1.0 word order `wakelink <device> <command> ...`: when the first word is a saved device and
- * not a command, the next word names the device command.
- */
-function v1Order(command: string, rest: string[], home: string): { def: CommandDef; rest: string[] } | undefined {
-  let store: DeviceStore;
+/** For the v1.0 word order: is this word a saved device? An unreadable devices.json means no. */
+function isSavedDevice(home: string, word: string): boolean {
   try {
-    store = DeviceStore.load(home);
+    return DeviceStore.load(home).has(word);
   } catch {
-    return undefined;
+    return false;
   }
-  if (!store.has(command)) return undefined;
-  const index = rest.findIndex((word) => !word.startsWith('-'));
-  const def = index >= 0 ? DEVICE_COMMAND_DEFS.find((d) => d.name === rest[index] || d.aliases.includes(rest[index]!)) : undefined;
-  if (!def) return undefined;
-  return { def, rest: [...rest.slice(0, index), command, ...rest.slice(index + 1)] };
 }
 
 function printError(io: CliIo, flags: Pick<GlobalFlags, 'json'>, error: CliError): void {
@@ -93,8 +72,10 @@ function printError(io: CliIo, flags: Pick<GlobalFlags, 'json'>, error: CliError
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let flags: GlobalFlags = { help: false, json: argv.includes('--json'), version: false };
   try {
-    const split = splitCommand(argv);
     const home = wakelinkHome(io.env);
+    const normalised = normaliseV1(argv, { isSavedDevice: (word) => isSavedDevice(home, word) });
+    for (const note of normalised.notes) io.stderr.write(`wakelink: note: ${note}\n`);
+    const split = splitCommand(normalised.argv);
     if (split.command === undefined || split.command === 'help') {
       const topic = split.command === 'help' ? split.rest.find((word) => !word.startsWith('-')) : undefined;
       flags = globalFlags(parseCommandArgs(split.rest.filter((w) => w !== topic), {}, 'help').values);
@@ -107,13 +88,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       io.stdout.write(def ? commandHelp(def) : mainHelp(GROUPS));
       return flags.help || split.command === 'help' ? ExitCodes.OK : ExitCodes.USAGE;
     }
-    let def = findCommand(split.command);
-    let rest = split.rest;
-    if (!def) {
-      const legacy = v1Order(split.command, rest, home);
-      if (!legacy) throw new CliError('USAGE', `unknown command "${split.command}" (see \`wakelink --help\`)`);
-      ({ def, rest } = legacy);
-    }
+    const def = findCommand(split.command);
+    const rest = split.rest;
+    if (!def) throw new CliError('USAGE', `unknown command "${split.command}" (see \`wakelink --help\`)`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(commandHelp(def));
       return ExitCodes.OK;

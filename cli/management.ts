@@ -2,6 +2,7 @@ import { stringOption } from './args';
 import { usageError } from './errors';
 import type { CommandDef, Context } from './context';
 import { parseRelayUrl } from './relays';
+import { formatTable } from './table';
 import { DEFAULT_TCP_PORT, DeviceStore, chooseTransport, relayBases, swapScheme, type DeviceEntry } from './store';
 import { MIN_TOKEN_LENGTH } from '../shared/index';
 
@@ -150,6 +151,7 @@ const add: CommandDef = {
   aliases: [],
   usage: 'wakelink add <name> --token TOKEN (--ip ADDRESS [--port PORT] | --relay URL) [options]',
   summary: 'save a device in devices.json',
+  details: 'The v1.0 form works too: wakelink add <name> token TOKEN ip ADDRESS [port PORT] (or http-url/wss-url URL, device-id ID, api-token TOKEN).',
   options: { ...ENTRY_OPTIONS, force: { type: 'boolean' } },
   optionHelp: [...ENTRY_HELP, ['--force', 'replace an existing device of the same name']],
   async run(ctx) {
@@ -179,18 +181,22 @@ const list: CommandDef = {
     if (ctx.positionals.length > 0) throw usageError(`unexpected argument "${ctx.positionals[0]}"`);
     const store = DeviceStore.load(ctx.home);
     const views: Record<string, unknown>[] = [];
-    const lines: string[] = [];
+    const rows: string[][] = [];
+    const skipped: string[] = [];
     for (const name of store.names()) {
       const raw = store.raw(name);
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        lines.push(`${name}  (not a device entry; left untouched)`);
+        skipped.push(`"${name}" in ${store.path} is not a device entry (left untouched)`);
         continue;
       }
       const view = describeEntry(name, raw as DeviceEntry);
       views.push(view);
-      lines.push(`${name}  ${String(view.device_id)}  ${String(view.transport)}  ${address(view)}${view.token_set ? '' : '  (no token)'}`);
+      rows.push([name, String(view.device_id), String(view.transport), address(view), view.token_set ? 'saved' : 'missing']);
     }
-    if (lines.length === 0) lines.push(`no devices saved in ${store.path}; add one with \`wakelink add --help\``);
+    const lines = rows.length > 0
+      ? formatTable(['NAME', 'DEVICE ID', 'VIA', 'ADDRESS', 'TOKEN'], rows)
+      : [`no devices saved in ${store.path}; add one with \`wakelink add --help\``];
+    lines.push(...skipped);
     return { json: { ok: true, path: store.path, devices: views }, lines };
   },
 };
@@ -200,7 +206,8 @@ const update: CommandDef = {
   aliases: ['set', 'edit'],
   usage: 'wakelink update <name> [--ip ADDRESS] [--port PORT] [--token TOKEN] [--relay URL] ...',
   summary: 'change settings of a saved device',
-  details: 'A value of none, clear or - removes --ip, --relay, --http-url, --wss-url, --api-token or --protocol; --port 0 removes the port. Keys this tool does not know are kept.',
+  details: 'A value of none, clear or - removes --ip, --relay, --http-url, --wss-url, --api-token or --protocol; --port 0 removes the port. Keys this tool does not know are kept. '
+    + 'The v1.0 form works too: wakelink update <name> port 5000 ip none.',
   options: ENTRY_OPTIONS,
   optionHelp: ENTRY_HELP,
   async run(ctx) {

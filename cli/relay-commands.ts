@@ -14,12 +14,12 @@ export const MAX_PASSWORD_CHARS = 1024;
 /** The relay's limit on API token names. */
 export const TOKEN_NAME_MAX_CHARS = 64;
 
-function timeout(ctx: Context): number {
+export function timeout(ctx: Context): number {
   return ctx.flags.timeoutMs ?? RELAY_CALL_TIMEOUT_MS;
 }
 
 /** The relay a command talks to: --relay, else the device's own, else the last one logged in to. */
-function pickRelay(ctx: Context, entry?: DeviceEntry): string {
+export function pickRelay(ctx: Context, entry?: DeviceEntry): string {
   const given = stringOption(ctx.values, 'relay');
   if (given) return parseRelayUrl(given);
   const own = entry ? relayBases(entry).httpBase : undefined;
@@ -29,7 +29,7 @@ function pickRelay(ctx: Context, entry?: DeviceEntry): string {
   throw usageError('no relay given: pass --relay URL (or run `wakelink login --relay URL` once)');
 }
 
-function apiTokenForRelay(ctx: Context, relay: string): string {
+export function apiTokenForRelay(ctx: Context, relay: string): string {
   const given = stringOption(ctx.values, 'api-token');
   if (given) return given;
   const credential = RelayStore.load(ctx.home).get(relay);
@@ -114,7 +114,7 @@ const login: CommandDef = {
 
 const register: CommandDef = {
   name: 'register',
-  aliases: [],
+  aliases: ['reg'],
   usage: 'wakelink register <name> --device-id ID [--relay URL] [--token TOKEN] [--protocol http|wss]',
   summary: 'register a device on your relay and save it as a cloud device',
   details: 'The relay is blind: only the device id is sent, never the device token. '

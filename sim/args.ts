@@ -34,7 +34,7 @@ export const USAGE = `Usage: npm run sim -- [options]
   --lan-port 9999        LAN command port (replaces port 99; 0 = any free port)
   --http-port 0          setup page port (replaces port 80; 0 = any free port)
   --wol 127.0.0.1:40000  where magic packets go (loopback only)
-  --state ./sim-state    keep preferences in <dir>/device.json so restarts behave like reboots
+  --state ./sim-state    keep the flash in <dir>/preferences.json and the chip id in <dir>/hardware.json, so restarts behave like reboots
   --engine node|xs|moddable   run the firmware logic on Node (default), on a real XS engine
                          (xsnap), or run the real Moddable lin build (needs $MODDABLE)
   --profile host|esp8266|esp32   board profile (default host)`;

@@ -36,12 +36,15 @@ export async function exchangeHttp(base: string, apiToken: string, options: Exch
     throw new CliError('QUEUED', `device ${request.deviceId} is offline: the relay queued the command; it runs when the device reconnects (if still fresh)`, { relay: pushed });
   }
 
-  options.progress.start(`waiting for ${options.deviceName} via ${base}`);
+  options.progress.start(`waiting for ${options.deviceName} via http ${base}`);
   try {
     for (let pulls = 0; pulls < MAX_PULLS; pulls++) {
       const remainingMs = deadline - Date.now();
-      if (remainingMs < 1000) break;
+      if (remainingMs <= 0) break;
+      // The relay long-polls in whole seconds (v1.0 clients send integers): a last remainder under
+      // one second is slept off and then checked with one instant pull, so the wait is the full --timeout.
       const waitS = Math.min(MAX_PULL_WAIT_S, Math.floor(remainingMs / 1000));
+      if (waitS === 0) await new Promise((resolve) => setTimeout(resolve, remainingMs));
       const pulled = expectOk(await callRelay(base, {
         method: 'POST',
         path: '/api/pull',

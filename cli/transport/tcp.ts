@@ -19,13 +19,16 @@ export function exchangeTcp(host: string, port: number, options: ExchangeOptions
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.progress.stop();
       socket.destroy();
       if (error) reject(error);
       else resolve(reply!);
     };
     const timer = setTimeout(() => {
-      finish(new CliError('TIMEOUT', `no reply from ${where} within ${options.timeoutMs / 1000} s`));
+      finish(new CliError('TIMEOUT', `no reply from ${where} within ${options.timeoutMs / 1000} s (is the device online at that address?)`));
     }, options.timeoutMs);
+    // Same indicator as the relay transports; a LAN connect can hang as long as a reply can.
+    options.progress.start(`waiting for ${options.deviceName} via tcp ${where}`);
 
     const handleLine = (text: string): void => {
       const trimmed = text.trim();

@@ -46,8 +46,10 @@ export function exchangeWss(base: string, apiToken: string, options: ExchangeOpt
       else resolve(reply!);
     };
     const timer = setTimeout(() => {
-      const stage = welcomed ? `no reply from ${request.deviceId} via ${base}` : `the relay ${base} did not complete the WebSocket login`;
-      finish(new CliError('TIMEOUT', `${stage} within ${options.timeoutMs / 1000} s`));
+      const seconds = options.timeoutMs / 1000;
+      finish(new CliError('TIMEOUT', welcomed
+        ? `no reply from ${request.deviceId} via ${base} within ${seconds} s (is the device online?)`
+        : `the relay ${base} did not complete the WebSocket login within ${seconds} s`));
     }, options.timeoutMs);
 
     socket.on('unexpected-response', (_req, res) => {
@@ -88,7 +90,7 @@ export function exchangeWss(base: string, apiToken: string, options: ExchangeOpt
       if (record.type === 'welcome' && !welcomed) {
         welcomed = true;
         socket.send(JSON.stringify(request.envelope));
-        options.progress.start(`waiting for ${options.deviceName} via ${base}`);
+        options.progress.start(`waiting for ${options.deviceName} via wss ${base}`);
         return;
       }
       if (record.status === 'success' && 'delivered' in record) {

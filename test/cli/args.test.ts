@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCommandArgs, parseTimeout, parseVia, splitCommand } from '../../cli/args';
+import { MAX_TIMEOUT_S, MIN_TIMEOUT_S, parseCommandArgs, parseTimeout, parseVia, splitCommand } from '../../cli/args';
 import { DEVICE_COMMANDS, buildWireRequest, findDeviceCommand } from '../../cli/device-commands';
 import { CliError } from '../../cli/errors';
 import { chooseTransport, relayBases } from '../../cli/store';
@@ -40,6 +40,22 @@ describe('argument parsing', () => {
     expect(parseVia('local')).toBe('tcp');
     expect(parseVia('HTTP')).toBe('http');
     expect(() => parseVia('carrier-pigeon')).toThrow(/--via takes tcp, http or wss/);
+  });
+
+  it('--timeout: the accepted range is exactly the one its message and the help state', async () => {
+    const stated = `${MIN_TIMEOUT_S} to ${MAX_TIMEOUT_S} seconds`;
+    // Both ends are accepted, and nothing outside them.
+    expect(parseTimeout(String(MIN_TIMEOUT_S))).toBe(MIN_TIMEOUT_S * 1000);
+    expect(parseTimeout(String(MAX_TIMEOUT_S))).toBe(MAX_TIMEOUT_S * 1000);
+    for (const outside of ['0', '0.09', '0.0001', String(MAX_TIMEOUT_S + 0.01), String(MAX_TIMEOUT_S + 1)]) {
+      expect(() => parseTimeout(outside), outside).toThrow(`--timeout takes ${stated}`);
+    }
+    const home = tempDir('wl-args-');
+    const run = await runInProcess(['ping', 'x', '--timeout', '0'], home);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--timeout takes ${stated}`);
+    expect((await runInProcess(['--help'], home)).stdout).toContain(`--timeout SECONDS   give up after this long (${stated})`);
+    expect((await runInProcess(['ping', '--help'], home)).stdout).toContain(`give up after this long, ${stated}`);
   });
 
   it('every v1.0 device alias (spec 6.2) maps to its wire command', () => {
@@ -105,6 +121,15 @@ describe('argument parsing', () => {
     const unknown = await runInProcess(['frobnicate'], home);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('ota help says what the command really does on a WakeLink-XS board (acknowledged, nothing opened)', async () => {
+    const home = tempDir('wl-args-');
+    const help = await runInProcess(['ota', '--help'], home);
+    expect(help.stdout).toContain('A WakeLink-XS board answers ota_ready but opens nothing');
+    expect(help.stdout).toContain('over USB with mcconfig');
+    expect(help.stdout).not.toMatch(/put the device into OTA/i);
+    expect((await runInProcess(['--help'], home)).stdout).toMatch(/ota +send ota_start \(v1\.0 boards open OTA; WakeLink-XS boards only acknowledge it\)/);
   });
 
   it('v1.0 word order `<device> <command>` works only for saved device names', async () => {

@@ -65,6 +65,17 @@ describe('wakelink ↔ simulator (LAN and through the relay)', () => {
     }
   });
 
+  it('ota does what its help says: the board acknowledges ota_start (ota_ready) and keeps answering as before', async () => {
+    const help = await runBin(['ota', '--help'], home);
+    expect(help.stdout).toContain('A WakeLink-XS board answers ota_ready but opens nothing');
+    const ota = await runBin(['ota', 'board-lan', '--json'], home);
+    expect(ota.code, ota.stderr).toBe(0);
+    expect(JSON.parse(ota.stdout)).toMatchObject({ ok: true, command: 'ota_start', response: { result: 'ota_ready' } });
+    await sim!.waitFor(/ota_start acknowledged/);
+    const ping = await runBin(['ping', 'board-lan', '--json'], home);
+    expect(ping.code, ping.stderr).toBe(0);
+  });
+
   it('relay over http and over wss: ping, info and wake reach the simulator', async () => {
     for (const via of ['http', 'wss']) {
       const ping = await runBin(['ping', 'board', '--via', via, '--json'], home);

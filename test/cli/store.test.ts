@@ -60,11 +60,39 @@ describe('devices.json in the v1.0 layout (spec 6.3)', () => {
     expect(byName.office).toMatchObject({ transport: 'wss', http_url: 'https://relay.example.org', wss_url: 'wss://relay.example.org', api_token_set: true });
     expect(byName.legacy).toMatchObject({ transport: 'http', http_url: 'https://old.example.org', wss_url: 'wss://old.example.org' });
     const text = await runInProcess(['ls'], home);
-    expect(text.stdout).toContain('zz-unknown  (not a device entry; left untouched)');
+    expect(text.stdout).toContain(`"zz-unknown" in ${join(home, 'devices.json')} is not a device entry (left untouched)`);
     for (const out of [run.stdout, text.stdout]) {
       expect(out).not.toContain('WakeLinkExampleToken');
       expect(out).not.toContain('a'.repeat(64));
     }
+  });
+
+  it('list prints a header and aligned columns: every column starts at the same place on every row', async () => {
+    const home = v1Home();
+    writeFileSync(join(home, 'devices.json'), JSON.stringify({
+      ...JSON.parse(V1_FILE),
+      'a-much-longer-device-name': { port: 99, cloud: false, device_id: 'WLFFFFFFFF', added: 1, ip: '192.0.2.200' },
+    }));
+    const run = await runInProcess(['list'], home);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    const header = lines[0]!;
+    expect(header).toMatch(/^NAME +DEVICE ID +VIA +ADDRESS +TOKEN$/);
+    const starts = ['DEVICE ID', 'VIA', 'ADDRESS', 'TOKEN'].map((title) => header.indexOf(title));
+    const rows = lines.slice(1, 5);
+    expect(rows.map((row) => row.split(/ {2,}/)[0])).toEqual(['sim', 'office', 'legacy', 'a-much-longer-device-name']);
+    for (const row of rows) {
+      for (const start of starts) {
+        expect(row[start - 1], `${row} @${start}`).toBe(' ');
+        expect(row[start - 2], `${row} @${start}`).toBe(' ');
+        expect(row[start], `${row} @${start}`).not.toBe(' ');
+      }
+    }
+    const cells = (name: string) => rows.find((row) => row.startsWith(`${name} `))!.split(/ {2,}/);
+    expect(cells('sim')).toEqual(['sim', 'sim', 'tcp', '127.0.0.1:9999', 'saved']);
+    expect(cells('office')).toEqual(['office', 'WL35080814', 'wss', 'wss://relay.example.org', 'saved']);
+    expect(cells('a-much-longer-device-name')).toEqual(['a-much-longer-device-name', 'WLFFFFFFFF', 'tcp', '192.0.2.200:99', 'missing']);
+    expect(lines[5]).toContain('"zz-unknown"');
   });
 
   it('update clears fields with none/clear/- and port 0, as v1.0 does', async () => {
