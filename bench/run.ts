@@ -12,6 +12,13 @@ import { printRelayTables } from './relay/tables';
 
 const smoke = process.argv.includes('--smoke');
 
+if (process.argv.includes('--device')) {
+  // The real Moddable lin build only (needs $MODDABLE); the other sections are left alone.
+  const { printModdableDevice } = await import('./device/moddable-report');
+  await printModdableDevice(smoke);
+  process.exit(0);
+}
+
 function table(title: string, rows: Record<string, string | number>[]): void {
   console.log(`\n${title}`);
   console.table(rows);

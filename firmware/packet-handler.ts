@@ -5,7 +5,7 @@
  */
 import {
   CommandError, ErrorCodes, FreshnessGuard, isProtocolError, openPacketText, parseCommand, ProtocolError,
-  sealPacket, toHex, type CryptoBackend, type JsonObject,
+  sealPacket, toHex, type CryptoBackend, type JsonObject, type OpenedPacket,
 } from '../shared/index';
 import { dispatchCommand } from './commands/dispatch';
 import type { CommandContext } from './commands/context';
@@ -30,6 +30,11 @@ export interface PacketHandlerDeps {
   key(): Uint8Array;
 }
 
+/** What `decide` concluded: the reply to seal (remembered for duplicates), or an earlier one to re-send. */
+type Verdict =
+  | { cached: string; reply?: undefined }
+  | { cached?: undefined; reply: JsonObject; remember?: { nonce: string; signature: string }; after?: () => void };
+
 export interface HandledPacket {
   /** Outer reply JSON, without a line terminator. */
   text: string;
@@ -49,30 +54,49 @@ function commandName(inner: JsonObject): string {
 export class PacketHandler {
   constructor(private readonly deps: PacketHandlerDeps) {}
 
+  /**
+   * Thin on purpose: opening, deciding and sealing run one after another from this small frame,
+   * not one inside the other. Each of them reaches deep into native crypto and JSON, and on the
+   * ESP8266 the whole request must fit a 288-slot stack (bench `--device` measures the peak).
+   */
   handle(text: string, transport: Transport): HandledPacket {
+    const opening = this.open(text, transport);
+    const verdict = opening.opened ? this.decide(opening.opened, transport) : { reply: opening.reply };
+    if (verdict.cached !== undefined) return { text: verdict.cached };
+    const sealed = this.seal(verdict.reply);
+    if (verdict.remember) this.deps.replies.remember(verdict.remember.nonce, verdict.remember.signature, sealed.text);
+    return verdict.after ? { text: sealed.text, after: verdict.after } : sealed;
+  }
+
+  /** MAC, sizes and inner JSON (spec 2.4 order); a failure is already the reply. */
+  private open(text: string, transport: Transport): { opened: OpenedPacket; reply?: undefined } | { opened?: undefined; reply: JsonObject } {
     const { deps } = this;
-    let opened;
     try {
-      opened = openPacketText({ key: deps.key(), packet: text, crypto: deps.crypto });
+      return { opened: openPacketText({ key: deps.key(), packet: text, crypto: deps.crypto }) };
     } catch (error) {
       if (passedSizeChecks(error)) deps.context.counter.increment();
       const code = isProtocolError(error) ? error.code : ErrorCodes.JSON_PARSE;
       deps.logger.log('warn', `packet refused via ${transport}: ${code}`);
-      return this.seal(finishReply(failure(code), null));
+      return { reply: finishReply(failure(code), null) };
     }
+  }
+
+  /** Duplicate check, counter, freshness, then the command itself. */
+  private decide(opened: OpenedPacket, transport: Transport): Verdict {
+    const { deps } = this;
     const nonce = toHex(opened.nonce.subarray(0, 12));
     const signature = opened.envelope.signature.toLowerCase();
     const earlier = deps.replies.find(nonce, signature);
     if (earlier !== undefined) {
       // A re-sent duplicate (relay at-least-once): same reply again, nothing run, nothing counted.
       deps.logger.log('info', `packet via ${transport}: duplicate of an answered packet; reply re-sent`);
-      return { text: earlier };
+      return { cached: earlier };
     }
     deps.context.counter.increment();
     const requestId = opened.inner.request_id;
     if (requestId !== undefined && JSON.stringify(requestId).length > MAX_REQUEST_ID_JSON_CHARS) {
       // Echoing it could push the reply past 500 bytes after the command already acted; refuse first.
-      return this.seal(finishReply(failure(REQUEST_ID_TOO_LONG), null));
+      return { reply: finishReply(failure(REQUEST_ID_TOO_LONG), null) };
     }
     const echoed = echoRequestId(requestId, transport);
     const readOnly = isReadOnlyCommand(opened.inner);
@@ -89,26 +113,24 @@ export class PacketHandler {
     } catch (error) {
       const code = isProtocolError(error) ? error.code : ErrorCodes.REPLAY_DETECTED;
       deps.logger.log('warn', `packet refused via ${transport}: ${code}`);
-      return this.seal(finishReply(failure(code), echoed));
+      return { reply: finishReply(failure(code), echoed) };
     }
     if (!readOnly) deps.replayFloor.record(deps.freshness.highestTimestamp, nowSeconds);
-    let outcome;
+    const remember = { nonce, signature };
     try {
-      outcome = dispatchCommand(deps.context, parseCommand(opened.inner), transport);
+      const outcome = dispatchCommand(deps.context, parseCommand(opened.inner), transport);
+      deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: ${String(outcome.reply.status)}`);
+      const reply = finishReply(outcome.reply, echoed);
+      return outcome.after ? { reply, remember, after: outcome.after } : { reply, remember };
     } catch (error) {
-      if (error instanceof CommandError) {
-        deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: error ${error.code}`);
-        // Table 2.4: v1.0's WS path names an empty or non-string command as an unknown one.
-        const reply = transport === 'ws' && error.code === ErrorCodes.NO_COMMAND_IN_JSON
-          ? failure(ErrorCodes.UNKNOWN_COMMAND, { command: '' })
-          : failure(error.code, error.details);
-        return this.remember(nonce, signature, this.seal(finishReply(reply, echoed)));
-      }
-      throw error;
+      if (!(error instanceof CommandError)) throw error;
+      deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: error ${error.code}`);
+      // Table 2.4: v1.0's WS path names an empty or non-string command as an unknown one.
+      const reply = transport === 'ws' && error.code === ErrorCodes.NO_COMMAND_IN_JSON
+        ? failure(ErrorCodes.UNKNOWN_COMMAND, { command: '' })
+        : failure(error.code, error.details);
+      return { reply: finishReply(reply, echoed), remember };
     }
-    deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: ${String(outcome.reply.status)}`);
-    const sealed = this.remember(nonce, signature, this.seal(finishReply(outcome.reply, echoed)));
-    return outcome.after ? { text: sealed.text, after: outcome.after } : sealed;
   }
 
   /** The v1.0 reply to a line that is not JSON at all (oversize, undecodable bytes). */
@@ -116,32 +138,27 @@ export class PacketHandler {
     return this.seal(finishReply(failure(ErrorCodes.JSON_PARSE), null));
   }
 
-  private remember(nonce: string, signature: string, handled: HandledPacket): HandledPacket {
-    this.deps.replies.remember(nonce, signature, handled.text);
-    return handled;
-  }
-
+  /** Seals a reply, without a closure: with `open` this is the deepest point of a request. */
   private seal(inner: JsonObject): HandledPacket {
     const { deps } = this;
-    const seal = (body: JsonObject): string =>
-      JSON.stringify(
-        sealPacket({
+    let body = inner;
+    for (;;) {
+      try {
+        const envelope = sealPacket({
           key: deps.key(),
           deviceId: deps.context.deviceId,
           inner: body,
           nonce: deps.random.bytes(16),
           requestCounter: deps.context.counter.value,
           crypto: deps.crypto,
-        }),
-      );
-    try {
-      return { text: seal(inner) };
-    } catch (error) {
-      // Only an echoed request id can push a reply past 500 bytes; answer without it.
-      if (error instanceof ProtocolError && error.code === ErrorCodes.INVALID_DATA_LENGTH) {
-        return { text: seal(finishReply(failure(RESPONSE_TOO_LARGE), null)) };
+        });
+        return { text: JSON.stringify(envelope) };
+      } catch (error) {
+        // Only an echoed request id can push a reply past 500 bytes; answer without it.
+        const tooLarge = error instanceof ProtocolError && error.code === ErrorCodes.INVALID_DATA_LENGTH;
+        if (!tooLarge || body !== inner) throw error;
+        body = finishReply(failure(RESPONSE_TOO_LARGE), null);
       }
-      throw error;
     }
   }
 }

@@ -2,14 +2,20 @@ import { ErrorCodes, ProtocolError } from './errors';
 
 const HEX_DIGITS = '0123456789abcdef';
 
+/**
+ * "00".."ff" and the 128 ASCII characters, built once. On a board these tables are preloaded
+ * into flash; the text functions below fill an array from them and join it once, instead of
+ * growing a string a character at a time (a new string per step: on XS that was tens of
+ * kilobytes of garbage, and several collections, per packet).
+ */
+const HEX_PAIRS: readonly string[] = Object.freeze(Array.from({ length: 256 }, (_, b) => HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!));
+const ASCII: readonly string[] = Object.freeze(Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)));
+
 /** Lowercase hex, as v1.0 emits it (the MAC covers the hex text, so case matters). */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    out += HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!;
-  }
-  return out;
+  const parts = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) parts[i] = HEX_PAIRS[bytes[i]!]!;
+  return parts.join('');
 }
 
 function nibble(code: number): number {
@@ -38,11 +44,19 @@ export function isHex(text: string): boolean {
   return true;
 }
 
-/** UTF-8 encode without TextEncoder (some XS builds lack it). Lone surrogates become U+FFFD. */
+/**
+ * UTF-8 encode without TextEncoder (some XS builds lack it). Lone surrogates become U+FFFD.
+ * Writes straight into bytes (3 per UTF-16 unit at most), no array of numbers in between.
+ */
 export function utf8Encode(text: string): Uint8Array {
-  const out: number[] = [];
+  const out = new Uint8Array(text.length * 3);
+  let n = 0;
   for (let i = 0; i < text.length; i++) {
     let cp = text.charCodeAt(i);
+    if (cp < 0x80) {
+      out[n++] = cp;
+      continue;
+    }
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
       const next = text.charCodeAt(i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
@@ -51,12 +65,19 @@ export function utf8Encode(text: string): Uint8Array {
       }
     }
     if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-    if (cp < 0x80) out.push(cp);
-    else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
-    else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-    else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    if (cp < 0x800) {
+      out[n++] = 0xc0 | (cp >> 6);
+    } else if (cp < 0x10000) {
+      out[n++] = 0xe0 | (cp >> 12);
+      out[n++] = 0x80 | ((cp >> 6) & 63);
+    } else {
+      out[n++] = 0xf0 | (cp >> 18);
+      out[n++] = 0x80 | ((cp >> 12) & 63);
+      out[n++] = 0x80 | ((cp >> 6) & 63);
+    }
+    out[n++] = 0x80 | (cp & 63);
   }
-  return Uint8Array.from(out);
+  return n === out.length ? out : out.slice(0, n);
 }
 
 /**
@@ -64,16 +85,19 @@ export function utf8Encode(text: string): Uint8Array {
  * U+10FFFF are refused, so a corrupted plaintext never turns into plausible JSON.
  */
 export function utf8Decode(bytes: Uint8Array): string {
-  let out = '';
+  const parts: string[] = [];
   let i = 0;
   while (i < bytes.length) {
     const b0 = bytes[i]!;
+    if (b0 < 0x80) {
+      parts.push(ASCII[b0]!);
+      i++;
+      continue;
+    }
     let cp: number;
     let extra: number;
     let min: number;
-    if (b0 < 0x80) {
-      cp = b0; extra = 0; min = 0;
-    } else if (b0 >= 0xc2 && b0 <= 0xdf) {
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
       cp = b0 & 31; extra = 1; min = 0x80;
     } else if (b0 >= 0xe0 && b0 <= 0xef) {
       cp = b0 & 15; extra = 2; min = 0x800;
@@ -94,13 +118,13 @@ export function utf8Decode(bytes: Uint8Array): string {
     }
     if (cp >= 0x10000) {
       const v = cp - 0x10000;
-      out += String.fromCharCode(0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
+      parts.push(String.fromCharCode(0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff)));
     } else {
-      out += String.fromCharCode(cp);
+      parts.push(String.fromCharCode(cp));
     }
     i += extra + 1;
   }
-  return out;
+  return parts.join('');
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -8,21 +8,31 @@ export function isPlainObject(value: unknown): value is JsonObject {
 
 const MAX_DEPTH = 32;
 
-/** Rejects prototype-poisoning keys and absurd nesting anywhere in a parsed JSON value. */
-function assertSafe(value: unknown, depth: number, code: ErrorCode): void {
-  if (typeof value !== 'object' || value === null) return;
-  if (depth > MAX_DEPTH) throw new ProtocolError(code, 'JSON nested too deeply');
-  if (Array.isArray(value)) {
-    for (const item of value) assertSafe(item, depth + 1, code);
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__') throw new ProtocolError(code, 'JSON contains a __proto__ key');
-    const child = (value as JsonObject)[key];
-    if (key === 'constructor' && isPlainObject(child) && Object.prototype.hasOwnProperty.call(child, 'prototype')) {
-      throw new ProtocolError(code, 'JSON contains constructor.prototype');
+/**
+ * Rejects prototype-poisoning keys and absurd nesting anywhere in a parsed JSON value. Walks with
+ * its own list instead of recursing: on a board it runs deep in a request, where each call frame
+ * counts against a small stack.
+ */
+function assertSafe(root: unknown, code: ErrorCode): void {
+  const pending: Array<[unknown, number]> = [[root, 0]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_DEPTH) throw new ProtocolError(code, 'JSON nested too deeply');
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) pending.push([value[i], depth + 1]);
+      continue;
     }
-    assertSafe(child, depth + 1, code);
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (key === '__proto__') throw new ProtocolError(code, 'JSON contains a __proto__ key');
+      const child = (value as JsonObject)[key];
+      if (key === 'constructor' && isPlainObject(child) && Object.prototype.hasOwnProperty.call(child, 'prototype')) {
+        throw new ProtocolError(code, 'JSON contains constructor.prototype');
+      }
+      pending.push([child, depth + 1]);
+    }
   }
 }
 
@@ -35,6 +45,6 @@ export function parseJsonObject(text: string, code: ErrorCode = ErrorCodes.INVAL
     throw new ProtocolError(code, 'not valid JSON');
   }
   if (!isPlainObject(value)) throw new ProtocolError(code, 'JSON is not an object');
-  assertSafe(value, 0, code);
+  assertSafe(value, code);
   return value;
 }

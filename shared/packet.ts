@@ -48,10 +48,6 @@ export function deriveKey(deviceToken: string, crypto: CryptoBackend = reference
   return crypto.sha256(utf8Encode(deviceToken));
 }
 
-function signPayload(crypto: CryptoBackend, key: Uint8Array, payloadHex: string): string {
-  return toHex(crypto.hmacSha256(key, utf8Encode(payloadHex)));
-}
-
 export function sealPacket(opts: SealOptions): Envelope {
   const crypto = opts.crypto ?? referenceCrypto;
   if (opts.nonce.length !== NONCE_BLOCK_BYTES) {
@@ -72,7 +68,9 @@ export function sealPacket(opts: SealOptions): Envelope {
   const ciphertext = crypto.chacha20(opts.key, opts.nonce.subarray(0, 12), plaintext, 0);
   const length = new Uint8Array([plaintext.length >> 8, plaintext.length & 0xff]);
   const payload = toHex(concatBytes(length, ciphertext, opts.nonce));
-  const signature = signPayload(crypto, opts.key, payload);
+  // The MAC covers the payload's hex text (spec 1.4). Inline: on a board this runs at the deepest
+  // point of a request, where every call frame counts against a 288-slot stack.
+  const signature = toHex(crypto.hmacSha256(opts.key, utf8Encode(payload)));
   // Field order as v1.0 firmware emits it: device_id, payload, signature, request_counter, version.
   if (opts.requestCounter === undefined) return { device_id: opts.deviceId, payload, signature, version: PROTOCOL_VERSION };
   return { device_id: opts.deviceId, payload, signature, request_counter: opts.requestCounter, version: PROTOCOL_VERSION };
@@ -109,7 +107,7 @@ export function openPacketText(opts: OpenOptions): OpenedPacket {
     throw new ProtocolError(ErrorCodes.INVALID_PACKET_SIZE, `payload longer than ${MAX_PAYLOAD_HEX} hex characters`);
   }
   // Compare lowercase hex texts: accepts an uppercase signature as v1.0 does, in constant time.
-  const expected = utf8Encode(signPayload(crypto, opts.key, payload));
+  const expected = utf8Encode(toHex(crypto.hmacSha256(opts.key, utf8Encode(payload))));
   const received = utf8Encode(envelope.signature.toLowerCase());
   if (!constantTimeEqual(expected, received)) {
     throw new ProtocolError(ErrorCodes.INVALID_SIGNATURE, 'HMAC does not match the payload');

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { DeviceOptions, DeviceStatus, StartDevice } from '../firmware/platform/types';
 import { bundleForXs } from '../node/xs/run';
 import type { Engine } from './args';
+import type { ImageVariant } from './moddable/build';
 import { imageFor, ModdableProcess, type ModdableBootOptions } from './moddable/engine';
 import type { NodeBoot } from './node/platform';
 import { XsBridge } from './xs/bridge';
@@ -27,6 +28,8 @@ export interface RunningDevice {
   stop(): Promise<void>;
   /** Power cut: nothing runs in the logic any more (the caller then closes what it left open). */
   kill(): Promise<void>;
+  /** The real build only: a forced GC, then the XS memory figures (and the process id, for CPU time). */
+  memory?(): Promise<{ pid: number | undefined; figures: unknown }>;
 }
 
 export interface DeviceEngine {
@@ -138,12 +141,12 @@ export function xsEngine(firmware: FirmwareSource, onEngineExit: (reason: string
 }
 
 /** The real lin build (the image is built, or reused, with the installed SDK at the first boot). */
-export function moddableEngine(boot: Omit<ModdableBootOptions, 'image'>): DeviceEngine {
+export function moddableEngine(boot: Omit<ModdableBootOptions, 'image'>, variant: ImageVariant = 'release'): DeviceEngine {
   return {
     name: 'moddable',
     nodePlatform: false,
     async boot(_boot, options) {
-      return ModdableProcess.start(options, { ...boot, image: imageFor() });
+      return ModdableProcess.start(options, { ...boot, image: imageFor(variant) });
     },
   };
 }

@@ -15,6 +15,7 @@ import { moddableEngine, nodeEngine, xsEngine, type DeviceEngine, type FirmwareS
 import { isLoopbackAddress, type HostPort } from './loopback';
 import { SerialConsole, type ConsoleLine } from './node/logger';
 import { createNodePlatform, type NodeBoot } from './node/platform';
+import type { ImageVariant } from './moddable/build';
 import { JsonFileStore } from './node/store';
 import { boundPort, prebindTcp } from './node/tcp';
 import { openDeviceState, PREFERENCES_FILE, type DeviceState } from './state';
@@ -38,6 +39,10 @@ export interface SimulatorOptions {
   stateDir?: string;
   /** Console lines go here instead of stdout. */
   sink?: (line: ConsoleLine, text: string) => void;
+  /** Engine moddable: which build of the image (the memory bench uses the instrumented one). */
+  moddableImage?: ImageVariant;
+  /** Engine moddable: more build settings to override for this device (key → value, as WAKELINK_<KEY>). */
+  moddableSettings?: Record<string, string>;
   /** The simulator cannot go on (port lost, engine died); default: print and exit(1). */
   onFatal?: (error: Error) => void;
 }
@@ -75,11 +80,12 @@ export class Simulator {
       stateDir: this.stateDir!.dir,
       chipId: this.state.chipId,
       stationIp: '127.0.0.1',
+      settings: options.moddableSettings ?? {},
       line: (level, message) => this.console.line(level, message),
       // The process is gone already; boot it again, never inside the exit handler's own turn.
       onRestart: () => setImmediate(() => void this.reboot().catch((error: Error) => this.fatal(error))),
       onExit: (reason) => this.fatal(new Error(reason)),
-    });
+    }, options.moddableImage);
   }
 
   static async start(options: SimulatorOptions): Promise<Simulator> {
@@ -213,6 +219,13 @@ export class Simulator {
       }
     })();
     return this.rebooting;
+  }
+
+  /** The real build only (engine moddable): XS memory figures after a forced GC. */
+  async memory(): Promise<{ pid: number | undefined; figures: unknown }> {
+    if (this.rebooting) await this.rebooting;
+    if (!this.device?.memory) throw new Error(`engine ${this.engine.name} has no memory figures`);
+    return this.device.memory();
   }
 
   async status(): Promise<DeviceStatus> {

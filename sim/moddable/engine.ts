@@ -30,6 +30,8 @@ export interface ModdableBootOptions {
   chipId: number;
   /** The station address the device reports (its Wi-Fi is a stand-in on lin). */
   stationIp: string;
+  /** More build settings to override (key → value), e.g. `crypto: 'reference'`. */
+  settings: Record<string, string>;
   line: (level: ConsoleLine['level'], message: string) => void;
   /** The firmware asked for a restart (it has exited already). */
   onRestart: () => void;
@@ -63,6 +65,10 @@ function settingsEnvironment(options: DeviceOptions, boot: ModdableBootOptions):
   set('RELAY_URL', defaults.relayUrl);
   set('API_TOKEN', defaults.apiToken);
   set('TLS_VERIFY', defaults.tlsVerify);
+  for (const [key, value] of Object.entries(boot.settings)) {
+    if (!/^[a-z0-9_]{1,48}$/.test(key)) throw new RangeError(`build setting "${key}": lower-case letters, digits and _ only`);
+    set(key.toUpperCase(), value);
+  }
   return env;
 }
 
@@ -126,6 +132,12 @@ export class ModdableProcess implements RunningDevice {
       this.waiting.set(id, { resolve, reject, timer });
       (this.child.stdin as Writable).write(JSON.stringify({ id, op }) + '\n');
     });
+  }
+
+  async memory(): Promise<{ pid: number | undefined; figures: unknown }> {
+    const reply = await this.request('memory');
+    if (!reply.ok) throw new Error(`memory failed: ${reply.error ?? 'no figures'}`);
+    return { pid: this.child.pid, figures: reply.memory };
   }
 
   async status(): Promise<DeviceStatus> {

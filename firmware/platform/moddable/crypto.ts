@@ -1,24 +1,50 @@
 /**
- * CryptoBackend on Moddable's native `crypt` (SHA-256, ChaCha20) and `hmac` modules. At start-up
- * it is checked against the spec 1.7 golden vector; if the native modules disagree (a different
- * SDK version, say), the plain-TypeScript reference of shared/ is used instead and a warning logged.
+ * CryptoBackend on Moddable's native `crypt` module: SHA-256 (Digest) and ChaCha20
+ * (StreamCipher), with HMAC-SHA256 (RFC 2104) composed here over one reused Digest rather than
+ * the SDK's JavaScript `hmac` module, which allocates a new hash and more stack per call. The
+ * padded key blocks are kept for the key in use (the device key changes only on update_token).
+ * At start-up the backend is checked against the spec 1.7 golden vector; if the native modules
+ * disagree (a different SDK version, say), the plain-TypeScript reference of shared/ is used
+ * instead and a warning logged.
  */
 import { Digest, StreamCipher } from 'crypt';
-import HMAC from 'hmac';
 import { createReferenceCrypto, deriveKey, fromHex, openPacket, type CryptoBackend } from '../../../shared/index';
 import type { Logger, RandomSource } from '../types';
 import { fromArrayBuffer, toArrayBuffer } from './bytes';
 
+const HMAC_BLOCK = 64;
+
 function nativeBackend(random: RandomSource): CryptoBackend {
+  const digest = new Digest('SHA256');
+  const sha256 = (first: ArrayBuffer, second?: ArrayBuffer): ArrayBuffer => {
+    digest.reset();
+    digest.write(first);
+    if (second) digest.write(second);
+    return digest.close();
+  };
+  let padsFor: Uint8Array | null = null;
+  let innerPad = new ArrayBuffer(0);
+  let outerPad = new ArrayBuffer(0);
+  const pads = (key: Uint8Array): void => {
+    if (key === padsFor) return;
+    const block = key.length > HMAC_BLOCK ? new Uint8Array(sha256(toArrayBuffer(key))) : key;
+    const inner = new Uint8Array(HMAC_BLOCK);
+    const outer = new Uint8Array(HMAC_BLOCK);
+    for (let i = 0; i < HMAC_BLOCK; i++) {
+      const byte = i < block.length ? block[i]! : 0;
+      inner[i] = byte ^ 0x36;
+      outer[i] = byte ^ 0x5c;
+    }
+    innerPad = inner.buffer;
+    outerPad = outer.buffer;
+    padsFor = key;
+  };
   return {
     name: 'moddable-crypt',
-    sha256(data) {
-      const digest = new Digest('SHA256');
-      digest.write(toArrayBuffer(data));
-      return fromArrayBuffer(digest.close());
-    },
+    sha256: (data) => fromArrayBuffer(sha256(toArrayBuffer(data))),
     hmacSha256(key, data) {
-      return fromArrayBuffer(new HMAC(new Digest('SHA256'), toArrayBuffer(key)).process(toArrayBuffer(data)));
+      pads(key);
+      return fromArrayBuffer(sha256(outerPad, sha256(innerPad, toArrayBuffer(data))));
     },
     chacha20(key, nonce, data, counter = 0) {
       const cipher = new StreamCipher('ChaCha', toArrayBuffer(key), toArrayBuffer(nonce), counter);
@@ -48,13 +74,15 @@ function passesGolden(backend: CryptoBackend): boolean {
   }
 }
 
-export function createModdableCrypto(random: RandomSource, logger: Logger): CryptoBackend {
+/** `reference` skips the native modules (the bench compares the two on the lin build). */
+export function createModdableCrypto(random: RandomSource, logger: Logger, use: 'native' | 'reference' = 'native'): CryptoBackend {
+  if (use === 'reference') return createReferenceCrypto((length) => random.bytes(length));
   try {
     const native = nativeBackend(random);
     if (passesGolden(native)) return native;
   } catch {
     // fall through to the reference implementation
   }
-  logger.log('warn', 'native crypt/hmac failed the golden self-test; using the TypeScript reference crypto');
+  logger.log('warn', 'native crypt failed the golden self-test; using the TypeScript reference crypto');
   return createReferenceCrypto((length) => random.bytes(length));
 }

@@ -17,6 +17,8 @@ export interface ModdablePlatformOptions {
   hostClock: boolean;
   /** Station address to report instead of the interface's (lin host build only). */
   stationIp?: string;
+  /** `native` (default): the SDK's crypt modules, checked against the golden vector at start. */
+  crypto?: 'native' | 'reference';
 }
 
 export function createModdablePlatform(options: ModdablePlatformOptions): Platform {
@@ -35,6 +37,6 @@ export function createModdablePlatform(options: ModdablePlatformOptions): Platfo
     random: hardwareRandom,
     system: boardSystem,
     logger: serialLogger,
-    crypto: createModdableCrypto(hardwareRandom, serialLogger),
+    crypto: createModdableCrypto(hardwareRandom, serialLogger, options.crypto),
   };
 }

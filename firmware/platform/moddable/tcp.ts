@@ -2,9 +2,14 @@
  * TCP listener on Moddable `socket`. Writes are queued and flushed as lwIP reports free send
  * space (message 3), because `write` throws when the send buffer is full; `close` waits for the
  * queue to drain, bounded by FLUSH_LIMIT_MS.
+ *
+ * Received data is read in the socket callback but handed to the logic from a timer turn, in
+ * arrival order: the socket callback already sits some 70 stack slots deep, and the logic's own
+ * work (open, dispatch, seal) needs about as many again, which together nearly filled the
+ * ESP8266's 288-slot stack. From a timer it starts near the bottom (bench: `--device`).
  */
 import { Listener, Socket } from 'socket';
-import type { TcpConnection, TcpConnectionHandler, TcpListener, TcpServerFactory, Timers } from '../types';
+import type { TcpConnection, TcpConnectionHandler, TcpListener, TcpServerFactory, TimerHandle, Timers } from '../types';
 import { fromArrayBuffer, toArrayBuffer } from './bytes';
 import { guard, reportFault } from './guard';
 
@@ -34,9 +39,15 @@ class ModdableConnection implements TcpConnection {
   readonly remoteAddress: string;
   handler: TcpConnectionHandler | null = null;
   private queue: Uint8Array[] = [];
+  /** Received chunks not yet handed to the logic; `null` is the end of the stream. */
+  private inbox: Array<Uint8Array | null> = [];
+  private delivery: TimerHandle | null = null;
   private closing = false;
   private closed = false;
+  /** The socket reported its end (queued in the inbox)... */
   private ended = false;
+  /** ...and the logic has heard it (at most once). */
+  private endTold = false;
 
   constructor(private readonly socket: TcpSocket, private readonly timers: Timers) {
     this.remoteAddress = peerAddress(socket);
@@ -60,8 +71,7 @@ class ModdableConnection implements TcpConnection {
   private onMessage(message: number, value: number): void {
     if (this.closed) return;
     if (message === MSG_DATA && value > 0) {
-      const chunk = fromArrayBuffer(this.socket.read(ArrayBuffer));
-      this.handler?.data(chunk);
+      this.receive(fromArrayBuffer(this.socket.read(ArrayBuffer)));
     } else if (message === MSG_SENT) {
       this.flush();
       if (this.closing && this.queue.length === 0) this.destroy();
@@ -69,16 +79,40 @@ class ModdableConnection implements TcpConnection {
       this.queue = [];
       if (!this.ended) {
         this.ended = true;
-        this.handler?.end();
+        this.receive(null);
       }
       if (this.closing) this.destroy();
+    }
+  }
+
+  private receive(chunk: Uint8Array | null): void {
+    if (!this.handler) return;
+    this.inbox.push(chunk);
+    this.delivery ??= this.timers.setTimeout(() => this.deliver(), 0);
+  }
+
+  private deliver(): void {
+    this.delivery = null;
+    try {
+      while (this.inbox.length > 0 && this.handler) {
+        const chunk = this.inbox.shift()!;
+        if (chunk) {
+          this.handler.data(chunk);
+        } else {
+          this.endTold = true;
+          this.handler.end();
+        }
+      }
+    } catch (error) {
+      reportFault('tcp handler', error);
+      this.fail();
     }
   }
 
   /** Writes as much as the send buffer takes; a write that fails means the peer is gone (the seam never throws). */
   private flush(): void {
     try {
-      this.drain();
+      this.writeOut();
     } catch (error) {
       reportFault('tcp write', error);
       this.fail();
@@ -90,8 +124,8 @@ class ModdableConnection implements TcpConnection {
     this.queue = [];
     const handler = this.handler;
     this.destroy();
-    if (this.ended) return;
-    this.ended = true;
+    if (this.endTold) return;
+    this.endTold = true;
     try {
       handler?.end();
     } catch (error) {
@@ -99,7 +133,7 @@ class ModdableConnection implements TcpConnection {
     }
   }
 
-  private drain(): void {
+  private writeOut(): void {
     while (this.queue.length > 0 && !this.closed) {
       const free = this.socket.write() as number;
       if (!(free > 0)) return;
@@ -116,6 +150,9 @@ class ModdableConnection implements TcpConnection {
     this.closed = true;
     this.handler = null;
     this.queue = [];
+    this.inbox = [];
+    if (this.delivery !== null) this.timers.clearTimeout(this.delivery);
+    this.delivery = null;
     try {
       this.socket.close();
     } catch {

@@ -3,10 +3,12 @@
  * that nothing the SDK client throws inside a socket callback can abort the machine. The Moddable
  * client answers server pings itself but cannot send pings or report pongs, so `ping()` returns
  * false and a dead link is detected by TCP keep-alive (v1.0's heartbeat timings: 25 s, 10 s, 3).
+ * Messages and the close reach the logic from a timer turn, in order, not from inside the
+ * client's callback chain (socket → TLS → WebSocket), which is deep: see tcp.ts.
  */
 import SecureSocket from 'securesocket';
 import { Client, type WebSocketClientOptions as SdkClientOptions } from 'websocket';
-import type { Timers, WebSocketClient, WebSocketFactory } from '../types';
+import type { TimerHandle, Timers, WebSocketClient, WebSocketFactory } from '../types';
 import { guard, reportFault } from './guard';
 import { GuardedSocket, type GuardedSocketOptions } from './guarded-socket';
 import { parseNormalisedUrl } from './url-parts';
@@ -31,8 +33,25 @@ export function createModdableWebSocket(timers: Timers): WebSocketFactory {
     connect(options, handlers): WebSocketClient {
       let open = false;
       let finished = false;
+      /** The logic closed the link: nothing more reaches it. */
+      let dropped = false;
       let client: Client | null = null;
-      /** The link is over: the logic hears `close` once, from a later turn (the seam's promise). */
+      /** Received text frames not yet handed on; `null` is the close. */
+      const inbox: Array<string | null> = [];
+      let delivery: TimerHandle | null = null;
+      const deliver = (): void => {
+        delivery = null;
+        while (inbox.length > 0 && !dropped) {
+          const text = inbox.shift()!;
+          if (text === null) handlers.close();
+          else handlers.message(text);
+        }
+      };
+      const later = (item: string | null): void => {
+        inbox.push(item);
+        delivery ??= timers.setTimeout(deliver, 0);
+      };
+      /** The link is over: the logic hears `close` once, after the messages that came before it. */
       const finish = (): void => {
         if (finished) return;
         finished = true;
@@ -44,7 +63,7 @@ export function createModdableWebSocket(timers: Timers): WebSocketFactory {
         } catch (error) {
           reportFault('websocket close', error);
         }
-        timers.setTimeout(() => handlers.close(), 0);
+        later(null);
       };
       const target = parseNormalisedUrl(options.url);
       const headers: string[] = [];
@@ -73,7 +92,7 @@ export function createModdableWebSocket(timers: Timers): WebSocketFactory {
           open = true;
           handlers.open();
         } else if (message === MSG_RECEIVE) {
-          if (typeof value === 'string') handlers.message(value);
+          if (typeof value === 'string') later(value);
         } else if (message === MSG_DISCONNECT) {
           finish();
         }
@@ -91,6 +110,9 @@ export function createModdableWebSocket(timers: Timers): WebSocketFactory {
         },
         ping: () => false,
         close() {
+          dropped = true;
+          if (delivery !== null) timers.clearTimeout(delivery);
+          delivery = null;
           if (finished) return;
           finished = true;
           open = false;

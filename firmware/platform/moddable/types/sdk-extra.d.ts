@@ -17,26 +17,6 @@ declare module "crypt" {
   }
 }
 
-declare module "hmac" {
-  /** What HMAC needs of its hash: a `crypt` Digest (not named here, so this file needs no "crypt"). */
-  interface Hash {
-    write(data: string | ArrayBuffer): void;
-    close(): ArrayBuffer;
-    reset(): void;
-    readonly blockSize: number;
-    readonly outputSize: number;
-  }
-
-  export default class HMAC {
-    constructor(hash: Hash, key: ArrayBuffer, bitLength?: number);
-    update(...data: Array<string | ArrayBuffer>): void;
-    close(): ArrayBuffer;
-    reset(): void;
-    /** reset + write every item + close. */
-    process(...items: Array<string | ArrayBuffer>): ArrayBuffer;
-  }
-}
-
 /** Our native helpers: native/esp/board.c on the boards, native/lin/board.c in the host build. */
 declare module "wakelink/board" {
   /** ESP8266: the 24-bit chip id; ESP32: the low 32 bits of the eFuse MAC, as v1.0 firmware reads them. */
@@ -63,10 +43,12 @@ declare module "wakelink/memory" {
     stackSlots: number;
     /** Bytes per slot in this build (32 on a 64-bit host, 16 on ESP). */
     slotBytes: number;
-    /** Stack high-water mark in slots; -1 unless the build is instrumented (mcconfig -i). */
+    /** Stack high-water mark in slots since the previous call; -1 unless the build is instrumented (mcconfig -i). */
     peakStackSlots: number;
     /** Garbage collections since boot; -1 unless instrumented. */
     gcCount: number;
   }
   export function memory(): MemoryFigures;
+  /** Stack slots in use at the moment of the call (for finding deep call paths). */
+  export function stackDepth(): number;
 }

@@ -2,7 +2,8 @@
  * XS memory figures for the lin host build: what the machine holds now and at its peak. Slots are
  * counted, not bytes, so the figures convert to a board by its slot size (16 bytes on ESP, 32 on
  * a 64-bit host). The stack high-water mark and GC count exist only in instrumented builds
- * (`mcconfig -i`); otherwise they are -1.
+ * (`mcconfig -i`); otherwise they are -1. The stack mark is reset by each call: it covers the time
+ * since the previous one.
  */
 #include "xsAll.h"
 #include "xsmc.h"
@@ -26,6 +27,8 @@ void xs_wakelink_memory(xsMachine *the)
 #ifdef mxInstrument
 	xsmcSetInteger(xsVar(0), (xsIntegerValue)(the->stackTop - the->stackPeak));
 	xsmcSet(xsResult, xsID("peakStackSlots"), xsVar(0));
+	/* The next call reports the high-water mark since this one, so each phase can be told apart. */
+	the->stackPeak = the->stack;
 	xsmcSetInteger(xsVar(0), (xsIntegerValue)the->garbageCollectionCount);
 	xsmcSet(xsResult, xsID("gcCount"), xsVar(0));
 #else
@@ -33,4 +36,10 @@ void xs_wakelink_memory(xsMachine *the)
 	xsmcSet(xsResult, xsID("peakStackSlots"), xsVar(0));
 	xsmcSet(xsResult, xsID("gcCount"), xsVar(0));
 #endif
+}
+
+/* Stack slots in use at the moment of the call (for finding deep call paths). */
+void xs_wakelink_stack_depth(xsMachine *the)
+{
+	xsmcSetInteger(xsResult, (xsIntegerValue)(the->stackTop - the->stack));
 }

@@ -3,3 +3,4 @@
  * `npm run bench -- --device`). Implemented in memory.c.
  */
 export function memory() @ "xs_wakelink_memory";
+export function stackDepth() @ "xs_wakelink_stack_depth";
