@@ -1,10 +1,14 @@
 /**
  * The firmware's single entry point. Boot: identity → config → Wi-Fi → LAN server (+ setup page)
  * → cloud link when enabled and configured. Unconfigured or failed Wi-Fi → setup mode (soft AP).
+ *
+ * The device is one object whose methods are the command context: on a board the methods of a
+ * preloaded class live once in flash, where the closures of an object literal cost RAM each
+ * (about 150 bytes apiece on the ESP8266, against a budget of 20 KB for everything).
  */
 import { deriveKey, FreshnessGuard } from '../shared/index';
 import { CloudLink } from './cloud/link';
-import type { CommandContext } from './commands/context';
+import type { CommandContext, NetworkSnapshot } from './commands/context';
 import { clearConfig, loadConfig, saveConfig, saveFlags, type DeviceConfig } from './config';
 import {
   DEFAULT_HTTP_PORT, DEFAULT_LAN_PORT, DEFAULT_WOL_ADDRESS, DEFAULT_WOL_PORT, FRESHNESS_WINDOW_SECONDS,
@@ -12,258 +16,362 @@ import {
   OTA_WINDOW_MS, PROFILE_LIMITS, RESTART_DELAY_MS, SETUP_AP_IP, SETUP_RETRY_STATION_MS, SETUP_SWITCH_DELAY_MS,
   TOKEN_LENGTH,
 } from './constants';
-import { clearIdentity, loadIdentity, randomString, storeToken } from './identity';
+import { clearIdentity, loadIdentity, randomString, storeToken, type Identity } from './identity';
 import { LineServer } from './lan/line-server';
 import { PacketHandler } from './packet-handler';
-import type { DeviceHandle, DeviceOptions, DeviceStatus, Platform, TimerHandle } from './platform/types';
+import type { CloudStatus, DeviceHandle, DeviceOptions, DeviceStatus, Platform, TimerHandle } from './platform/types';
 import { setupApSsid } from './setup/access-point';
 import { HttpServer } from './setup/http';
-import { SetupPage } from './setup/page';
+import { SetupPage, type SetupPageDeps } from './setup/page';
 import { UsageCounter } from './usage-counter';
 import { ReplayFloor } from './replay-floor';
 import { ReplyCache } from './reply-cache';
-import { sendMagicPacket } from './wol-sender';
+import { sendMagicPacket, type WolTarget } from './wol-sender';
 
 /** Grace period between handing a reply to the WebSocket and closing it (B6). */
 const CLOUD_CLOSE_GRACE_MS = 250;
 
 export function startDevice(platform: Platform, options: DeviceOptions = {}): DeviceHandle {
-  const { timers, logger, network, store } = platform;
-  const limits = PROFILE_LIMITS[options.profile ?? 'host'];
-  const identity = loadIdentity(store, platform.random, network.chipId(), logger);
-  const config: DeviceConfig = loadConfig(store, options.defaults);
-  const counter = new UsageCounter(store);
-  const replayFloor = new ReplayFloor(store);
-  let token = identity.token;
-  let key = deriveKey(token, platform.crypto);
-  let mode: DeviceStatus['mode'] = 'booting';
-  let stopped = false;
-  const apSsid = setupApSsid(network.chipId());
-  const wol = { address: options.wolAddress ?? DEFAULT_WOL_ADDRESS, port: options.wolPort ?? DEFAULT_WOL_PORT, localPort: options.wolLocalPort ?? 0 };
-  const pending = new Set<TimerHandle>();
+  const device = new Device(platform, options);
+  device.boot();
+  return device;
+}
 
+class Device implements CommandContext, DeviceHandle {
+  readonly deviceId: string;
+  readonly counter: UsageCounter;
+  private readonly identity: Identity;
+  private readonly config: DeviceConfig;
+  private readonly replayFloor: ReplayFloor;
+  private readonly apSsid: string;
+  private readonly wol: WolTarget;
+  private readonly lanPort: number;
   /** One-shot timers the device owns, all cancelled by stop(). */
-  const later = (ms: number, action: () => void): void => {
-    const handle = timers.setTimeout(() => {
-      pending.delete(handle);
-      if (!stopped) action();
-    }, ms);
-    pending.add(handle);
-  };
-
+  private readonly pending = new Set<TimerHandle>();
+  private readonly packets: PacketHandler;
+  private readonly cloud: CloudLink;
+  private readonly lan: LineServer;
+  private readonly http: HttpServer;
+  readonly setupPage: SetupPage;
+  token: string;
+  key: Uint8Array;
+  mode: DeviceStatus['mode'] = 'booting';
+  private stopped = false;
   /** Set by a factory reset, so the restart does not write the counter back. */
-  let erased = false;
-  const restartSoon = (): void =>
-    later(RESTART_DELAY_MS, () => {
-      if (!erased) counter.flush();
-      logger.log('info', 'restarting');
-      platform.system.restart();
+  private erased = false;
+  /** At most one retry is pending, however often setup mode is entered. */
+  private stationRetryPending = false;
+
+  constructor(readonly platform: Platform, options: DeviceOptions) {
+    const { store, network, logger, timers } = platform;
+    const limits = PROFILE_LIMITS[options.profile ?? 'host'];
+    this.identity = loadIdentity(store, platform.random, network.chipId(), logger);
+    this.deviceId = this.identity.deviceId;
+    this.config = loadConfig(store, options.defaults);
+    this.counter = new UsageCounter(store);
+    this.replayFloor = new ReplayFloor(store);
+    this.token = this.identity.token;
+    this.key = deriveKey(this.token, platform.crypto);
+    this.apSsid = setupApSsid(network.chipId());
+    this.wol = { address: options.wolAddress ?? DEFAULT_WOL_ADDRESS, port: options.wolPort ?? DEFAULT_WOL_PORT, localPort: options.wolLocalPort ?? 0 };
+    this.lanPort = options.lanPort ?? DEFAULT_LAN_PORT;
+    this.packets = new PacketHandler({
+      crypto: platform.crypto,
+      random: platform.random,
+      clock: platform.clock,
+      logger,
+      freshness: new FreshnessGuard({
+        capacity: limits.freshnessCapacity,
+        windowSeconds: FRESHNESS_WINDOW_SECONDS,
+        floorSeconds: this.replayFloor.floor,
+      }),
+      replayFloor: this.replayFloor,
+      replies: new ReplyCache(limits.replyCacheEntries),
+      context: this,
+      // The key in force: the old one while an update_token reply is being sealed.
+      key: () => this.key,
     });
-
-  const context: CommandContext = {
-    deviceId: identity.deviceId,
-    counter,
-    network: () => ({ ip: network.ip(), ssid: network.ssid(), rssi: network.rssi(), mode: network.mode(), freeHeap: network.freeHeap() }),
-    webEnabled: () => config.webEnabled,
-    setWebEnabled: (enabled) => {
-      config.webEnabled = enabled;
-      saveFlags(store, config);
-      applyWebServer();
-    },
-    cloudEnabled: () => config.cloudEnabled,
-    setCloudEnabled: (enabled) => {
-      config.cloudEnabled = enabled;
-      saveFlags(store, config);
-      // A running link already uses the stored settings; restarting it would drop the reply in flight (B6).
-      if (enabled && cloud.status === 'disabled') applyCloud();
-    },
-    cloudStatus: () => cloud.status,
-    stopCloud: () => cloud.stop(CLOUD_CLOSE_GRACE_MS),
-    sendWake: (mac, secureOn) => sendMagicPacket(platform.udp, wol, mac, secureOn),
-    startOtaWindow: () => {
-      // No OTA service listens because of this flag (no public OTA password, S8); kept for v1.0 clients.
-      logger.log('info', `ota_start acknowledged (${OTA_WINDOW_MS} ms window); updates use the platform tools, see README`);
-    },
-    setupAccessPoint: () => ({ ssid: apSsid, ip: SETUP_AP_IP }),
-    enterSetupMode: () => later(SETUP_SWITCH_DELAY_MS, () => enterSetup('requested by open_setup', true)),
-    restartSoon,
-    generateToken: () => randomString(platform.random, TOKEN_LENGTH),
-    commitToken: (next) => {
-      storeToken(store, next);
-      token = next;
-      key = deriveKey(next, platform.crypto); // the old token stops working at once, not only after the reboot
-      counter.reset();
-      logger.log('info', 'device token rotated; restarting');
-      restartSoon();
-    },
-  };
-
-  const packets = new PacketHandler({
-    crypto: platform.crypto,
-    random: platform.random,
-    clock: platform.clock,
-    logger,
-    freshness: new FreshnessGuard({
-      capacity: limits.freshnessCapacity,
-      windowSeconds: FRESHNESS_WINDOW_SECONDS,
-      floorSeconds: replayFloor.floor,
-    }),
-    replayFloor,
-    replies: new ReplyCache(limits.replyCacheEntries),
-    context,
-    key: () => key,
-  });
-
-  const cloud = new CloudLink({
-    websocket: platform.websocket, timers, random: platform.random, logger, deviceId: identity.deviceId, responder: packets,
-  });
-
-  const lan = new LineServer({
-    port: options.lanPort ?? DEFAULT_LAN_PORT,
-    maxConnections: limits.maxLanConnections,
-    maxLineBytes: LAN_MAX_LINE_BYTES,
-    readWindowMs: LAN_READ_WINDOW_MS,
-    timers,
-    logger,
-    responder: packets,
-  });
-
-  const setupPage = new SetupPage({
-    deviceId: identity.deviceId,
-    setupPassword: identity.setupPassword,
-    token: () => token,
-    config: () => ({ ...config }),
-    network: () => ({ mode: network.mode(), ip: mode === 'AP' ? SETUP_AP_IP : network.ip() }),
-    save: (next) => {
-      saveConfig(store, next);
-      Object.assign(config, next);
-    },
-    restartSoon: () => restartSoon(),
-    factoryReset: () => {
-      clearConfig(store);
-      clearIdentity(store);
-      counter.erase();
-      replayFloor.erase();
-      erased = true;
-      logger.log('warn', 'factory reset: settings and identity erased');
-    },
-    clock: platform.clock,
-    random: platform.random,
-  });
-
-  const http = new HttpServer({
-    port: options.httpPort ?? DEFAULT_HTTP_PORT,
-    maxConnections: HTTP_MAX_CONNECTIONS,
-    maxRequestBytes: HTTP_MAX_REQUEST_BYTES,
-    readWindowMs: HTTP_READ_WINDOW_MS,
-    timers,
-    logger,
-    handle: (request, client) => setupPage.handle(request, client),
-  });
-
-  function applyWebServer(): void {
-    if (stopped || mode === 'booting') return;
-    // In setup mode the page is the only way in, so it cannot be switched off (v1.0 rule).
-    if (mode === 'AP' || config.webEnabled) startSafely('setup page', () => http.start(platform.tcp));
-    else http.stop();
+    this.cloud = new CloudLink({
+      websocket: platform.websocket, timers, random: platform.random, logger, deviceId: this.deviceId, responder: this.packets,
+    });
+    this.lan = new LineServer({
+      port: this.lanPort,
+      maxConnections: limits.maxLanConnections,
+      maxLineBytes: LAN_MAX_LINE_BYTES,
+      readWindowMs: LAN_READ_WINDOW_MS,
+      timers,
+      logger,
+      responder: this.packets,
+    });
+    this.setupPage = new SetupPage(new SetupBinding(this));
+    const page = this.setupPage;
+    this.http = new HttpServer({
+      port: options.httpPort ?? DEFAULT_HTTP_PORT,
+      maxConnections: HTTP_MAX_CONNECTIONS,
+      maxRequestBytes: HTTP_MAX_REQUEST_BYTES,
+      readWindowMs: HTTP_READ_WINDOW_MS,
+      timers,
+      logger,
+      handle: (request, client) => page.handle(request, client),
+    });
   }
 
-  function applyCloud(): void {
-    if (stopped) return;
-    if (mode === 'STA' && config.cloudEnabled && config.relayUrl.length > 0) {
-      cloud.start({ relayUrl: config.relayUrl, apiToken: config.apiToken, tlsVerify: config.tlsVerify });
+  boot(): void {
+    const { network, logger } = this.platform;
+    network.onStationLost(() => this.stationLost());
+    logger.log('info', `WakeLink-XS ${this.deviceId} booting`);
+    if (this.config.ssid.length > 0) this.joinStation();
+    else this.enterSetup('Wi-Fi not configured', false);
+  }
+
+  // --- DeviceHandle
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const handle of this.pending) this.platform.timers.clearTimeout(handle);
+    this.pending.clear();
+    this.lan.stop();
+    this.http.stop();
+    this.cloud.stop();
+    if (!this.erased) this.counter.flush();
+  }
+
+  status(): DeviceStatus {
+    return {
+      deviceId: this.deviceId,
+      mode: this.mode,
+      cloudStatus: this.cloud.status,
+      requestCounter: this.counter.value,
+      lanConnections: this.lan.connections,
+    };
+  }
+
+  // --- CommandContext
+
+  network(): NetworkSnapshot {
+    const { network } = this.platform;
+    return { ip: network.ip(), ssid: network.ssid(), rssi: network.rssi(), mode: network.mode(), freeHeap: network.freeHeap() };
+  }
+
+  webEnabled(): boolean {
+    return this.config.webEnabled;
+  }
+
+  setWebEnabled(enabled: boolean): void {
+    this.config.webEnabled = enabled;
+    saveFlags(this.platform.store, this.config);
+    this.applyWebServer();
+  }
+
+  cloudEnabled(): boolean {
+    return this.config.cloudEnabled;
+  }
+
+  setCloudEnabled(enabled: boolean): void {
+    this.config.cloudEnabled = enabled;
+    saveFlags(this.platform.store, this.config);
+    // A running link already uses the stored settings; restarting it would drop the reply in flight (B6).
+    if (enabled && this.cloud.status === 'disabled') this.applyCloud();
+  }
+
+  cloudStatus(): CloudStatus {
+    return this.cloud.status;
+  }
+
+  stopCloud(): void {
+    this.cloud.stop(CLOUD_CLOSE_GRACE_MS);
+  }
+
+  sendWake(mac: Uint8Array, secureOn?: Uint8Array): void {
+    sendMagicPacket(this.platform.udp, this.wol, mac, secureOn);
+  }
+
+  startOtaWindow(): void {
+    // No OTA service listens because of this flag (no public OTA password, S8); kept for v1.0 clients.
+    this.platform.logger.log('info', `ota_start acknowledged (${OTA_WINDOW_MS} ms window); updates use the platform tools, see README`);
+  }
+
+  setupAccessPoint(): { ssid: string; ip: string } {
+    return { ssid: this.apSsid, ip: SETUP_AP_IP };
+  }
+
+  enterSetupMode(): void {
+    this.later(SETUP_SWITCH_DELAY_MS, () => this.enterSetup('requested by open_setup', true));
+  }
+
+  restartSoon(): void {
+    this.later(RESTART_DELAY_MS, () => {
+      if (!this.erased) this.counter.flush();
+      this.platform.logger.log('info', 'restarting');
+      this.platform.system.restart();
+    });
+  }
+
+  generateToken(): string {
+    return randomString(this.platform.random, TOKEN_LENGTH);
+  }
+
+  commitToken(next: string): void {
+    storeToken(this.platform.store, next);
+    this.token = next;
+    this.key = deriveKey(next, this.platform.crypto); // the old token stops working at once, not only after the reboot
+    this.counter.reset();
+    this.platform.logger.log('info', 'device token rotated; restarting');
+    this.restartSoon();
+  }
+
+  // --- for the setup page (SetupBinding)
+
+  saveSettings(next: DeviceConfig): void {
+    saveConfig(this.platform.store, next);
+    Object.assign(this.config, next);
+  }
+
+  settings(): DeviceConfig {
+    return { ...this.config };
+  }
+
+  factoryReset(): void {
+    const { store, logger } = this.platform;
+    clearConfig(store);
+    clearIdentity(store);
+    this.counter.erase();
+    this.replayFloor.erase();
+    this.erased = true;
+    logger.log('warn', 'factory reset: settings and identity erased');
+  }
+
+  setupPassword(): string {
+    return this.identity.setupPassword;
+  }
+
+  // --- the boot sequence
+
+  private later(ms: number, action: () => void): void {
+    const handle = this.platform.timers.setTimeout(() => {
+      this.pending.delete(handle);
+      if (!this.stopped) action();
+    }, ms);
+    this.pending.add(handle);
+  }
+
+  private applyWebServer(): void {
+    if (this.stopped || this.mode === 'booting') return;
+    // In setup mode the page is the only way in, so it cannot be switched off (v1.0 rule).
+    if (this.mode === 'AP' || this.config.webEnabled) this.startSafely('setup page', this.http);
+    else this.http.stop();
+  }
+
+  private applyCloud(): void {
+    if (this.stopped) return;
+    const { config } = this;
+    if (this.mode === 'STA' && config.cloudEnabled && config.relayUrl.length > 0) {
+      this.cloud.start({ relayUrl: config.relayUrl, apiToken: config.apiToken, tlsVerify: config.tlsVerify });
     } else {
-      cloud.stop();
+      this.cloud.stop();
     }
   }
 
-  function startSafely(name: string, start: () => void): boolean {
+  private startSafely(name: string, server: LineServer | HttpServer): boolean {
     try {
-      start();
+      server.start(this.platform.tcp);
       return true;
     } catch (error) {
-      logger.log('error', `${name} could not start: ${String(error)}`);
+      this.platform.logger.log('error', `${name} could not start: ${String(error)}`);
       return false;
     }
   }
 
-  function enterStation(): void {
-    mode = 'STA';
+  private enterStation(): void {
+    const { logger, network } = this.platform;
+    this.mode = 'STA';
     logger.log('info', `Wi-Fi joined, address ${network.ip()}`);
     // "ready" only once the listener exists: clients (and the simulator's tests) wait for this line.
-    if (startSafely('LAN server', () => lan.start(platform.tcp))) {
-      logger.log('info', `device ${identity.deviceId} ready on port ${options.lanPort ?? DEFAULT_LAN_PORT}`);
-    }
-    applyWebServer();
-    applyCloud();
+    if (this.startSafely('LAN server', this.lan)) logger.log('info', `device ${this.deviceId} ready on port ${this.lanPort}`);
+    this.applyWebServer();
+    this.applyCloud();
   }
 
-  function enterSetup(reason: string, retryStation: boolean): void {
-    if (stopped) return;
-    mode = 'AP';
-    cloud.stop();
-    logger.log('warn', `setup mode (${reason}): join Wi-Fi "${apSsid}" and open http://${SETUP_AP_IP}/`);
-    network.startAccessPoint(apSsid, identity.setupPassword, () => {
-      if (stopped) return;
-      startSafely('LAN server', () => lan.start(platform.tcp));
-      applyWebServer();
+  private enterSetup(reason: string, retryStation: boolean): void {
+    if (this.stopped) return;
+    this.mode = 'AP';
+    this.cloud.stop();
+    this.platform.logger.log('warn', `setup mode (${reason}): join Wi-Fi "${this.apSsid}" and open http://${SETUP_AP_IP}/`);
+    this.platform.network.startAccessPoint(this.apSsid, this.identity.setupPassword, () => {
+      if (this.stopped) return;
+      this.startSafely('LAN server', this.lan);
+      this.applyWebServer();
     });
     // Instead of v1.0's reboot every 5 minutes (B17), retry the stored network while nobody is using the page
     // (also after open_setup: v1.0 went back to Wi-Fi after 5 minutes).
-    if (retryStation) scheduleStationRetry();
+    if (retryStation) this.scheduleStationRetry();
   }
 
-  /** At most one retry is pending, however often setup mode is entered. */
-  let stationRetryPending = false;
-
-  function scheduleStationRetry(): void {
-    if (config.ssid.length === 0 || stationRetryPending) return;
-    stationRetryPending = true;
-    later(SETUP_RETRY_STATION_MS, () => {
-      stationRetryPending = false;
-      if (mode !== 'AP') return;
-      if (setupPage.inUse()) scheduleStationRetry();
-      else joinStation();
+  private scheduleStationRetry(): void {
+    if (this.config.ssid.length === 0 || this.stationRetryPending) return;
+    this.stationRetryPending = true;
+    this.later(SETUP_RETRY_STATION_MS, () => {
+      this.stationRetryPending = false;
+      if (this.mode !== 'AP') return;
+      if (this.setupPage.inUse()) this.scheduleStationRetry();
+      else this.joinStation();
     });
   }
 
-  function joinStation(): void {
-    network.connectStation(config.ssid, config.wifiPassword, (ok) => {
-      if (stopped) return;
-      if (ok) enterStation();
-      else enterSetup('could not join Wi-Fi', true);
+  private joinStation(): void {
+    this.platform.network.connectStation(this.config.ssid, this.config.wifiPassword, (ok) => {
+      if (this.stopped) return;
+      if (ok) this.enterStation();
+      else this.enterSetup('could not join Wi-Fi', true);
     });
   }
 
-  network.onStationLost(() => {
-    if (stopped || mode !== 'STA') return;
-    logger.log('warn', 'Wi-Fi link lost; rejoining');
-    cloud.stop();
-    mode = 'booting';
-    joinStation();
-  });
+  private stationLost(): void {
+    if (this.stopped || this.mode !== 'STA') return;
+    this.platform.logger.log('warn', 'Wi-Fi link lost; rejoining');
+    this.cloud.stop();
+    this.mode = 'booting';
+    this.joinStation();
+  }
+}
 
-  logger.log('info', `WakeLink-XS ${identity.deviceId} booting`);
-  if (config.ssid.length > 0) joinStation();
-  else enterSetup('Wi-Fi not configured', false);
+/** What the setup page may see and do, as methods over the device (no closures: see the header). */
+class SetupBinding implements SetupPageDeps {
+  readonly deviceId: string;
+  readonly setupPassword: string;
+  readonly clock: Platform['clock'];
+  readonly random: Platform['random'];
 
-  return {
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      for (const handle of pending) timers.clearTimeout(handle);
-      pending.clear();
-      lan.stop();
-      http.stop();
-      cloud.stop();
-      if (!erased) counter.flush();
-    },
-    status: () => ({
-      deviceId: identity.deviceId,
-      mode,
-      cloudStatus: cloud.status,
-      requestCounter: counter.value,
-      lanConnections: lan.connections,
-    }),
-  };
+  constructor(private readonly device: Device) {
+    this.deviceId = device.deviceId;
+    this.setupPassword = device.setupPassword();
+    this.clock = device.platform.clock;
+    this.random = device.platform.random;
+  }
+
+  token(): string {
+    return this.device.token;
+  }
+
+  config(): DeviceConfig {
+    return this.device.settings();
+  }
+
+  network(): { mode: string; ip: string } {
+    const { network } = this.device.platform;
+    return { mode: network.mode(), ip: this.device.mode === 'AP' ? SETUP_AP_IP : network.ip() };
+  }
+
+  save(next: DeviceConfig): void {
+    this.device.saveSettings(next);
+  }
+
+  restartSoon(): void {
+    this.device.restartSoon();
+  }
+
+  factoryReset(): void {
+    this.device.factoryReset();
+  }
 }

@@ -5,39 +5,51 @@
 import SNTP from 'sntp';
 import Time from 'time';
 import type { Clock, Logger } from '../types';
-import { guard } from './guard';
+import { reportFault } from './guard';
 
 /** Before SNTP the board clock starts near 1970; anything earlier than this is not a real time. */
 const EARLIEST_PLAUSIBLE = 1700000000;
 
-export function createModdableClock(hostClock: boolean): Clock & { startSntp(host: string, logger: Logger): void } {
-  let synced = hostClock;
-  let asked = false;
-  return {
-    uptimeMs: () => Time.ticks,
-    nowSeconds() {
-      if (!synced) return undefined;
-      const seconds = Math.floor(Date.now() / 1000);
-      return seconds >= EARLIEST_PLAUSIBLE ? seconds : undefined;
-    },
-    startSntp(host, logger) {
-      if (synced || asked || !host) return;
-      asked = true;
-      try {
-        new SNTP({ host }, guard('sntp callback', (message: number, value?: unknown) => {
+export class ModdableClock implements Clock {
+  private synced: boolean;
+  private asking = false;
+
+  constructor(hostClock: boolean) {
+    this.synced = hostClock;
+  }
+
+  uptimeMs(): number {
+    return Time.ticks;
+  }
+
+  nowSeconds(): number | undefined {
+    if (!this.synced) return undefined;
+    const seconds = Math.floor(Date.now() / 1000);
+    return seconds >= EARLIEST_PLAUSIBLE ? seconds : undefined;
+  }
+
+  /** One request at a time; after a failure the next got-IP asks again. */
+  startSntp(host: string, logger: Logger): void {
+    if (this.synced || this.asking || !host) return;
+    this.asking = true;
+    try {
+      new SNTP({ host }, (message: number, value?: unknown) => {
+        try {
           if (message === SNTP.time && typeof value === 'number') {
             Time.set(value);
-            synced = true;
+            this.synced = true;
             logger.log('info', 'clock set by SNTP');
           } else if (message === SNTP.error) {
-            asked = false;
+            this.asking = false;
             logger.log('warn', 'SNTP failed; timestamps are not checked until the clock is set');
           }
-        }));
-      } catch (error) {
-        asked = false;
-        logger.log('warn', `SNTP could not start: ${String(error)}`);
-      }
-    },
-  };
+        } catch (error) {
+          reportFault('sntp callback', error);
+        }
+      });
+    } catch (error) {
+      this.asking = false;
+      logger.log('warn', `SNTP could not start: ${String(error)}`);
+    }
+  }
 }

@@ -14,20 +14,45 @@ import { fromArrayBuffer, toArrayBuffer } from './bytes';
 
 const HMAC_BLOCK = 64;
 
-function nativeBackend(random: RandomSource): CryptoBackend {
-  const digest = new Digest('SHA256');
-  const sha256 = (first: ArrayBuffer, second?: ArrayBuffer): ArrayBuffer => {
+class NativeCrypto implements CryptoBackend {
+  readonly name = 'moddable-crypt';
+  private readonly digest = new Digest('SHA256');
+  private padsFor: Uint8Array | null = null;
+  private innerPad = new ArrayBuffer(0);
+  private outerPad = new ArrayBuffer(0);
+
+  constructor(private readonly random: RandomSource) {}
+
+  sha256(data: Uint8Array): Uint8Array {
+    return fromArrayBuffer(this.hash(toArrayBuffer(data)));
+  }
+
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+    this.pads(key);
+    return fromArrayBuffer(this.hash(this.outerPad, this.hash(this.innerPad, toArrayBuffer(data))));
+  }
+
+  chacha20(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, counter = 0): Uint8Array {
+    const cipher = new StreamCipher('ChaCha', toArrayBuffer(key), toArrayBuffer(nonce), counter);
+    return fromArrayBuffer(cipher.encrypt(toArrayBuffer(data)));
+  }
+
+  randomBytes(length: number): Uint8Array {
+    return this.random.bytes(length);
+  }
+
+  private hash(first: ArrayBuffer, second?: ArrayBuffer): ArrayBuffer {
+    const { digest } = this;
     digest.reset();
     digest.write(first);
     if (second) digest.write(second);
     return digest.close();
-  };
-  let padsFor: Uint8Array | null = null;
-  let innerPad = new ArrayBuffer(0);
-  let outerPad = new ArrayBuffer(0);
-  const pads = (key: Uint8Array): void => {
-    if (key === padsFor) return;
-    const block = key.length > HMAC_BLOCK ? new Uint8Array(sha256(toArrayBuffer(key))) : key;
+  }
+
+  /** The padded key blocks of RFC 2104, kept for the key in use. */
+  private pads(key: Uint8Array): void {
+    if (key === this.padsFor) return;
+    const block = key.length > HMAC_BLOCK ? new Uint8Array(this.hash(toArrayBuffer(key))) : key;
     const inner = new Uint8Array(HMAC_BLOCK);
     const outer = new Uint8Array(HMAC_BLOCK);
     for (let i = 0; i < HMAC_BLOCK; i++) {
@@ -35,23 +60,10 @@ function nativeBackend(random: RandomSource): CryptoBackend {
       inner[i] = byte ^ 0x36;
       outer[i] = byte ^ 0x5c;
     }
-    innerPad = inner.buffer;
-    outerPad = outer.buffer;
-    padsFor = key;
-  };
-  return {
-    name: 'moddable-crypt',
-    sha256: (data) => fromArrayBuffer(sha256(toArrayBuffer(data))),
-    hmacSha256(key, data) {
-      pads(key);
-      return fromArrayBuffer(sha256(outerPad, sha256(innerPad, toArrayBuffer(data))));
-    },
-    chacha20(key, nonce, data, counter = 0) {
-      const cipher = new StreamCipher('ChaCha', toArrayBuffer(key), toArrayBuffer(nonce), counter);
-      return fromArrayBuffer(cipher.encrypt(toArrayBuffer(data)));
-    },
-    randomBytes: (length) => random.bytes(length),
-  };
+    this.innerPad = inner.buffer;
+    this.outerPad = outer.buffer;
+    this.padsFor = key;
+  }
 }
 
 /** Golden command of spec 1.7 (facts, not code). */
@@ -78,7 +90,7 @@ function passesGolden(backend: CryptoBackend): boolean {
 export function createModdableCrypto(random: RandomSource, logger: Logger, use: 'native' | 'reference' = 'native'): CryptoBackend {
   if (use === 'reference') return createReferenceCrypto((length) => random.bytes(length));
   try {
-    const native = nativeBackend(random);
+    const native = new NativeCrypto(random);
     if (passesGolden(native)) return native;
   } catch {
     // fall through to the reference implementation

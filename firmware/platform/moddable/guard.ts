@@ -19,18 +19,13 @@ export function reportFault(what: string, error: unknown): void {
   }
 }
 
-export function guard<A extends unknown[]>(what: string, callback: (...args: A) => void, recover?: (error: unknown) => void): (...args: A) => void {
-  return (...args: A): void => {
+/** For callbacks with no arguments (timers): no argument list is built per call. */
+export function guard(what: string, callback: () => void): () => void {
+  return (): void => {
     try {
-      callback(...args);
+      callback();
     } catch (error) {
       reportFault(what, error);
-      if (!recover) return;
-      try {
-        recover(error);
-      } catch (again) {
-        reportFault(`${what} (recovery)`, again);
-      }
     }
   };
 }

@@ -1,14 +1,14 @@
 /** The Moddable implementation of the platform seam (boards, and the lin host build the tests run). */
 import type { Platform } from '../types';
-import { createModdableClock } from './clock';
+import { ModdableClock } from './clock';
 import { createModdableCrypto } from './crypto';
-import { createModdableNetwork } from './network';
-import { createPreferenceStore } from './store';
+import { ModdableNetwork } from './network';
+import { PreferenceStore } from './store';
 import { boardSystem, hardwareRandom, serialLogger } from './system';
-import { createModdableTcp } from './tcp';
-import { createModdableTimers } from './timers';
-import { createModdableUdp } from './udp';
-import { createModdableWebSocket } from './websocket';
+import { ModdableTcp } from './tcp';
+import { ModdableTimers } from './timers';
+import { ModdableUdp } from './udp';
+import { ModdableWebSocket } from './websocket';
 
 export interface ModdablePlatformOptions {
   /** SNTP server; empty disables time sync (and with it the timestamp check). */
@@ -22,16 +22,17 @@ export interface ModdablePlatformOptions {
 }
 
 export function createModdablePlatform(options: ModdablePlatformOptions): Platform {
-  const timers = createModdableTimers();
-  const clock = createModdableClock(options.hostClock);
-  const network = createModdableNetwork(timers, options.stationIp ? { stationIp: options.stationIp } : {});
-  network.onGotIp(() => clock.startSntp(options.sntpHost, serialLogger));
+  const timers = new ModdableTimers();
+  const clock = new ModdableClock(options.hostClock);
+  const network = new ModdableNetwork(timers, options.stationIp);
+  const { sntpHost } = options;
+  network.onGotIp(() => clock.startSntp(sntpHost, serialLogger));
   return {
-    tcp: createModdableTcp(timers),
-    udp: createModdableUdp(),
-    websocket: createModdableWebSocket(timers),
+    tcp: new ModdableTcp(timers),
+    udp: new ModdableUdp(),
+    websocket: new ModdableWebSocket(timers),
     timers,
-    store: createPreferenceStore(),
+    store: new PreferenceStore(),
     network,
     clock,
     random: hardwareRandom,

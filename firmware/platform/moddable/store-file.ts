@@ -38,42 +38,52 @@ function read(path: string): Record<string, string> {
   return values;
 }
 
-export function createPreferenceStore(): KeyValueStore {
-  const root = (config as unknown as { file?: { root?: unknown } }).file?.root;
-  const path = (typeof root === 'string' ? root : './') + FILE_NAME;
-  let values: Record<string, string> | null = null;
-  const load = (): Record<string, string> => (values ??= read(path));
-  const save = (): void => {
-    const temp = path + '.tmp';
+/** Same class name as store.ts: the manifest maps one module name to either file. */
+export class PreferenceStore implements KeyValueStore {
+  private readonly path: string;
+  private values: Record<string, string> | null = null;
+
+  constructor() {
+    const root = (config as unknown as { file?: { root?: unknown } }).file?.root;
+    this.path = (typeof root === 'string' ? root : './') + FILE_NAME;
+  }
+
+  get(key: string): string | undefined {
+    checkKey(key);
+    return this.load()[key];
+  }
+
+  set(key: string, value: string): void {
+    checkKey(key);
+    if (value.length > VALUE_MAX_CHARS) throw new RangeError(`preference "${key}": value longer than ${VALUE_MAX_CHARS} characters`);
+    const current = this.load();
+    if (current[key] === value) return;
+    if (!(key in current) && Object.keys(current).length >= MAX_KEYS) throw new RangeError('preference store full');
+    current[key] = value;
+    this.save();
+  }
+
+  delete(key: string): void {
+    checkKey(key);
+    const current = this.load();
+    if (!(key in current)) return;
+    delete current[key];
+    this.save();
+  }
+
+  private load(): Record<string, string> {
+    return (this.values ??= read(this.path));
+  }
+
+  private save(): void {
+    const temp = this.path + '.tmp';
     if (File.exists(temp)) File.delete(temp);
     const file = new File(temp, true);
     try {
-      file.write(JSON.stringify(load()));
+      file.write(JSON.stringify(this.load()));
     } finally {
       file.close();
     }
-    if (!File.rename(temp, FILE_NAME)) throw new Error(`cannot replace ${path}`);
-  };
-  return {
-    get(key) {
-      checkKey(key);
-      return load()[key];
-    },
-    set(key, value) {
-      checkKey(key);
-      if (value.length > VALUE_MAX_CHARS) throw new RangeError(`preference "${key}": value longer than ${VALUE_MAX_CHARS} characters`);
-      const current = load();
-      if (current[key] === value) return;
-      if (!(key in current) && Object.keys(current).length >= MAX_KEYS) throw new RangeError('preference store full');
-      current[key] = value;
-      save();
-    },
-    delete(key) {
-      checkKey(key);
-      const current = load();
-      if (!(key in current)) return;
-      delete current[key];
-      save();
-    },
-  };
+    if (!File.rename(temp, FILE_NAME)) throw new Error(`cannot replace ${this.path}`);
+  }
 }

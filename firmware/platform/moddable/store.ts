@@ -4,17 +4,19 @@ import type { KeyValueStore } from '../types';
 
 export const PREFERENCE_DOMAIN = 'wakelink';
 
-export function createPreferenceStore(domain = PREFERENCE_DOMAIN): KeyValueStore {
-  return {
-    get(key) {
-      const value = Preference.get(domain, key);
-      return typeof value === 'string' ? value : undefined;
-    },
-    set(key, value) {
-      Preference.set(domain, key, value);
-    },
-    delete(key) {
-      Preference.delete(domain, key);
-    },
-  };
+export class PreferenceStore implements KeyValueStore {
+  constructor(private readonly domain = PREFERENCE_DOMAIN) {}
+
+  get(key: string): string | undefined {
+    const value = Preference.get(this.domain, key);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  set(key: string, value: string): void {
+    Preference.set(this.domain, key, value);
+  }
+
+  delete(key: string): void {
+    Preference.delete(this.domain, key);
+  }
 }

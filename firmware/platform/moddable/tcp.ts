@@ -11,7 +11,7 @@
 import { Listener, Socket } from 'socket';
 import type { TcpConnection, TcpConnectionHandler, TcpListener, TcpServerFactory, TimerHandle, Timers } from '../types';
 import { fromArrayBuffer, toArrayBuffer } from './bytes';
-import { guard, reportFault } from './guard';
+import { reportFault } from './guard';
 
 const MSG_ERROR = -2;
 const MSG_DISCONNECT = -1;
@@ -51,7 +51,14 @@ class ModdableConnection implements TcpConnection {
 
   constructor(private readonly socket: TcpSocket, private readonly timers: Timers) {
     this.remoteAddress = peerAddress(socket);
-    socket.callback = guard('tcp callback', (message: number, value?: number) => this.onMessage(message, value ?? 0), () => this.fail());
+    socket.callback = (message: number, value?: number) => {
+      try {
+        this.onMessage(message, value ?? 0);
+      } catch (error) {
+        reportFault('tcp callback', error);
+        this.fail();
+      }
+    };
   }
 
   write(data: Uint8Array | string): void {
@@ -161,28 +168,43 @@ class ModdableConnection implements TcpConnection {
   }
 }
 
-export function createModdableTcp(timers: Timers): TcpServerFactory {
-  return {
-    listen(port, accept): TcpListener {
-      const listener = new Listener({ port });
-      listener.callback = guard('tcp listener', () => {
-        const socket = new Socket({ listener }) as TcpSocket;
-        const connection = new ModdableConnection(socket, timers);
-        try {
-          connection.handler = accept(connection);
-        } catch (error) {
-          reportFault('tcp accept', error);
-          connection.close();
-        }
-      });
-      let closed = false;
-      return {
-        close() {
-          if (closed) return;
-          closed = true;
-          (listener as unknown as { close(): void }).close();
-        },
-      };
-    },
-  };
+class ModdableListener implements TcpListener {
+  private readonly listener: InstanceType<typeof Listener> & { close(): void };
+  private closed = false;
+
+  constructor(port: number, private readonly timers: Timers, private readonly accept: (connection: TcpConnection) => TcpConnectionHandler) {
+    const listener = new Listener({ port }) as ModdableListener['listener'];
+    listener.callback = () => {
+      try {
+        this.accepted(new Socket({ listener }) as TcpSocket);
+      } catch (error) {
+        reportFault('tcp listener', error);
+      }
+    };
+    this.listener = listener;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listener.close();
+  }
+
+  private accepted(socket: TcpSocket): void {
+    const connection = new ModdableConnection(socket, this.timers);
+    try {
+      connection.handler = this.accept(connection);
+    } catch (error) {
+      reportFault('tcp accept', error);
+      connection.close();
+    }
+  }
+}
+
+export class ModdableTcp implements TcpServerFactory {
+  constructor(private readonly timers: Timers) {}
+
+  listen(port: number, accept: (connection: TcpConnection) => TcpConnectionHandler): TcpListener {
+    return new ModdableListener(port, this.timers, accept);
+  }
 }

@@ -8,8 +8,8 @@
  */
 import SecureSocket from 'securesocket';
 import { Client, type WebSocketClientOptions as SdkClientOptions } from 'websocket';
-import type { TimerHandle, Timers, WebSocketClient, WebSocketFactory } from '../types';
-import { guard, reportFault } from './guard';
+import type { TimerHandle, Timers, WebSocketClient, WebSocketClientOptions, WebSocketFactory, WebSocketHandlers } from '../types';
+import { reportFault } from './guard';
 import { GuardedSocket, type GuardedSocketOptions } from './guarded-socket';
 import { parseNormalisedUrl } from './url-parts';
 
@@ -28,103 +28,124 @@ type ClientOptions = SdkClientOptions & GuardedSocketOptions & {
   secure?: { verify: boolean; protocolVersion: number };
 };
 
-export function createModdableWebSocket(timers: Timers): WebSocketFactory {
-  return {
-    connect(options, handlers): WebSocketClient {
-      let open = false;
-      let finished = false;
-      /** The logic closed the link: nothing more reaches it. */
-      let dropped = false;
-      let client: Client | null = null;
-      /** Received text frames not yet handed on; `null` is the close. */
-      const inbox: Array<string | null> = [];
-      let delivery: TimerHandle | null = null;
-      const deliver = (): void => {
-        delivery = null;
-        while (inbox.length > 0 && !dropped) {
-          const text = inbox.shift()!;
-          if (text === null) handlers.close();
-          else handlers.message(text);
-        }
-      };
-      const later = (item: string | null): void => {
-        inbox.push(item);
-        delivery ??= timers.setTimeout(deliver, 0);
-      };
-      /** The link is over: the logic hears `close` once, after the messages that came before it. */
-      const finish = (): void => {
-        if (finished) return;
-        finished = true;
-        open = false;
-        const closing = client;
-        client = null;
-        try {
-          closing?.close();
-        } catch (error) {
-          reportFault('websocket close', error);
-        }
-        later(null);
-      };
-      const target = parseNormalisedUrl(options.url);
-      const headers: string[] = [];
-      for (const [name, value] of options.headers) headers.push(name, value);
-      const dictionary: ClientOptions = {
-        host: target.host,
-        port: target.port,
-        path: target.path,
-        headers,
-        keepalive: KEEPALIVE,
-        Socket: GuardedSocket,
-        fault: finish,
-        ...(options.protocol ? { protocol: options.protocol } : {}),
-        ...(target.secure ? { inner: SecureSocket as unknown as GuardedSocketOptions['inner'], secure: { verify: options.verifyTls, protocolVersion: TLS_1_2 } } : {}),
-      };
+/** One link: the SDK client, what it received not yet handed on, and the end, told once. */
+class ModdableLink implements WebSocketClient {
+  private client: Client | null = null;
+  private open = false;
+  private finished = false;
+  /** The logic closed the link: nothing more reaches it. */
+  private dropped = false;
+  /** Received text frames not yet handed on; `null` is the close. */
+  private readonly inbox: Array<string | null> = [];
+  private delivery: TimerHandle | null = null;
+
+  constructor(private readonly timers: Timers, options: WebSocketClientOptions, private readonly handlers: WebSocketHandlers) {
+    const target = parseNormalisedUrl(options.url);
+    const headers: string[] = [];
+    for (const [name, value] of options.headers) headers.push(name, value);
+    const dictionary: ClientOptions = {
+      host: target.host,
+      port: target.port,
+      path: target.path,
+      headers,
+      keepalive: KEEPALIVE,
+      Socket: GuardedSocket,
+      fault: () => this.finish(),
+      ...(options.protocol ? { protocol: options.protocol } : {}),
+      ...(target.secure ? { inner: SecureSocket as unknown as GuardedSocketOptions['inner'], secure: { verify: options.verifyTls, protocolVersion: TLS_1_2 } } : {}),
+    };
+    try {
+      this.client = new Client(dictionary);
+    } catch (error) {
+      reportFault('websocket connect', error);
+      this.finish();
+      return;
+    }
+    this.client.callback = (message: number, value?: unknown) => {
       try {
-        client = new Client(dictionary);
+        this.onMessage(message, value);
       } catch (error) {
-        reportFault('websocket connect', error);
-        finish();
-        return { send() {}, ping: () => false, close() { finished = true; } };
+        reportFault('websocket callback', error);
+        this.finish();
       }
-      client.callback = guard('websocket callback', (message: number, value?: unknown) => {
-        if (finished) return;
-        if (message === MSG_HANDSHAKE) {
-          open = true;
-          handlers.open();
-        } else if (message === MSG_RECEIVE) {
-          if (typeof value === 'string') later(value);
-        } else if (message === MSG_DISCONNECT) {
-          finish();
-        }
-      }, finish);
-      return {
-        send(text) {
-          if (!open || finished || !client) return;
-          try {
-            client.write(text);
-          } catch (error) {
-            // Send buffer full or socket gone: a lost link.
-            reportFault('websocket send', error);
-            finish();
-          }
-        },
-        ping: () => false,
-        close() {
-          dropped = true;
-          if (delivery !== null) timers.clearTimeout(delivery);
-          delivery = null;
-          if (finished) return;
-          finished = true;
-          open = false;
-          const closing = client;
-          client = null;
-          try {
-            closing?.close();
-          } catch (error) {
-            reportFault('websocket close', error);
-          }
-        },
-      };
-    },
-  };
+    };
+  }
+
+  send(text: string): void {
+    if (!this.open || this.finished || !this.client) return;
+    try {
+      this.client.write(text);
+    } catch (error) {
+      // Send buffer full or socket gone: a lost link.
+      reportFault('websocket send', error);
+      this.finish();
+    }
+  }
+
+  ping(): boolean {
+    return false;
+  }
+
+  close(): void {
+    this.dropped = true;
+    if (this.delivery !== null) this.timers.clearTimeout(this.delivery);
+    this.delivery = null;
+    if (this.finished) return;
+    this.finished = true;
+    this.open = false;
+    this.closeClient();
+  }
+
+  private onMessage(message: number, value: unknown): void {
+    if (this.finished) return;
+    if (message === MSG_HANDSHAKE) {
+      this.open = true;
+      this.handlers.open();
+    } else if (message === MSG_RECEIVE) {
+      if (typeof value === 'string') this.later(value);
+    } else if (message === MSG_DISCONNECT) {
+      this.finish();
+    }
+  }
+
+  /** The link is over: the logic hears `close` once, after the messages that came before it. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.open = false;
+    this.closeClient();
+    this.later(null);
+  }
+
+  private closeClient(): void {
+    const closing = this.client;
+    this.client = null;
+    try {
+      closing?.close();
+    } catch (error) {
+      reportFault('websocket close', error);
+    }
+  }
+
+  private later(item: string | null): void {
+    this.inbox.push(item);
+    this.delivery ??= this.timers.setTimeout(() => this.deliver(), 0);
+  }
+
+  private deliver(): void {
+    this.delivery = null;
+    while (this.inbox.length > 0 && !this.dropped) {
+      const text = this.inbox.shift()!;
+      if (text === null) this.handlers.close();
+      else this.handlers.message(text);
+    }
+  }
+}
+
+export class ModdableWebSocket implements WebSocketFactory {
+  constructor(private readonly timers: Timers) {}
+
+  connect(options: WebSocketClientOptions, handlers: WebSocketHandlers): WebSocketClient {
+    return new ModdableLink(this.timers, options, handlers);
+  }
 }
