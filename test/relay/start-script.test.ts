@@ -10,15 +10,15 @@ import { connectClient, connectDevice } from './helpers/ws';
 const dir = tempDir('wl-start-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// `npm start` runs the relay as compiled JavaScript (scripts/start-relay.mjs bundles server/main.ts
-// with esbuild); every other relay test imports the TypeScript. This proves the bundle is the same
+// `npm start` runs the relay as compiled JavaScript (dist/relay/main.mjs, built by scripts/build.mjs);
+// every other relay test imports the TypeScript. This proves the bundle is the same
 // relay: HTTP, dashboard, device and client sockets, a round trip, and a clean SIGTERM.
 describe('npm start (the bundled relay)', () => {
   it('serves the API, the dashboard and both sockets, relays a packet and stops cleanly', async () => {
     const relay = await waitListening(
       spawnRelay({ CLOUD_PORT: '0', DATABASE_FILE: join(dir, 'relay.db'), SECRET_KEY: TEST_SECRET }, 'npm-start'),
     );
-    expect(readFileSync('package.json', 'utf8')).toContain('"start": "node --enable-source-maps scripts/start-relay.mjs"');
+    expect(readFileSync('package.json', 'utf8')).toContain('"start": "exec node --enable-source-maps scripts/start-relay.mjs"');
     expect((await api(relay.http, 'GET', '/api/health')).body).toMatchObject({ status: 'healthy', database: 'ok' });
     expect((await fetch(`${relay.http}/login`)).status).toBe(200);
     const user = await registerUser(relay.http);
