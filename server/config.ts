@@ -19,7 +19,7 @@ export interface RelayConfig {
   queueTtlMs: number;
   queueCap: number;
   jwtTtlSeconds: number;
-  /** Exact Origin values accepted on WS upgrades; requests without Origin (devices, CLI) pass. */
+  /** Origins accepted on WS upgrades besides the relay's own; requests without Origin (devices, CLIs) pass. */
   allowedOrigins: string[];
   logLevel: string;
   /** TRUST_PROXY: whose X-Forwarded-For gives the client address (login throttle, socket caps). */

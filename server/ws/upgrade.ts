@@ -9,6 +9,7 @@ import { trackLiveness, startHeartbeat } from './heartbeat';
 import { headerToken, runHandshake } from './handshake';
 import { ERROR_TABLE, closeCodeFor, wsErrorFrame } from '../errors';
 import { clientAddress, type TrustFn } from '../net/client-address';
+import { originAllowed, requestOrigin } from '../net/origin';
 import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
 
 export interface WsOptions {
@@ -109,11 +110,11 @@ export function attachWebSockets(
     const target = parseTarget(req.url);
     if (target === null) return reject(socket, 404, 'Not Found');
     if (target === 'bad_id') return reject(socket, 400, 'Bad Request');
-    // CSWSH defence: browsers always send Origin; devices and CLIs send none (B21).
-    const origin = req.headers.origin;
+    // CSWSH defence (B21): no Origin, the relay's own origin, or one of ALLOWED_ORIGINS.
     const ip = clientAddress(req, options.trustProxy ?? false);
-    if (origin !== undefined && !options.allowedOrigins.includes(origin)) {
-      deps.log.warn({ event: 'ws_origin_refused', origin, ip }, 'WebSocket origin refused');
+    if (!originAllowed(req, options.allowedOrigins, options.trustProxy ?? false)) {
+      const own = requestOrigin(req, options.trustProxy ?? false);
+      deps.log.warn({ event: 'ws_origin_refused', origin: req.headers.origin, own, ip }, 'WebSocket origin refused');
       return reject(socket, 403, 'Forbidden');
     }
     if ((perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
