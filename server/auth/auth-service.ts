@@ -24,12 +24,14 @@ export interface Principal {
 
 /** Throttle budgets; tests that create many accounts from 127.0.0.1 raise `registrationsPerIp`. */
 export interface ThrottleBudgets {
+  loginWindowMs: number;
   loginFailuresPerAccount: number;
   loginFailuresPerIp: number;
   registrationsPerIp: number;
 }
 
 const DEFAULT_BUDGETS: ThrottleBudgets = {
+  loginWindowMs: LIMITS.loginWindowMs,
   loginFailuresPerAccount: LIMITS.loginFailuresPerAccount,
   loginFailuresPerIp: LIMITS.loginFailuresPerIp,
   registrationsPerIp: LIMITS.registrationsPerIp,
@@ -58,7 +60,7 @@ export class AuthService {
     budgets: Partial<ThrottleBudgets> = {},
   ) {
     const b = { ...DEFAULT_BUDGETS, ...budgets };
-    const base = { windowMs: LIMITS.loginWindowMs, baseBackoffMs: 1000, maxBackoffMs: LIMITS.loginMaxBackoffMs, maxEntries: LIMITS.throttleMaxEntries };
+    const base = { windowMs: b.loginWindowMs, baseBackoffMs: 1000, maxBackoffMs: LIMITS.loginMaxBackoffMs, maxEntries: LIMITS.throttleMaxEntries };
     this.accountThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerAccount }, clock);
     this.ipThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerIp }, clock);
     this.registrationThrottle = new FailureThrottle({ ...base, maxFailures: b.registrationsPerIp }, clock);

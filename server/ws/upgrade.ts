@@ -21,7 +21,8 @@ export interface WsOptions {
   maxConnectionsPerIp: number;
   /** Sockets per user = 2 × the user's device limit + this. */
   extraConnectionsPerUser: number;
-  /** Slow-consumer bounds (F7) and per-socket message rate (C3); LIMITS when absent. */
+  /** Largest incoming frame (B1), slow-consumer bounds (F7) and per-socket message rate (C3); LIMITS when absent. */
+  maxPayloadBytes?: number;
   maxBufferedBytes?: number;
   drainTimeoutMs?: number;
   slowCloseGraceMs?: number;
@@ -79,7 +80,7 @@ export function attachWebSockets(
 ): WsGateway {
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: LIMITS.wsMaxPayloadBytes,
+    maxPayload: options.maxPayloadBytes ?? LIMITS.wsMaxPayloadBytes,
     perMessageDeflate: false,
     // v1.0 firmware offers subprotocol "arduino"; accept without echoing it, like v1.0.
     handleProtocols: () => false,
