@@ -65,7 +65,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const hub = options.hub ?? new LocalHub(clock);
   const keys = deriveKeys(config.secretKey);
   const { loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp } = config.limits;
-  const auth = new AuthService(store, createJwtIssuer(keys.jwt, config.jwtTtlSeconds), clock, config.deviceLimit, {
+  const auth = new AuthService(store, createJwtIssuer(keys.jwt, config.jwtTtlSeconds, clock), clock, config.deviceLimit, {
     loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, ...options.throttle,
   });
   const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap });

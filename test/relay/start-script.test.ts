@@ -23,13 +23,13 @@ describe('npm start (the bundled relay)', () => {
     expect((await fetch(`${relay.http}/login`)).status).toBe(200);
     const user = await registerUser(relay.http);
     const deviceToken = newDeviceToken();
-    await registerDevice(relay.http, user.token, 'WLSTART1', deviceToken);
-    const { probe: device, welcome } = await connectDevice(relay.ws, 'WLSTART1', user.token);
-    expect(welcome).toMatchObject({ type: 'welcome', device_id: 'WLSTART1' });
+    await registerDevice(relay.http, user.token, 'WL57A271', deviceToken);
+    const { probe: device, welcome } = await connectDevice(relay.ws, 'WL57A271', user.token);
+    expect(welcome).toMatchObject({ type: 'welcome', device_id: 'WL57A271' });
     const { probe: client } = await connectClient(relay.ws, 'start-client', user.token);
-    client.send(commandPacket(deviceToken, 'WLSTART1', 'ping', 's1'));
+    client.send(commandPacket(deviceToken, 'WL57A271', 'ping', 's1'));
     expect(open(deviceToken, await device.next())).toMatchObject({ command: 'ping', request_id: 's1' });
-    device.send(responsePacket(deviceToken, 'WLSTART1', { status: 'success', result: 'pong', request_id: 's1' }));
+    device.send(responsePacket(deviceToken, 'WL57A271', { status: 'success', result: 'pong', request_id: 's1' }));
     const frames = [await client.next(), await client.next()];
     const reply = frames.find((frame) => 'payload' in frame);
     expect(open(deviceToken, reply)).toMatchObject({ result: 'pong', request_id: 's1' });
