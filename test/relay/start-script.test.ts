@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawnRelay, waitListening } from './helpers/child';
 import { api, registerDevice, registerUser } from './helpers/http';
 import { commandPacket, newDeviceToken, open, responsePacket } from './helpers/packets';
@@ -18,6 +18,10 @@ describe('npm start (the bundled relay)', () => {
     const relay = await waitListening(
       spawnRelay({ CLOUD_PORT: '0', DATABASE_FILE: join(dir, 'relay.db'), SECRET_KEY: TEST_SECRET }, 'npm-start'),
     );
+    // A failed expectation must not leave the relay running after the test.
+    onTestFinished(() => {
+      if (relay.child.exitCode === null && relay.child.signalCode === null) relay.child.kill('SIGKILL');
+    });
     expect(readFileSync('package.json', 'utf8')).toContain('"start": "exec node --enable-source-maps scripts/start-relay.mjs"');
     expect((await api(relay.http, 'GET', '/api/health')).body).toMatchObject({ status: 'healthy', database: 'ok' });
     expect((await fetch(`${relay.http}/login`)).status).toBe(200);
