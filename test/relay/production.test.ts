@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { api, registerDevice, registerUser } from './helpers/http';
 import { childrenOf, npm, processesIn, productionTree } from './helpers/production-tree';
 import { TEST_SECRET, tempDir } from './helpers/relay';
@@ -32,6 +32,12 @@ async function npmStart(database: string): Promise<Started> {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+  // A failed expectation must not leave npm or the relay running after the test.
+  onTestFinished(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    for (const pid of childrenOf(child.pid!)) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+  });
   const deadline = Date.now() + 20_000;
   for (;;) {
     const match = /listening on (http:\/\/[^\s]+)/.exec(output);
