@@ -10,6 +10,52 @@ import { benchDevice } from './device/bench';
 import { benchRelay } from './relay/bench';
 import { printRelayTables } from './relay/tables';
 
+const USAGE = `Usage: npm run bench [-- --smoke] [-- --json] [-- --device]
+
+Benchmarks of the protocol core, the firmware on XS and the relay, all on 127.0.0.1. Every figure
+comes with a ratio to a baseline measured in the same run (the machines here are noisy).
+
+Options:
+  --smoke   every section briefly (a few seconds each, as the test suite runs it); figures are
+            not meaningful and bench/results.json is left unchanged
+  --json    also print the whole result as one JSON line at the end
+  --device  only the firmware on the real Moddable lin build (needs $MODDABLE): memory after boot,
+            with the relay connected, after 100 and 1,000 wakes, peaks, stack high-water mark,
+            GC runs per wake, and wake cost with native vs plain-TS crypto; writes
+            bench/device-results.json (targets: live heap after 100 wakes <= 20 KB counted as on
+            an ESP8266, slots x 16 B + chunks; no growth from wake 100 to 1,000; peak stack
+            <= 75 % of the ESP8266's 288 slots)
+  --help    print this and run nothing
+
+Without --smoke the full run takes a few minutes and overwrites bench/results.json
+(\`npx tsx bench/report.ts\` turns it into the tables of bench/RESULTS.md).
+
+Target lines ("target" column, and the Targets table of bench/report.ts), from the reliability
+catalogue (L1, L2) and the relay's design goals:
+  rt/s >= 0.85x      WS round trips per second through the relay, at 100 client/device pairs, at
+                     least 0.85 x the raw \`ws\` forwarder (bench/relay/raw-relay.ts)
+  p99 <= 1.25x       the 99th-percentile WS round-trip latency at 100 pairs at most 1.25 x the raw
+                     forwarder's
+  RSS <= 1.2x        resident memory per idle authenticated device socket at most 1.2 x a raw \`ws\`
+                     socket's (largest size the open-file limit allows)
+  queueing >= 2x     durable queueing: acknowledged commands per second to offline devices at least
+                     2 x a one-transaction-per-insert better-sqlite3 loop on the same disk
+Each is marked met or missed; the device side (XS compute per wake request) has no target.
+
+Relay limits the load generator would hit by design (per-socket message rate) are raised through
+the relay's own environment variables (README, configuration), reported with each table.`;
+
+const KNOWN = new Set(['--smoke', '--json', '--device', '--help', '-h']);
+const unknown = process.argv.slice(2).filter((arg) => !KNOWN.has(arg));
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (unknown.length > 0) {
+  // A typo must not start the full run and overwrite the results.
+  console.error(`bench: unknown option ${unknown.join(' ')}\n\n${USAGE}`);
+  process.exit(2);
+}
 const smoke = process.argv.includes('--smoke');
 
 if (process.argv.includes('--device')) {

@@ -4,12 +4,10 @@ import type { CommandDef, Context } from './context';
 import { parseRelayUrl } from './relays';
 import { formatTable } from './table';
 import { DEFAULT_TCP_PORT, DeviceStore, chooseTransport, relayBases, swapScheme, type DeviceEntry } from './store';
-import { MIN_TOKEN_LENGTH } from '../shared/index';
+import { DEVICE_ID_RULE, MIN_TOKEN_LENGTH, isDeviceId } from '../shared/index';
 
 /** Values that mean "remove this setting" in `update`, as in v1.0. */
 const CLEAR_WORDS = new Set(['none', 'clear', '-']);
-/** Device ids travel in relay URL paths; keep them to a safe alphabet. v1.0 ids are ≤ 23 chars. */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export const MAX_NAME_CHARS = 64;
 
 function needName(ctx: Context, command: string): string {
@@ -27,7 +25,8 @@ export function checkToken(token: string): string {
 }
 
 export function checkDeviceId(id: string): string {
-  if (!DEVICE_ID_PATTERN.test(id)) throw usageError(`device id "${id}" must be 1-64 characters of A-Z a-z 0-9 _ . -`);
+  // The one rule the firmware, the simulator and the relay apply too (shared/device-id.ts).
+  if (!isDeviceId(id)) throw usageError(`device id "${id}" must be ${DEVICE_ID_RULE}`);
   return id;
 }
 

@@ -1,5 +1,5 @@
 /** Device identity: id from the chip id, and exactly one random token on first boot (fixes B1). */
-import { MIN_TOKEN_LENGTH } from '../shared/index';
+import { MIN_TOKEN_LENGTH, deviceIdFromChip } from '../shared/index';
 import { SETUP_PASSWORD_LENGTH, TOKEN_ALPHABET, TOKEN_LENGTH } from './constants';
 import type { KeyValueStore, Logger, RandomSource } from './platform/types';
 import { deleteStoredText, readStoredText, writeStoredText } from './stored-text';
@@ -7,11 +7,8 @@ import { deleteStoredText, readStoredText, writeStoredText } from './stored-text
 export const TOKEN_KEY = 'tok';
 export const SETUP_PASSWORD_KEY = 'setup_pw';
 
-/** `WL` + chip id in uppercase hex without zero padding (spec 1.1). */
-export function deviceIdFromChip(chipId: number): string {
-  if (!Number.isInteger(chipId) || chipId < 0 || chipId > 0xffffffff) throw new RangeError('chip id must be an unsigned 32-bit integer');
-  return 'WL' + chipId.toString(16).toUpperCase();
-}
+/** `WL` + chip id in uppercase hex without zero padding (spec 1.1): the shared rule, shared/device-id.ts. */
+export { deviceIdFromChip };
 
 /**
  * `length` characters from `alphabet`, unbiased: bytes at or above the largest multiple of the

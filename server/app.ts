@@ -52,7 +52,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const app = Fastify({
     trustProxy,
     logger: options.logger ?? loggerOptions(config.logLevel),
-    bodyLimit: LIMITS.httpBodyBytes,
+    bodyLimit: config.limits.httpBodyBytes,
     // One line per error or slow request instead (plugins/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
     // Closes idle keep-alive sockets on shutdown so close() is not held by them.
@@ -64,7 +64,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const store = options.store ?? createSqliteStore(config.databaseFile);
   const hub = options.hub ?? new LocalHub(clock);
   const keys = deriveKeys(config.secretKey);
-  const auth = new AuthService(store, createJwtIssuer(keys.jwt, config.jwtTtlSeconds), clock, config.deviceLimit, options.throttle);
+  const { loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp } = config.limits;
+  const auth = new AuthService(store, createJwtIssuer(keys.jwt, config.jwtTtlSeconds, clock), clock, config.deviceLimit, {
+    loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, ...options.throttle,
+  });
   const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap });
 
   app.decorate('relayConfig', config);
@@ -78,13 +81,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorateRequest('principal', null);
 
   const gateway = attachWebSockets(app.server, { store, hub, relay, auth, clock, log: app.log }, {
+    maxPayloadBytes: config.limits.wsMaxFrameBytes,
+    messagesPerSecond: config.limits.wsMessagesPerSecond,
+    messageBurst: config.limits.wsMessageBurst,
     ...options.ws,
     allowedOrigins: config.allowedOrigins,
     trustProxy,
     authTimeoutMs: options.ws?.authTimeoutMs ?? LIMITS.wsAuthTimeoutMs,
     pingIntervalMs: options.ws?.pingIntervalMs ?? LIMITS.wsPingIntervalMs,
-    maxConnectionsPerIp: options.ws?.maxConnectionsPerIp ?? LIMITS.wsConnectionsPerIp,
-    extraConnectionsPerUser: options.ws?.extraConnectionsPerUser ?? LIMITS.wsExtraConnectionsPerUser,
+    maxConnectionsPerIp: options.ws?.maxConnectionsPerIp ?? config.limits.wsConnectionsPerIp,
+    extraConnectionsPerUser: options.ws?.extraConnectionsPerUser ?? config.limits.wsExtraConnectionsPerUser,
   });
   app.decorate('openSockets', () => gateway.openSockets());
   auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked'));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { readTunableLimits, type TunableLimits } from './config-limits';
 import { DEFAULTS } from './limits';
 import { parseProxyEntry, type TrustProxySetting } from './net/client-address';
 
@@ -19,11 +20,13 @@ export interface RelayConfig {
   queueTtlMs: number;
   queueCap: number;
   jwtTtlSeconds: number;
-  /** Exact Origin values accepted on WS upgrades; requests without Origin (devices, CLI) pass. */
+  /** Origins accepted on WS upgrades besides the relay's own; requests without Origin (devices, CLIs) pass. */
   allowedOrigins: string[];
   logLevel: string;
   /** TRUST_PROXY: whose X-Forwarded-For gives the client address (login throttle, socket caps). */
   trustProxy: TrustProxySetting;
+  /** Sizes, rates, socket caps and throttles a deployment may tune (config-limits.ts). */
+  limits: TunableLimits;
 }
 
 /** A configuration mistake: main.ts prints the message and exits non-zero. */
@@ -129,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     allowedOrigins,
     logLevel,
     trustProxy: readTrustProxy(env),
+    limits: readTunableLimits(env, readInt),
   };
 }

@@ -5,6 +5,7 @@
 export const ERROR_TABLE = {
   AUTH_REQUIRED: { http: 401, wsClose: 1008, message: 'API token required' },
   INVALID_TOKEN: { http: 401, wsClose: 1008, message: 'Invalid API token' },
+  TOKEN_EXPIRED: { http: 401, wsClose: 1008, message: 'Token expired' },
   INVALID_CREDENTIALS: { http: 401, wsClose: null, message: 'Invalid credentials' },
   TOO_MANY_ATTEMPTS: { http: 429, wsClose: null, message: 'Too many attempts, try again later' },
   USERNAME_TAKEN: { http: 409, wsClose: null, message: 'Username already exists' },
@@ -23,12 +24,16 @@ export const ERROR_TABLE = {
   UNSUPPORTED_VERSION: { http: 400, wsClose: null, message: 'Protocol version must be 1.0' },
   BAD_REQUEST: { http: 400, wsClose: null, message: 'Bad request' },
   VALIDATION: { http: 422, wsClose: null, message: 'Validation error' },
+  BODY_NOT_JSON: { http: 422, wsClose: null, message: 'Request body is not valid JSON' },
   BODY_TOO_LARGE: { http: 413, wsClose: 1009, message: 'Request body too large' },
   RATE_LIMITED: { http: 429, wsClose: 1008, message: 'Too many messages' },
   TOO_MANY_CONNECTIONS: { http: 429, wsClose: 1008, message: 'Too many open connections' },
   NOT_FOUND: { http: 404, wsClose: null, message: 'Not Found' },
   METHOD_NOT_ALLOWED: { http: 405, wsClose: null, message: 'Method Not Allowed' },
-  UNSUPPORTED_MEDIA_TYPE: { http: 415, wsClose: null, message: 'Unsupported Media Type' },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, wsClose: null, message: 'Unsupported Media Type: send application/json' },
+  ORIGIN_REFUSED: { http: 403, wsClose: null, message: 'Origin not allowed' },
+  INVALID_ID: { http: 400, wsClose: null, message: 'Invalid device or client id' },
+  DATABASE_UNAVAILABLE: { http: 503, wsClose: 1013, message: 'Database temporarily unavailable' },
   SERVICE_RESTART: { http: 503, wsClose: 1012, message: 'Relay restarting' },
   REPLACED: { http: 409, wsClose: 4001, message: 'Replaced by a newer connection' },
   SLOW_CONSUMER: { http: 503, wsClose: 1013, message: 'Peer is not reading' },
@@ -73,6 +78,21 @@ export function isRelayError(value: unknown): value is RelayError {
 /** The WS close code the table assigns to `code` (1011 when the table says the socket stays open). */
 export function closeCodeFor(code: RelayErrorCode): number {
   return ERROR_TABLE[code].wsClose ?? 1011;
+}
+
+/**
+ * The one JSON error body of every HTTP answer (and refused WebSocket upgrade):
+ * `{"error": CODE, "detail": text}`; `detail` is v1.0's text where v1.0 had one. Validation
+ * failures add `errors`, the pydantic-v1 items (`loc`, `msg`, `type`) v1.0 sent as its detail.
+ */
+export interface ErrorBody {
+  error: string;
+  detail: string;
+  errors?: { loc: (string | number)[]; msg: string; type: string }[];
+}
+
+export function errorBody(code: RelayErrorCode, detail?: string): ErrorBody {
+  return { error: wireCode(code), detail: detail ?? ERROR_TABLE[code].message };
 }
 
 /** The v1.0 WS error frame: `{"status":"error","error":CODE,"message":...}`. */

@@ -18,4 +18,5 @@ export {
   type CommandName, type ControlAction, type CommandData, type ParsedCommand,
 } from './commands';
 export { FreshnessGuard, isPlausibleUnixSeconds, type FreshnessOptions, type FreshnessInput } from './freshness';
+export { DEVICE_ID_PATTERN, DEVICE_ID_MAX_LENGTH, DEVICE_ID_RULE, isDeviceId, deviceIdFromChip, chipIdFromDeviceId } from './device-id';
 export { MAGIC_PACKET_BYTES, SECURE_ON_BYTES, parseMac, formatMac, parseSecureOn, buildMagicPacket } from './wol';

@@ -1,5 +1,6 @@
 /** Command-line options of `npm run sim`, parsed and checked before anything starts. */
 import { isLoopbackAddress, isLoopbackHost, parseHostPort, type HostPort } from './loopback';
+import { DEVICE_ID_RULE, chipIdFromDeviceId as sharedChipId } from '../shared/index';
 
 export type Engine = 'node' | 'xs' | 'moddable';
 export type Profile = 'host' | 'esp8266' | 'esp32';
@@ -44,13 +45,10 @@ function port(value: string, flag: string): number {
   return Number(value);
 }
 
-/** "WL" + uppercase hex without zero padding, exactly as the firmware derives it from the chip id. */
+/** "WL" + uppercase hex without zero padding, exactly as the firmware derives it (shared/device-id.ts). */
 export function chipIdFromDeviceId(deviceId: string): number {
-  const match = /^WL([0-9A-F]{1,8})$/.exec(deviceId);
-  const chipId = match ? parseInt(match[1]!, 16) : Number.NaN;
-  if (!match || 'WL' + chipId.toString(16).toUpperCase() !== deviceId) {
-    throw new RangeError(`--device-id must be "WL" followed by 1-8 uppercase hex digits without leading zeros (e.g. WL1A2B3C), got "${deviceId}"`);
-  }
+  const chipId = sharedChipId(deviceId);
+  if (chipId === null) throw new RangeError(`--device-id must be ${DEVICE_ID_RULE}, got "${deviceId}"`);
   return chipId;
 }
 

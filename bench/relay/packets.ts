@@ -17,9 +17,14 @@ export interface DevicePackets {
   reply: string;
 }
 
-/** Device ids the benchmark registers: `WLB` + prefix + index, all valid relay ids. */
+/** One hex digit per section, so every section's ids differ (W: WS, H: HTTP, Q: queueing, I: idle). */
+const SECTION_DIGIT: Record<string, string> = { W: 'A', H: 'B', Q: 'C', I: 'D' };
+
+/** Device ids the benchmark registers: `WL` + section digit + index in 6 hex digits, ids the firmware could print. */
 export function benchDeviceId(prefix: string, index: number): string {
-  return `WLB${prefix}${index.toString(16).toUpperCase().padStart(5, '0')}`;
+  const digit = SECTION_DIGIT[prefix];
+  if (digit === undefined || index < 0 || index > 0xffffff) throw new RangeError(`bench device id: bad section ${prefix} or index ${index}`);
+  return `WL${digit}${index.toString(16).toUpperCase().padStart(6, '0')}`;
 }
 
 export function packetsFor(deviceId: string, index: number): DevicePackets {

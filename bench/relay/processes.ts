@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { LIMIT_KNOBS } from '../../server/config-limits';
 import type { ProbeSample } from './probe';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -25,7 +26,7 @@ export interface MeasuredProcess {
   readonly name: string;
   readonly pid: number;
   readonly port: number;
-  /** Relay limits the probe really raised: name → [shipped, used]. */
+  /** Relay limits this run raised: environment variable → [shipped, used]. */
   readonly raisedLimits: Record<string, [number, number]>;
   /** CPU and memory of the process; `gc` forces a full collection first (both servers run with --expose-gc). */
   probe(gc?: boolean, heapSnapshot?: string): Promise<ProbeSample>;
@@ -118,14 +119,32 @@ export interface RelayOptions {
   dataDir: string;
   /** Extra environment (DEVICE_LIMIT, QUEUE_CAP, ...). */
   env?: Record<string, string>;
-  /** Relay LIMITS to raise for this run (see probe.ts); empty keeps every shipped limit. */
+  /**
+   * Relay limits to raise for this run, by their environment variable (server/config-limits.ts,
+   * README). Only raised, never lowered; empty keeps every shipped limit.
+   */
   limits?: Record<string, number>;
+}
+
+/** The environment that raises `wanted` above the shipped defaults, and what it raised. */
+export function limitEnvironment(wanted: Record<string, number>): { env: Record<string, string>; raised: Record<string, [number, number]> } {
+  const env: Record<string, string> = {};
+  const raised: Record<string, [number, number]> = {};
+  for (const [name, value] of Object.entries(wanted)) {
+    const knob = LIMIT_KNOBS.find((k) => k.env === name);
+    if (!knob) throw new Error(`bench: ${name} is not a relay limit variable (server/config-limits.ts)`);
+    if (value <= knob.fallback) continue;
+    env[name] = String(Math.min(value, knob.max));
+    raised[name] = [knob.fallback, Math.min(value, knob.max)];
+  }
+  return { env, raised };
 }
 
 /** The real relay, started like production: `server/main.ts`, configured by environment only. */
 export async function startRelay(options: RelayOptions): Promise<MeasuredProcess> {
   const logFile = path.join(options.dataDir, 'relay.log');
   const out = openSync(logFile, 'w');
+  const limits = limitEnvironment(options.limits ?? {});
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CLOUD_PORT: '0',
@@ -133,24 +152,21 @@ export async function startRelay(options: RelayOptions): Promise<MeasuredProcess
     DATABASE_FILE: path.join(options.dataDir, 'relay.db'),
     SECRET_KEY: 'bench-secret-0123456789abcdef0123456789abcdef',
     LOG_LEVEL: 'info',
+    ...limits.env,
     ...options.env,
   };
-  if (options.limits && Object.keys(options.limits).length > 0) {
-    env.BENCH_RELAY_LIMITS = JSON.stringify(options.limits);
-    env.BENCH_RELAY_LIMITS_MODULE = pathToFileURL(path.join(path.dirname(RELAY_MAIN), 'limits.ts')).href;
-  }
   const child = spawn(process.execPath, nodeArgs(RELAY_MAIN, relayExtraArgs), { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
   closeSync(out);
-  let raised: Record<string, [number, number]> | undefined;
-  child.on('message', (message: { raised?: Record<string, [number, number]> }) => {
-    if (message.raised) raised = message.raised;
+  let probeReady = false;
+  child.on('message', (message: { ready?: boolean }) => {
+    if (message.ready === true) probeReady = true;
   });
   const port = await waitFor('relay', () => {
     const match = /WakeLink relay listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(logFile, 'utf8'));
     return match ? Number(match[1]) : undefined;
   }, child, logFile);
-  await waitFor('relay probe', () => raised, child, logFile);
-  return wrap('relay', child, port, logFile, raised!);
+  await waitFor('relay probe', () => (probeReady ? true : undefined), child, logFile);
+  return wrap('relay', child, port, logFile, limits.raised);
 }
 
 /** The raw `ws` baseline (raw-relay.ts). */

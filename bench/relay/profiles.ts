@@ -12,7 +12,7 @@ export interface RelayProfile {
   /** Alternating baseline/relay rounds per size; the median round is reported. */
   rounds: number;
   roundTrip: LoopTiming;
-  /** Relay limits raised for the round-trip relay (see probe.ts): message rate and sockets per user. */
+  /** Relay limits raised for the round-trip relay, as environment variables (server/config-limits.ts). */
   roundTripLimits: Record<string, number>;
   producers: number;
   /** Offline devices per producer: enough that no queue reaches the shipped cap within the run. */
@@ -26,15 +26,19 @@ export interface RelayProfile {
 
 /**
  * One load generator drives every pair from one account and one address at full speed, which the
- * shipped per-socket message rate (20/s) refuses by design; raised (at least to these values, see
- * probe.ts) so the relay's own cost is measured. Socket caps per user/IP are raised only if a relay
- * version caps below what the section opens. Every other limit stays as shipped.
+ * shipped per-socket message rate (20/s) refuses by design; raised through the relay's documented
+ * environment variables (at least to these values, see processes.ts) so the relay's own cost is
+ * measured. Socket caps per user/IP are raised only where the shipped cap is below what the section
+ * opens. Every other limit stays as shipped.
  */
-const ROUND_TRIP_LIMITS = { wsMessagesPerSecond: 1_000_000, wsMessageBurst: 1_000_000, wsConnectionsPerUser: 1_000, wsConnectionsPerIp: 1_000 };
+const ROUND_TRIP_LIMITS = { WS_MESSAGES_PER_SECOND: 1_000_000, WS_MESSAGE_BURST: 1_000_000, WS_CONNECTIONS_PER_IP: 1_000 };
 
-/** Idle capacity: per-IP and per-user socket caps, if any, at least the size being measured. */
+/**
+ * Idle capacity: the per-IP socket cap at least the size being measured (the per-user cap follows
+ * DEVICE_LIMIT, which the section sets to the size).
+ */
 export function idleLimits(connections: number): Record<string, number> {
-  return { wsConnectionsPerIp: connections + 100, wsConnectionsPerUser: connections + 100 };
+  return { WS_CONNECTIONS_PER_IP: connections + 100 };
 }
 
 export const PROFILES: Record<'full' | 'smoke', RelayProfile> = {
@@ -72,7 +76,7 @@ export const PROFILES: Record<'full' | 'smoke', RelayProfile> = {
 
 export interface RelayBenchResults {
   profile: 'full' | 'smoke';
-  /** Relay limits each section really raised (see probe.ts): name → [shipped, used]. */
+  /** Relay limits each section really raised (environment variable → [shipped, used]). */
   limitOverrides: { roundTrip: Record<string, [number, number]>; idle: Record<string, [number, number]> };
   wsRoundTrip: WsRoundTripRow[];
   httpRoundTrip: HttpRoundTripRow[];
@@ -81,7 +85,7 @@ export interface RelayBenchResults {
   seconds: number;
 }
 
-/** "wsMessagesPerSecond 20 → 1000000, …" or "none", for table titles. */
+/** "WS_MESSAGES_PER_SECOND 20 → 1000000, …" or "none", for table titles. */
 export function describeRaised(raised: Record<string, [number, number]>): string {
   const entries = Object.entries(raised);
   return entries.length === 0 ? 'none' : entries.map(([name, [from, to]]) => `${name} ${from} → ${to}`).join(', ');

@@ -24,12 +24,14 @@ export interface Principal {
 
 /** Throttle budgets; tests that create many accounts from 127.0.0.1 raise `registrationsPerIp`. */
 export interface ThrottleBudgets {
+  loginWindowMs: number;
   loginFailuresPerAccount: number;
   loginFailuresPerIp: number;
   registrationsPerIp: number;
 }
 
 const DEFAULT_BUDGETS: ThrottleBudgets = {
+  loginWindowMs: LIMITS.loginWindowMs,
   loginFailuresPerAccount: LIMITS.loginFailuresPerAccount,
   loginFailuresPerIp: LIMITS.loginFailuresPerIp,
   registrationsPerIp: LIMITS.registrationsPerIp,
@@ -58,7 +60,7 @@ export class AuthService {
     budgets: Partial<ThrottleBudgets> = {},
   ) {
     const b = { ...DEFAULT_BUDGETS, ...budgets };
-    const base = { windowMs: LIMITS.loginWindowMs, baseBackoffMs: 1000, maxBackoffMs: LIMITS.loginMaxBackoffMs, maxEntries: LIMITS.throttleMaxEntries };
+    const base = { windowMs: b.loginWindowMs, baseBackoffMs: 1000, maxBackoffMs: LIMITS.loginMaxBackoffMs, maxEntries: LIMITS.throttleMaxEntries };
     this.accountThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerAccount }, clock);
     this.ipThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerIp }, clock);
     this.registrationThrottle = new FailureThrottle({ ...base, maxFailures: b.registrationsPerIp }, clock);
@@ -109,12 +111,19 @@ export class AuthService {
 
   /** Accepts an `sk-` API token or a JWT; null for anything else (callers pick the v1.0 error). */
   async authenticate(raw: string): Promise<Principal | null> {
+    const result = await this.identify(raw);
+    return result === 'expired' ? null : result;
+  }
+
+  /** Like authenticate(), but says 'expired' for a JWT of ours whose time is up (TOKEN_EXPIRED). */
+  async identify(raw: string): Promise<Principal | 'expired' | null> {
     if (looksLikeApiToken(raw)) return this.authenticateApiToken(raw);
     if (raw.split('.').length === 3) {
       const key = hashApiToken(raw);
       const cached = this.principals.get(key, this.clock.now());
-      if (cached) return cached;
+      if (cached) return cached.expiresAt !== null && cached.expiresAt <= this.clock.now() ? 'expired' : cached;
       const verified = await this.jwt.verify(raw);
+      if (verified === 'expired') return 'expired';
       const user = verified === null ? undefined : this.store.findUserById(verified.userId);
       if (!user || !verified) return null;
       const principal: Principal = { userId: user.id, username: user.username, via: 'jwt', tokenId: null, expiresAt: verified.expiresAt };

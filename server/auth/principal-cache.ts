@@ -19,8 +19,8 @@ export class PrincipalCache {
   get(key: string, now: number): Principal | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    // A JWT principal also ends at the token's own expiry, on the wall clock jose checks against.
-    if (now >= entry.staleAt || (entry.principal.expiresAt !== null && Date.now() >= entry.principal.expiresAt)) {
+    // A JWT principal also ends at the token's own expiry, on the relay's clock (jwt.ts checks against it too).
+    if (now >= entry.staleAt || (entry.principal.expiresAt !== null && now >= entry.principal.expiresAt)) {
       this.entries.delete(key);
       return undefined;
     }

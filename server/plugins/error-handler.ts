@@ -1,10 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_TABLE, RelayError } from '../errors';
+import { ERROR_TABLE, RelayError, errorBody, type ErrorBody, type RelayErrorCode } from '../errors';
 
 interface AjvIssue { instancePath?: string; keyword?: string; params?: Record<string, unknown>; message?: string }
+type PydanticItem = NonNullable<ErrorBody['errors']>[number];
 
-/** FastAPI/pydantic v1 shape of a validation failure, which v1.0 clients already understand. */
-function pydanticDetail(issues: AjvIssue[], context: string | undefined) {
+/** FastAPI/pydantic v1 items for a validation failure (what v1.0 sent as `detail`). */
+function pydanticItems(issues: AjvIssue[], context: string | undefined): PydanticItem[] {
   const where = context === 'querystring' ? 'query' : (context ?? 'body');
   return issues.map((issue) => {
     const path = (issue.instancePath ?? '').split('/').filter((part) => part !== '');
@@ -19,41 +20,56 @@ function pydanticDetail(issues: AjvIssue[], context: string | undefined) {
   });
 }
 
-/** One place that turns every failure into a JSON body with a stable shape; no stack traces leak. */
+/** `body.password: field required; query.wait: must be >= 0` */
+const summary = (items: PydanticItem[]) => items.map((item) => `${item.loc.join('.')}: ${item.msg}`).join('; ');
+
+/** Fastify's own 4xx errors without a code of ours: the generic code for their status. */
+const GENERIC_BY_STATUS: Record<number, RelayErrorCode> = {
+  404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+function send(reply: FastifyReply, code: RelayErrorCode, detail?: string, extra: Partial<ErrorBody> = {}) {
+  const status = ERROR_TABLE[code].http;
+  if (status === 401) reply.header('WWW-Authenticate', 'Bearer');
+  return reply.code(status).send({ ...errorBody(code, detail), ...extra });
+}
+
+/**
+ * One place that turns every failure of the JSON API into `{"error": CODE, "detail": text}` (see
+ * errors.ts); no stack traces leak. The dashboard's HTML routes have their own handler.
+ */
 export function installErrorHandling(app: FastifyInstance): void {
+  // Only JSON bodies on the API: text/plain is refused like a form body (415), not parsed into a string.
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler((error: FastifyError | RelayError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof RelayError) {
       if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-      if (error.status === 401) reply.header('WWW-Authenticate', 'Bearer');
-      return reply.code(error.status).send({ detail: error.detail, error: error.wire });
+      return send(reply, error.code, error.detail);
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
-      return reply.code(422).send({ detail: pydanticDetail(fastifyError.validation as AjvIssue[], fastifyError.validationContext) });
+      const errors = pydanticItems(fastifyError.validation as AjvIssue[], fastifyError.validationContext);
+      return send(reply, 'VALIDATION', summary(errors), { errors });
     }
-    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ detail: ERROR_TABLE.BODY_TOO_LARGE.message, error: 'BODY_TOO_LARGE' });
-    }
-    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send({ detail: ERROR_TABLE.UNSUPPORTED_MEDIA_TYPE.message, error: 'UNSUPPORTED_MEDIA_TYPE' });
-    }
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE');
+    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, 'UNSUPPORTED_MEDIA_TYPE');
     // better-sqlite3: locked past busy_timeout (F9) or disk full (F10) → retryable 503, never a crash.
     if (fastifyError.code === 'SQLITE_BUSY' || fastifyError.code === 'SQLITE_FULL' || fastifyError.code === 'SQLITE_LOCKED') {
       request.log.warn({ code: fastifyError.code }, 'database unavailable');
-      return reply.code(503).header('Retry-After', '1').send({ detail: 'Database temporarily unavailable', error: 'DATABASE_UNAVAILABLE' });
+      return send(reply.header('Retry-After', '1'), 'DATABASE_UNAVAILABLE');
     }
     const status = fastifyError.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      // JSON syntax errors, prototype poisoning (secure-json-parse), empty bodies: pydantic says 422.
+      // JSON syntax errors, prototype poisoning (secure-json-parse), empty JSON bodies: 422 like pydantic.
       if (fastifyError.code?.startsWith('FST_ERR_CTP')) {
-        return reply.code(status === 400 ? 422 : status).send({
-          detail: [{ loc: ['body'], msg: 'invalid JSON body', type: 'value_error.jsondecode' }],
-        });
+        return send(reply, 'BODY_NOT_JSON', undefined, { errors: [{ loc: ['body'], msg: 'invalid JSON body', type: 'value_error.jsondecode' }] });
       }
-      return reply.code(status).send({ detail: fastifyError.message });
+      const code = GENERIC_BY_STATUS[status] ?? 'BAD_REQUEST';
+      return reply.code(status).send(errorBody(code, fastifyError.message));
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send({ detail: ERROR_TABLE.INTERNAL.message, error: 'INTERNAL' });
+    return send(reply, 'INTERNAL');
   });
 
   // Unknown path → 404; known path with the wrong method → 405, as v1.0 (e.g. GET /api/pull).
@@ -61,7 +77,6 @@ export function installErrorHandling(app: FastifyInstance): void {
     const url = request.url.split('?')[0] ?? '';
     const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
     const other = methods.some((method) => method !== request.method && app.hasRoute({ method, url }));
-    if (other) return reply.code(405).send({ detail: ERROR_TABLE.METHOD_NOT_ALLOWED.message });
-    return reply.code(404).send({ detail: ERROR_TABLE.NOT_FOUND.message });
+    return send(reply, other ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND');
   });
 }

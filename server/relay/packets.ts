@@ -1,4 +1,4 @@
-import { MAX_PAYLOAD_HEX, PROTOCOL_VERSION, SIGNATURE_HEX, isPlainObject, parseJsonObject, type JsonObject } from '../../shared/index';
+import { MAX_PAYLOAD_HEX, PROTOCOL_VERSION, SIGNATURE_HEX, isDeviceId, isPlainObject, parseJsonObject, type JsonObject } from '../../shared/index';
 import { RelayError } from '../errors';
 import { LIMITS } from '../limits';
 
@@ -10,13 +10,12 @@ export interface RelayPacket {
   requestCounter: number | null;
 }
 
-export const DEVICE_ID_PATTERN = `^[A-Za-z0-9_.:-]{1,${LIMITS.idMaxLength}}$`;
 export const CLIENT_ID_PATTERN = `^[A-Za-z0-9_.:-]{1,${LIMITS.clientIdMaxLength}}$`;
-const DEVICE_ID_RE = new RegExp(DEVICE_ID_PATTERN);
 const CLIENT_ID_RE = new RegExp(CLIENT_ID_PATTERN);
 const HEX_RE = /^[0-9a-fA-F]*$/;
 
-export const isDeviceId = (value: unknown): value is string => typeof value === 'string' && DEVICE_ID_RE.test(value);
+/** Device ids follow the one shared rule (shared/device-id.ts). */
+export { DEVICE_ID_PATTERN, isDeviceId } from '../../shared/index';
 export const isClientId = (value: unknown): value is string => typeof value === 'string' && CLIENT_ID_RE.test(value);
 
 /** Python's list repr, as v1.0 prints missing fields: `['payload', 'signature']`. */

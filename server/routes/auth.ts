@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { USERNAME_PATTERN } from '../auth/auth-service';
 import { LIMITS } from '../limits';
+import { BODY_ERRORS, errors, integer, object, text } from './schemas';
 
 const credentials = {
   type: 'object',
@@ -18,7 +19,10 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
       tags: ['auth'],
       summary: 'Create an account; returns its first API token (shown only here)',
       body: { ...credentials, properties: { ...credentials.properties, password: { type: 'string', minLength: LIMITS.passwordMinLength, maxLength: LIMITS.passwordMaxLength } } },
-      response: { 201: { type: 'object', properties: { id: { type: 'integer' }, username: { type: 'string' }, api_token: { type: 'string' } } } },
+      response: {
+        201: object('The account and its first API token', { id: integer, username: text, api_token: { type: 'string', description: '`sk-…`, shown only here' } }),
+        ...errors(400, 409, 429, ...BODY_ERRORS, 503),
+      },
     },
   }, async (request, reply) => {
     const { user, apiToken } = await app.auth.register(request.body.username, request.body.password, request.ip);
@@ -31,7 +35,10 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
       tags: ['auth'],
       summary: 'Exchange username and password for a JWT (HS256)',
       body: credentials,
-      response: { 200: { type: 'object', properties: { access_token: { type: 'string' }, token_type: { type: 'string' }, expires_in: { type: 'integer' } } } },
+      response: {
+        200: object('A login JWT (use it like an API token until it expires)', { access_token: text, token_type: { type: 'string', enum: ['bearer'] }, expires_in: { type: 'integer', description: 'seconds' } }),
+        ...errors(401, 429, ...BODY_ERRORS, 503),
+      },
     },
   }, async (request) => app.auth.login(request.body.username, request.body.password, request.ip));
 };

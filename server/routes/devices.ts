@@ -1,13 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { RelayError } from '../errors';
 import { principalOf } from '../plugins/fastify-types';
-import { DEVICE_ID_PATTERN } from '../relay/packets';
+import { isDeviceId } from '../relay/packets';
 import type { DeviceRecord, RegisterOutcome } from '../store/types';
 import { naiveIso } from '../time';
+import { API_AUTH, AUTH_ERRORS, BODY_ERRORS, boolean, deviceIdSchema, errors, integer, naiveTimestamp, object, text } from './schemas';
 
-const deviceId = { type: 'string', pattern: DEVICE_ID_PATTERN } as const;
+const deviceId = deviceIdSchema;
 const anyText = { type: 'string', maxLength: 512 } as const;
-const security = [{ bearer: [] }];
+const security = API_AUTH;
+const nullableTimestamp = { ...naiveTimestamp, type: ['string', 'null'] } as const;
+const statusWord = (word: string) => ({ type: 'string', enum: [word] }) as const;
 const seen = (ms: number | null) => (ms === null ? null : naiveIso(ms));
 
 /** Maps a store outcome to errors: a foreign id is a clear 409, the limit a 403 (never a 500, B11). */
@@ -36,6 +39,10 @@ export const deviceRoutes: FastifyPluginAsync = async (app) => {
         type: 'object', required: ['device_id'],
         properties: { device_id: deviceId, device_data: { type: ['object', 'null'], properties: { name: { type: 'string', maxLength: 64 }, device_token: anyText } } },
       },
+      response: {
+        200: object('Registered (a `device_token` sent by old clients is discarded, never returned)', { status: statusWord('device_registered'), device_id: text, mode: statusWord('cloud') }),
+        ...errors(...AUTH_ERRORS, 403, 409, ...BODY_ERRORS, 503),
+      },
     },
   }, async (request) => {
     const principal = principalOf(request);
@@ -47,13 +54,28 @@ export const deviceRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post<{ Body: { device_id: string } }>('/api/delete_device', {
-    schema: { tags: ['devices'], summary: 'Delete a device (v1.0)', security, body: { type: 'object', required: ['device_id'], properties: { device_id: anyText } } },
+    schema: {
+      tags: ['devices'], summary: 'Delete a device (v1.0)', security, body: { type: 'object', required: ['device_id'], properties: { device_id: anyText } },
+      response: { 200: object('Deleted with its queue; its socket is closed', { status: statusWord('device_deleted'), message: text }), ...errors(...AUTH_ERRORS, 404, ...BODY_ERRORS, 503) },
+    },
   }, async (request) => {
     app.relay.deleteDevice(principalOf(request), request.body.device_id);
     return { status: 'device_deleted', message: `Device ${request.body.device_id} deleted` };
   });
 
-  app.get('/api/devices', { schema: { tags: ['devices'], summary: 'List your devices (v1.0 shape)', security } }, async (request) => {
+  const deviceEntry = object('A device', {
+    device_id: text, cloud: boolean, online: { type: 'boolean', description: 'a device socket is open now' },
+    last_seen: nullableTimestamp, poll_count: integer, added: naiveTimestamp,
+  });
+  app.get('/api/devices', {
+    schema: {
+      tags: ['devices'], summary: 'List your devices (v1.0 shape)', security,
+      response: {
+        200: object('Your devices', { user: text, plan: text, devices_limit: integer, devices_count: integer, devices: { type: 'array', items: deviceEntry } }),
+        ...errors(...AUTH_ERRORS, 503),
+      },
+    },
+  }, async (request) => {
     const principal = principalOf(request);
     const user = app.store.findUserById(principal.userId);
     const devices = app.store.listDevices(principal.userId);
@@ -76,11 +98,14 @@ export const deviceRoutes: FastifyPluginAsync = async (app) => {
   };
 
   app.post<{ Body: { device_id?: string; device_token?: string } }>('/api/device/create', {
-    schema: { tags: ['devices'], summary: 'Create a device (v1.0; the token is discarded)', security, body: idAndToken },
+    schema: {
+      tags: ['devices'], summary: 'Create a device (v1.0; the token is discarded)', security, body: idAndToken,
+      response: { 200: object('Created', { status: statusWord('ok'), device_id: text }), ...errors(400, ...AUTH_ERRORS, ...BODY_ERRORS, 503) },
+    },
   }, async (request) => {
     const principal = principalOf(request);
     const id = requireIdAndToken(request.body);
-    if (!new RegExp(DEVICE_ID_PATTERN).test(id)) throw new RelayError('BAD_REQUEST', 'invalid device_id');
+    if (!isDeviceId(id)) throw new RelayError('BAD_REQUEST', 'invalid device_id');
     const limit = limitOf(principal.userId);
     // v1.0 answers every create failure with 400 and a text; we keep that status, with clear texts.
     try {
@@ -93,14 +118,20 @@ export const deviceRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get<{ Querystring: { device_id: string } }>('/api/device/', {
-    schema: { tags: ['devices'], summary: 'One device (v1.0)', security, querystring: { type: 'object', required: ['device_id'], properties: { device_id: anyText } } },
+    schema: {
+      tags: ['devices'], summary: 'One device (v1.0)', security, querystring: { type: 'object', required: ['device_id'], properties: { device_id: anyText } },
+      response: { 200: object('The device', { device_id: text, cloud: boolean, last_seen: nullableTimestamp }), ...errors(...AUTH_ERRORS, 404, 422, 503) },
+    },
   }, async (request) => {
     const device = ownedOr404(principalOf(request).userId, request.query.device_id, 'device not found');
     return { device_id: device.deviceId, cloud: true, last_seen: seen(device.lastSeenAt) };
   });
 
   app.put<{ Body: { device_id?: string; device_token?: string } }>('/api/device/update', {
-    schema: { tags: ['devices'], summary: 'Update a device (v1.0; the token is discarded)', security, body: idAndToken },
+    schema: {
+      tags: ['devices'], summary: 'Update a device (v1.0; the token is discarded)', security, body: idAndToken,
+      response: { 200: object('Unchanged: the relay keeps no device token', { status: statusWord('ok'), device_id: text }), ...errors(400, ...AUTH_ERRORS, 404, ...BODY_ERRORS, 503) },
+    },
   }, async (request) => {
     const id = requireIdAndToken(request.body);
     ownedOr404(principalOf(request).userId, id, 'device not found');
@@ -108,7 +139,10 @@ export const deviceRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.delete<{ Body: { device_id?: string; device_token?: string } }>('/api/device/delete', {
-    schema: { tags: ['devices'], summary: 'Delete a device (v1.0)', security, body: idAndToken },
+    schema: {
+      tags: ['devices'], summary: 'Delete a device (v1.0)', security, body: idAndToken,
+      response: { 200: object('Deleted', { status: statusWord('device_deleted'), device_id: text }), ...errors(400, ...AUTH_ERRORS, 404, ...BODY_ERRORS, 503) },
+    },
   }, async (request) => {
     const id = requireIdAndToken(request.body);
     const principal = principalOf(request);

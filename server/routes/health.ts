@@ -1,10 +1,21 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { LIMITS } from '../limits';
 import { principalOf } from '../plugins/fastify-types';
+import { API_AUTH, AUTH_ERRORS, errors, integer, object, text } from './schemas';
+
+const healthBody = (description: string) => object(description, {
+  status: { type: 'string', enum: ['healthy', 'degraded'] }, service: text, timestamp: text, websockets: integer,
+  database: text, devices_connected: integer, clients_connected: integer,
+});
 
 /** `/api/health` (public, v1.0 fields plus DB and connection counts) and `/api/stats` (authenticated). */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/api/health', { schema: { tags: ['health'], summary: 'Liveness and database status (no auth)' } }, async (_request, reply) => {
+  app.get('/api/health', {
+    schema: {
+      tags: ['health'], summary: 'Liveness and database status (no auth)',
+      response: { 200: healthBody('Healthy'), 503: healthBody('Degraded: the database does not answer') },
+    },
+  }, async (_request, reply) => {
     const databaseOk = app.store.healthy();
     const { devices, clients } = app.hub.counts();
     return reply.code(databaseOk ? 200 : 503).send({
@@ -19,7 +30,19 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
   });
 
   // Authenticated (v1.0 S16) and scoped to the caller's own devices, except the global user count.
-  app.get('/api/stats', { onRequest: app.requireUser, schema: { tags: ['health'], summary: 'Counts for your devices', security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/api/stats', {
+    onRequest: app.requireUser,
+    schema: {
+      tags: ['health'], summary: 'Counts for your devices', security: API_AUTH,
+      response: {
+        200: object('Counts (v1.0 fields) for your devices; total_users is global', {
+          online_devices: integer, total_devices: integer, total_users: integer, queues_to_device: integer, queues_to_client: integer,
+          total_queues: integer, websocket_connections: integer, server_time: text, status: { type: 'string', enum: ['running'] },
+        }),
+        ...errors(...AUTH_ERRORS, 503),
+      },
+    },
+  }, async (request) => {
     const { userId } = principalOf(request);
     const now = app.clock.now();
     const devices = app.store.listDevices(userId);

@@ -4,8 +4,9 @@ import { LIMITS } from '../limits';
 import { principalOf } from '../plugins/fastify-types';
 import { validatePacket } from '../relay/packets';
 import { naiveIso } from '../time';
+import { API_AUTH, AUTH_ERRORS, BODY_ERRORS, boolean, errors, integer, naiveTimestamp, object, text as textField } from './schemas';
 
-const security = [{ bearer: [] }];
+const security = API_AUTH;
 const text = { type: 'string', maxLength: 2048 } as const;
 
 interface PushBody { device_id: string; payload: string; signature: string; version?: string; direction?: string; request_counter?: number | null }
@@ -21,6 +22,12 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
       body: {
         type: 'object', required: ['device_id', 'payload', 'signature'],
         properties: { device_id: text, payload: text, signature: text, version: { type: ['string', 'number'] }, direction: { type: 'string' } },
+      },
+      response: {
+        200: object('Forwarded to the device socket, or stored until it connects (then `queued`)', {
+          status: { type: 'string', enum: ['ok'] }, device_id: textField, delivered_via_ws: boolean, queued: boolean, messages: { type: 'null' }, count: integer,
+        }),
+        ...errors(400, ...AUTH_ERRORS, 404, ...BODY_ERRORS, 429, 503),
       },
     },
   }, async (request) => {
@@ -41,6 +48,19 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
       body: {
         type: 'object', required: ['device_id'],
         properties: { device_id: text, direction: { type: 'string' }, wait: { type: 'number', minimum: 0 }, payload: text, signature: text, version: {} },
+      },
+      response: {
+        200: object('The device\'s responses, oldest first; each is returned once', {
+          status: { type: 'string', enum: ['ok'] }, device_id: textField, delivered_via_ws: boolean, count: integer,
+          messages: {
+            type: 'array',
+            items: object('A v1.0 response message (`packet` repeats `payload`)', {
+              device_id: textField, message_type: { type: 'string', enum: ['response'] }, packet: textField, payload: textField, signature: textField,
+              direction: { type: 'string', enum: ['to_client'] }, timestamp: naiveTimestamp,
+            }),
+          },
+        }),
+        ...errors(400, ...AUTH_ERRORS, 404, ...BODY_ERRORS, 503),
       },
     },
   }, async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { AuthService, Principal } from '../auth/auth-service';
-import { closeCodeFor, wsErrorFrame } from '../errors';
+import { ERROR_TABLE, closeCodeFor, wsErrorFrame } from '../errors';
 import { LIMITS } from '../limits';
 import type { Clock } from '../time';
 import { isPlainObject } from '../../shared/index';
@@ -61,18 +61,19 @@ export function runHandshake(opts: HandshakeOptions): void {
   let handler: ((text: string, isBinary: boolean) => void) | null = null;
   const early: { text: string; isBinary: boolean }[] = [];
 
-  const refuse = (code: 'AUTH_REQUIRED' | 'INVALID_TOKEN', message: string) => {
+  const refuse = (code: 'AUTH_REQUIRED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED', message: string) => {
     state = 'done';
     clearTimeout(timer);
     ws.send(wsErrorFrame(code, message));
-    ws.close(closeCodeFor(code), code === 'AUTH_REQUIRED' ? 'authentication required' : 'invalid token');
+    ws.close(closeCodeFor(code), code === 'AUTH_REQUIRED' ? 'authentication required' : code === 'TOKEN_EXPIRED' ? 'token expired' : 'invalid token');
     opts.onRejected(code);
   };
 
   const authenticate = (token: string) => {
     state = 'checking';
-    opts.auth.authenticate(token).then((principal) => {
+    opts.auth.identify(token).then((principal) => {
       if (state !== 'checking') return;
+      if (principal === 'expired') return refuse('TOKEN_EXPIRED', ERROR_TABLE.TOKEN_EXPIRED.message);
       if (!principal) return refuse('INVALID_TOKEN', 'Invalid API token');
       clearTimeout(timer);
       try {
@@ -97,7 +98,7 @@ export function runHandshake(opts: HandshakeOptions): void {
   // A socket opened with a JWT lives no longer than the JWT (catalogue B17).
   let expiryTimer: NodeJS.Timeout | undefined;
   const closeAtExpiry = (expiresAt: number) => {
-    const remaining = expiresAt - Date.now();
+    const remaining = expiresAt - opts.clock.now();
     if (remaining <= 0) return ws.close(closeCodeFor('TOKEN_REVOKED'), 'token expired');
     expiryTimer = setTimeout(() => closeAtExpiry(expiresAt), Math.min(remaining, MAX_TIMER_MS));
   };

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer } from 'ws';
@@ -7,8 +7,9 @@ import { LIMITS } from '../limits';
 import { isClientId, isDeviceId } from '../relay/packets';
 import { trackLiveness, startHeartbeat } from './heartbeat';
 import { headerToken, runHandshake } from './handshake';
-import { ERROR_TABLE, closeCodeFor, wsErrorFrame } from '../errors';
+import { ERROR_TABLE, closeCodeFor, errorBody, wsErrorFrame, type RelayErrorCode } from '../errors';
 import { clientAddress, type TrustFn } from '../net/client-address';
+import { originAllowed, requestOrigin } from '../net/origin';
 import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
 
 export interface WsOptions {
@@ -20,7 +21,8 @@ export interface WsOptions {
   maxConnectionsPerIp: number;
   /** Sockets per user = 2 × the user's device limit + this. */
   extraConnectionsPerUser: number;
-  /** Slow-consumer bounds (F7) and per-socket message rate (C3); LIMITS when absent. */
+  /** Largest incoming frame (B1), slow-consumer bounds (F7) and per-socket message rate (C3); LIMITS when absent. */
+  maxPayloadBytes?: number;
   maxBufferedBytes?: number;
   drainTimeoutMs?: number;
   slowCloseGraceMs?: number;
@@ -60,9 +62,11 @@ function parseTarget(url: string | undefined): Target | 'bad_id' | null {
   return null;
 }
 
-function reject(socket: Duplex, status: number, text: string): void {
-  const body = JSON.stringify({ detail: text });
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+/** Refuses an upgrade with the table's status and the one JSON error body (errors.ts). */
+function reject(socket: Duplex, code: RelayErrorCode): void {
+  const status = ERROR_TABLE[code].http;
+  const body = JSON.stringify(errorBody(code));
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /** Shared by every upgrading socket (`this` is the socket): no closure per connection. */
@@ -78,7 +82,7 @@ export function attachWebSockets(
 ): WsGateway {
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: LIMITS.wsMaxPayloadBytes,
+    maxPayload: options.maxPayloadBytes ?? LIMITS.wsMaxPayloadBytes,
     perMessageDeflate: false,
     // v1.0 firmware offers subprotocol "arduino"; accept without echoing it, like v1.0.
     handleProtocols: () => false,
@@ -105,20 +109,20 @@ export function attachWebSockets(
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', destroySocket);
-    if (!accepting) return reject(socket, 503, 'Service Unavailable');
+    if (!accepting) return reject(socket, 'SERVICE_RESTART');
     const target = parseTarget(req.url);
-    if (target === null) return reject(socket, 404, 'Not Found');
-    if (target === 'bad_id') return reject(socket, 400, 'Bad Request');
-    // CSWSH defence: browsers always send Origin; devices and CLIs send none (B21).
-    const origin = req.headers.origin;
+    if (target === null) return reject(socket, 'NOT_FOUND');
+    if (target === 'bad_id') return reject(socket, 'INVALID_ID');
+    // CSWSH defence (B21): no Origin, the relay's own origin, or one of ALLOWED_ORIGINS.
     const ip = clientAddress(req, options.trustProxy ?? false);
-    if (origin !== undefined && !options.allowedOrigins.includes(origin)) {
-      deps.log.warn({ event: 'ws_origin_refused', origin, ip }, 'WebSocket origin refused');
-      return reject(socket, 403, 'Forbidden');
+    if (!originAllowed(req, options.allowedOrigins, options.trustProxy ?? false)) {
+      const own = requestOrigin(req, options.trustProxy ?? false);
+      deps.log.warn({ event: 'ws_origin_refused', origin: req.headers.origin, own, ip }, 'WebSocket origin refused');
+      return reject(socket, 'ORIGIN_REFUSED');
     }
     if ((perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
       deps.log.warn({ event: 'ws_ip_limit', ip }, 'too many sockets from one address');
-      return reject(socket, 429, 'Too Many Requests');
+      return reject(socket, 'TOO_MANY_CONNECTIONS');
     }
     // Everything the socket needs from the request, taken now: nothing below may capture `req`,
     // or every idle connection would keep its IncomingMessage and headers alive.

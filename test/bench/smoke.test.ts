@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeviceResult } from '../../bench/device/bench';
@@ -17,13 +18,33 @@ function positive(value: number, label: string): void {
   expect(value, label).toBeGreaterThan(0);
 }
 
+const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+
+describe('npm run bench -- --help', () => {
+  it('prints usage (--smoke, the target lines) and runs nothing; an unknown option runs nothing either', () => {
+    const resultsFile = path.join(root, 'bench/results.json');
+    const before = existsSync(resultsFile) ? statSync(resultsFile).mtimeMs : null;
+    const started = Date.now();
+    const help = spawnSync(process.execPath, [tsxCli, 'bench/run.ts', '--help'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run bench/);
+    for (const line of ['--smoke', 'rt/s >= 0.85x', 'p99 <= 1.25x', 'RSS <= 1.2x', 'queueing >= 2x']) expect(help.stdout).toContain(line);
+    expect(help.stdout).not.toContain('Protocol core:'); // no benchmark table was printed
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const typo = spawnSync(process.execPath, [tsxCli, 'bench/run.ts', '--smok'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain('unknown option --smok');
+    expect(existsSync(resultsFile) ? statSync(resultsFile).mtimeMs : null).toBe(before);
+  });
+});
+
 // Keeps `npm run bench` from rotting: the smoke mode runs every benchmark briefly.
 describe('benchmark smoke run', () => {
   let out = '';
   let results: SmokeResults;
 
   it('runs every section and ends with the JSON result line', () => {
-    out = execFileSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--smoke', '--json'], {
+    out = execFileSync(process.execPath, [tsxCli, 'bench/run.ts', '--smoke', '--json'], {
       cwd: root,
       encoding: 'utf8',
       timeout: 150_000,
@@ -68,6 +89,9 @@ describe('benchmark smoke run', () => {
       positive(row.p99Ratio, 'p99 ratio');
     }
     expect(out).toContain('WS round trip (L2)');
+    // Raised through the relay's documented environment variables, nothing else.
+    expect(results.relay.limitOverrides.roundTrip).toEqual({ WS_MESSAGES_PER_SECOND: [20, 1_000_000], WS_MESSAGE_BURST: [50, 1_000_000] });
+    expect(out).toContain('relay limits raised: WS_MESSAGES_PER_SECOND 20 → 1000000, WS_MESSAGE_BURST 50 → 1000000');
   });
 
   it('HTTP push + long-poll pull round trips, with ratios to the baseline', () => {

@@ -17,7 +17,7 @@ import { exchangeWss } from '../../cli/transport/wss';
 import { replyPacket } from './helpers/line-responder';
 
 const TOKEN = 'OrderingTestToken-0123456789abcdefghijklmnop';
-const DEVICE_ID = 'WLORDER1';
+const DEVICE_ID = 'WLDE21';
 const quiet = { start: () => undefined, stop: () => undefined };
 
 function request(command: 'ping' | 'info' = 'ping') {

@@ -10,8 +10,8 @@ const API = 'sk-provisioning-test-token-0123456789';
 function home(): string {
   const dir = tempDir('wl-prov-');
   writeFileSync(join(dir, 'devices.json'), JSON.stringify({
-    desk: { token: TOKEN, port: 99, cloud: true, device_id: 'WL00C0DE', added: 1, http_url: 'https://relay.example.org', wss_url: 'wss://relay.example.org' },
-    fresh: { port: 99, cloud: false, device_id: 'WL00BEEF', added: 2, ip: '10.0.0.9' },
+    desk: { token: TOKEN, port: 99, cloud: true, device_id: 'WLC0DE', added: 1, http_url: 'https://relay.example.org', wss_url: 'wss://relay.example.org' },
+    fresh: { port: 99, cloud: false, device_id: 'WLBEEF', added: 2, ip: '10.0.0.9' },
   }));
   writeFileSync(join(dir, 'relays.json'), JSON.stringify({ default: 'http://127.0.0.1:9009', relays: {
     'https://relay.example.org': { api_token: API, kind: 'api_token' },
@@ -26,7 +26,7 @@ describe('provision', () => {
     const before = readFileSync(join(dir, 'devices.json'), 'utf8');
     const run = await runInProcess(['provision', 'desk', '--format', 'json'], dir);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ device_id: 'WL00C0DE', device_token: TOKEN, relay_url: 'wss://relay.example.org', api_token: API });
+    expect(JSON.parse(run.stdout)).toEqual({ device_id: 'WLC0DE', device_token: TOKEN, relay_url: 'wss://relay.example.org', api_token: API });
     expect(readFileSync(join(dir, 'devices.json'), 'utf8')).toBe(before);
   });
 
@@ -35,7 +35,7 @@ describe('provision', () => {
     const run = await runInProcess(['provision', 'fresh', '--ssid', "Bob's Wi-Fi", '--platform=esp'], dir);
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toBe('# WakeLink-XS board "fresh": device id WL00BEEF, relay ws://127.0.0.1:9009');
+    expect(lines[0]).toBe('# WakeLink-XS board "fresh": device id WLBEEF, relay ws://127.0.0.1:9009');
     expect(lines[1]).toContain('printed by the board on its first boot');
     expect(lines[2]).toBe("mcconfig -d -m -p esp ssid='Bob'\\''s Wi-Fi' password='YOUR-WIFI-PASSWORD' relay_url=ws://127.0.0.1:9009 api_token=sk-local");
   });
@@ -57,7 +57,7 @@ describe('provision', () => {
 
   it('register without any relay configured is a usage error that names the fix (no hard-coded public host)', async () => {
     const dir = tempDir('wl-prov-');
-    const run = await runInProcess(['register', 'desk', '--device-id', 'WL00C0DE', '--token', TOKEN], dir);
+    const run = await runInProcess(['register', 'desk', '--device-id', 'WLC0DE', '--token', TOKEN], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no relay given: pass --relay URL');
   });

@@ -109,11 +109,11 @@ describe('devices.json in the v1.0 layout (spec 6.3)', () => {
 
   it('add writes the v1.0 key order; refuses duplicates, short tokens and missing addresses without touching the file', async () => {
     const home = v1Home();
-    const added = await runInProcess(['add', 'desk', '--token', 'd'.repeat(40), '--ip', '10.0.0.5', '--device-id', 'WL00AB12'], home);
+    const added = await runInProcess(['add', 'desk', '--token', 'd'.repeat(40), '--ip', '10.0.0.5', '--device-id', 'WLAB12'], home);
     expect(added.code, added.stderr).toBe(0);
     const desk = readStore(home).desk!;
     expect(Object.keys(desk)).toEqual(['token', 'port', 'cloud', 'device_id', 'added', 'ip']);
-    expect(desk).toMatchObject({ token: 'd'.repeat(40), port: 99, cloud: false, device_id: 'WL00AB12', ip: '10.0.0.5' });
+    expect(desk).toMatchObject({ token: 'd'.repeat(40), port: 99, cloud: false, device_id: 'WLAB12', ip: '10.0.0.5' });
     expect(typeof desk.added).toBe('number');
 
     const snapshot = readFileSync(join(home, 'devices.json'), 'utf8');

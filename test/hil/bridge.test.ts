@@ -53,7 +53,7 @@ describe.each(ENGINES)('platform adapters and bridge on the %s engine', (engine)
     // One event in (data), the synchronous write plus the promise job's write out, then FIN → close.
     const echo = await lanSend(sim.lanPort, 'abc\n', { end: true, timeoutMs: 3000 });
     expect(echo).toEqual({ text: 'ABC\n+job\n', closed: true });
-    expect((await sim.status()).deviceId).toBe('WLPROBE');
+    expect((await sim.status()).deviceId).toBe('WL920BE');
 
     // A reboot wipes every socket and timer of the old boot, and the probe boots again.
     await sim.reboot();

@@ -17,8 +17,8 @@ describe('activity buffer after the store is closed (F9 bookkeeping)', () => {
     await store.close();
     expect(vi.getTimerCount()).toBe(0);
     // A reply that arrives during shutdown, after the database closed.
-    store.touchDevice('WLCLOSED01', Date.now(), 7);
-    store.addPolls('WLCLOSED01', 1);
+    store.touchDevice('WLC105ED1', Date.now(), 7);
+    store.addPolls('WLC105ED1', 1);
     for (let i = 0; i < 5; i++) vi.advanceTimersByTime(1_000);
     expect(vi.getTimerCount()).toBe(0);
   });

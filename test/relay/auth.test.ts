@@ -27,12 +27,15 @@ describe('accounts', () => {
     expect((await devices(res.body.api_token)).status).toBe(200);
   });
 
-  it('duplicate username → 409; bad shapes → 422 in the pydantic v1 shape', async () => {
+  it('duplicate username → 409; bad shapes → 422 VALIDATION with the pydantic v1 items', async () => {
     const dup = await api(relay.http, 'POST', '/auth/register', { body: { username: alice.username, password: 'another password' } });
     expect(dup.status).toBe(409);
     const missing = await api(relay.http, 'POST', '/auth/register', { body: { username: 'someone' } });
     expect(missing.status).toBe(422);
-    expect(missing.body).toEqual({ detail: [{ loc: ['body', 'password'], msg: 'field required', type: 'value_error.missing' }] });
+    expect(missing.body).toEqual({
+      error: 'VALIDATION', detail: 'body.password: field required',
+      errors: [{ loc: ['body', 'password'], msg: 'field required', type: 'value_error.missing' }],
+    });
     const sqlish = await api(relay.http, 'POST', '/auth/register', { body: { username: "' OR 1=1 --", password: 'long enough pw' } });
     expect(sqlish.status).toBe(422);
   });
@@ -95,8 +98,8 @@ describe('REST auth (spec 4.6 texts)', () => {
   const forged: [string, () => Promise<string>][] = [
     ['B18 signed with another key', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(String(1)).setIssuedAt().setExpirationTime('1h')
       .setIssuer('wakelink-xs-relay').setAudience('wakelink-xs-api').sign(new Uint8Array(32).fill(7))],
-    ['B17 expired', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600).setIssuer('wakelink-xs-relay').setAudience('wakelink-xs-api').sign(jwtKey)],
+    ['B17 expired and forged', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600).setIssuer('wakelink-xs-relay').setAudience('wakelink-xs-api').sign(new Uint8Array(32).fill(7))],
     ['B19 alg:none', async () => new UnsecuredJWT({ sub: String(alice.id), iss: 'wakelink-xs-relay', aud: 'wakelink-xs-api' }).setIssuedAt().setExpirationTime('1h').encode()],
     ['B19 HS512 with the right key', () => new SignJWT({}).setProtectedHeader({ alg: 'HS512' }).setSubject(String(alice.id)).setIssuedAt().setExpirationTime('1h')
       .setIssuer('wakelink-xs-relay').setAudience('wakelink-xs-api').sign(new Uint8Array(64).fill(1))],
@@ -110,9 +113,18 @@ describe('REST auth (spec 4.6 texts)', () => {
       const token = await make();
       const res = await devices(token);
       expect(res.status).toBe(401);
-      expect(res.body.detail).toBe('Invalid API token');
+      expect(res.body).toEqual({ error: 'INVALID_TOKEN', detail: 'Invalid API token' });
     });
   }
+
+  it('B17: a JWT this relay signed whose time is up says so: 401 TOKEN_EXPIRED', async () => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600).setIssuer('wakelink-xs-relay').setAudience('wakelink-xs-api').sign(jwtKey);
+    const res = await devices(token);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: 'TOKEN_EXPIRED', detail: 'Token expired' });
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+  });
 
   it('a correctly signed JWT made the same way is accepted (the forgery tests can fail)', async () => {
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuedAt().setExpirationTime('1h')

@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardRoutes } from '../../server/routes/dashboard';
+import { packagedChromium } from './helpers/chromium';
 import { registerDevice } from './helpers/http';
 import { startRelay, type RunningRelay } from './helpers/relay';
 import { connectDevice, type WsProbe } from './helpers/ws';
 
-/** Debian's package; `.ci/run` installs it with `apt-get install -y chromium`. */
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -16,8 +14,9 @@ const PASSWORD = 'correct horse battery';
 
 /**
  * The dashboard in a real headless Chromium against a real relay on 127.0.0.1 (SQLite temp file,
- * real device WebSocket). Missing Chromium is a failure, not a skip: this is the only test that
- * shows the pages work in a browser under their own CSP.
+ * real device WebSocket), with the Chromium of a dev dependency (helpers/chromium.ts). A browser
+ * that cannot start is a failure, not a skip: this is the only test that shows the pages work in
+ * a browser under their own CSP.
  */
 describe('dashboard in headless Chromium', () => {
   let browser: Browser;
@@ -26,11 +25,8 @@ describe('dashboard in headless Chromium', () => {
   const offLoopback: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}; install it with: apt-get update && apt-get install -y chromium`);
-    }
     relay = await startRelay({ routePlugins: [dashboardRoutes] });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    browser = await chromium.launch({ executablePath: await packagedChromium(), args: CHROMIUM_ARGS, headless: true });
   });
 
   afterAll(async () => {

@@ -218,7 +218,7 @@ describe('dashboard over app.inject()', () => {
     const other = await signUp(app);
     const otherCsrf = csrfOf((await other.client.get('/dashboard')).body);
     const formCsrf = await new FormClient(app).csrfFrom('/login');
-    const register = await apiCall(app, 'POST', '/api/register_device', firstToken, { device_id: 'WLCSRF01', device_data: { name: 'desk' } });
+    const register = await apiCall(app, 'POST', '/api/register_device', firstToken, { device_id: 'WLC5F01', device_data: { name: 'desk' } });
     expect(register.statusCode).toBe(200);
     const tokenId = (await apiCall(app, 'GET', '/api/tokens', firstToken)).json().tokens[0].id as number;
 
@@ -226,12 +226,12 @@ describe('dashboard over app.inject()', () => {
       const fields = (extra: Record<string, string>) => (csrf === undefined ? extra : { ...extra, csrf });
       expect((await client.post('/dashboard/tokens', fields({ name: 'x' }))).statusCode).toBe(403);
       expect((await client.post('/dashboard/tokens/revoke', fields({ token_id: String(tokenId) }))).statusCode).toBe(403);
-      expect((await client.post('/dashboard/delete_device', fields({ device_id: 'WLCSRF01' }))).statusCode).toBe(403);
+      expect((await client.post('/dashboard/delete_device', fields({ device_id: 'WLC5F01' }))).statusCode).toBe(403);
       expect((await client.post('/logout', fields({}))).statusCode).toBe(403);
     }
     expect(await tokenCount(app, firstToken)).toBe(1);
     const devices = (await apiCall(app, 'GET', '/api/devices', firstToken)).json();
-    expect(devices.devices.map((d: { device_id: string }) => d.device_id)).toEqual(['WLCSRF01']);
+    expect(devices.devices.map((d: { device_id: string }) => d.device_id)).toEqual(['WLC5F01']);
     expect((await client.get('/dashboard')).statusCode).toBe(200); // still signed in
   });
 
@@ -298,7 +298,7 @@ describe('dashboard over app.inject()', () => {
 
     const { client: owner, firstToken } = await signUp(app);
     const deviceName = '<img src=x onerror=alert(2)>&"\'';
-    expect((await apiCall(app, 'POST', '/api/register_device', firstToken, { device_id: 'WLESC001', device_data: { name: deviceName } })).statusCode).toBe(200);
+    expect((await apiCall(app, 'POST', '/api/register_device', firstToken, { device_id: 'WLE5C001', device_data: { name: deviceName } })).statusCode).toBe(200);
     const dashCsrf = csrfOf((await owner.get('/dashboard')).body);
     await owner.post('/dashboard/tokens', { csrf: dashCsrf, name: '</code><script>alert(3)</script>' });
     const dash = await owner.get('/dashboard');
@@ -400,26 +400,26 @@ describe('dashboard over app.inject()', () => {
   it('devices: listed with status and last seen; delete and revoke act only on your own things', async () => {
     const alice = await signUp(app);
     const bob = await signUp(app);
-    expect((await apiCall(app, 'POST', '/api/register_device', alice.firstToken, { device_id: 'WLALICE1', device_data: { name: 'nas' } })).statusCode).toBe(200);
-    expect((await apiCall(app, 'POST', '/api/register_device', bob.firstToken, { device_id: 'WLBOB001' })).statusCode).toBe(200);
+    expect((await apiCall(app, 'POST', '/api/register_device', alice.firstToken, { device_id: 'WLA11CE1', device_data: { name: 'nas' } })).statusCode).toBe(200);
+    expect((await apiCall(app, 'POST', '/api/register_device', bob.firstToken, { device_id: 'WLB0B001' })).statusCode).toBe(200);
     const page = await alice.client.get('/dashboard');
-    expect(page.body).toContain('data-device="WLALICE1"');
+    expect(page.body).toContain('data-device="WLA11CE1"');
     expect(page.body).toContain('Offline');
     expect(page.body).toContain('1 of 5');
-    expect(page.body).not.toContain('WLBOB001');
+    expect(page.body).not.toContain('WLB0B001');
 
     const csrf = csrfOf(page.body);
-    const foreign = await alice.client.post('/dashboard/delete_device', { csrf, device_id: 'WLBOB001' });
+    const foreign = await alice.client.post('/dashboard/delete_device', { csrf, device_id: 'WLB0B001' });
     expect(foreign.statusCode).toBe(404);
     expect(foreign.body).toContain('Device not found or access denied');
     const bobTokenId = (await apiCall(app, 'GET', '/api/tokens', bob.firstToken)).json().tokens[0].id as number;
     expect((await alice.client.post('/dashboard/tokens/revoke', { csrf, token_id: String(bobTokenId) })).statusCode).toBe(404);
     expect((await apiCall(app, 'GET', '/api/devices', bob.firstToken)).json().devices_count).toBe(1);
 
-    const deleted = await alice.client.post('/dashboard/delete_device', { csrf, device_id: 'WLALICE1' });
+    const deleted = await alice.client.post('/dashboard/delete_device', { csrf, device_id: 'WLA11CE1' });
     expect(deleted.statusCode).toBe(303);
     expect((await apiCall(app, 'GET', '/api/devices', alice.firstToken)).json().devices_count).toBe(0);
-    expect((await alice.client.get('/dashboard')).body).toContain('Device WLALICE1 deleted.');
+    expect((await alice.client.get('/dashboard')).body).toContain('Device WLA11CE1 deleted.');
 
     const aliceTokenId = (await apiCall(app, 'GET', '/api/tokens', alice.firstToken)).json().tokens[0].id as number;
     expect((await alice.client.post('/dashboard/tokens/revoke', { csrf, token_id: String(aliceTokenId) })).statusCode).toBe(303);

@@ -27,7 +27,7 @@ describe('device sockets are not rate-limited like clients (C3, F14)', () => {
     const relay = await startRelay();
     relays.push(relay);
     const user = await registerUser(relay.http);
-    const id = 'WLBURST1';
+    const id = 'WLB0257';
     await registerDevice(relay.http, user.token, id);
     const device = await connectDevice(relay.ws, id, user.token);
     expect(device.welcome.type).toBe('welcome');

@@ -8,7 +8,7 @@ let relay: RunningRelay;
 let alice: TestUser;
 let bob: TestUser;
 let seq = 0;
-const nextId = () => `WLDV${process.pid}${++seq}`;
+const nextId = () => `WLD5${((process.pid & 0xfff) * 0x1000 + ++seq).toString(16).toUpperCase().padStart(6, '0')}`;
 
 beforeAll(async () => {
   relay = await startRelay({ env: { DEVICE_LIMIT: '3' } });
@@ -97,7 +97,7 @@ describe('v1.0 device routes (spec 4.6)', () => {
     const { probe } = await connectDevice(relay.ws, id, fay.token);
     const cli = await api(relay.http, 'POST', '/api/delete_device', { token: fay.token, body: { device_token: 'abc' } });
     expect(cli.status).toBe(422);
-    expect(cli.body.detail[0]).toEqual({ loc: ['body', 'device_id'], msg: 'field required', type: 'value_error.missing' });
+    expect(cli.body.errors[0]).toEqual({ loc: ['body', 'device_id'], msg: 'field required', type: 'value_error.missing' });
     const res = await api(relay.http, 'POST', '/api/delete_device', { token: fay.token, body: { device_id: id } });
     expect(res.body).toEqual({ status: 'device_deleted', message: `Device ${id} deleted` });
     expect((await probe.closed).code).toBe(4004);
@@ -134,12 +134,12 @@ describe('HTTP edges (B2, B5, B29)', () => {
     expect((await api(relay.http, 'GET', '/nope')).status).toBe(404);
     const get = await api(relay.http, 'GET', '/api/pull', { token: alice.token });
     expect(get.status).toBe(405);
-    expect(get.body).toEqual({ detail: 'Method Not Allowed' });
+    expect(get.body).toEqual({ error: 'METHOD_NOT_ALLOWED', detail: 'Method Not Allowed' });
     const big = await api(relay.http, 'POST', '/api/push', { token: alice.token, rawBody: JSON.stringify({ device_id: 'x', payload: 'a'.repeat(20_000) }) });
     expect(big.status).toBe(413);
     const broken = await api(relay.http, 'POST', '/api/push', { token: alice.token, rawBody: '{"device_id": ' });
     expect(broken.status).toBe(422);
-    const poisoned = await api(relay.http, 'POST', '/api/register_device', { token: alice.token, rawBody: '{"device_id":"WLX","__proto__":{"admin":true}}' });
+    const poisoned = await api(relay.http, 'POST', '/api/register_device', { token: alice.token, rawBody: '{"device_id":"WLAAA","__proto__":{"admin":true}}' });
     expect(poisoned.status).toBe(422);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
     const noType = await fetch(`${relay.http}/api/push`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/xml' }, body: '<a/>' });

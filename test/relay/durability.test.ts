@@ -20,7 +20,7 @@ describe('restart and crash (F1, F3, C1, C6)', () => {
   const deviceToken = newDeviceToken();
   const secrets: string[] = [deviceToken];
   let userToken = '';
-  const id = 'WLDURABLE1';
+  const id = 'WLD0AB1E1';
 
   it('F1/C1: commands acknowledged as queued survive SIGKILL and are delivered in order on connect', async () => {
     const first = await waitListening(spawnRelay(env));

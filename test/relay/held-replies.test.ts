@@ -16,7 +16,7 @@ describe('device reply while the database refuses writes (F9)', () => {
   it('a reply the store cannot write is held in memory and returned by the next pull, once; the relay keeps running', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    const id = 'WLHELD1';
+    const id = 'WL4E1D1';
     await registerDevice(relay.http, user.token, id);
     const device = await connectDevice(relay.ws, id, user.token);
     const pushed = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, id, 'ping', 'held1') });

@@ -9,7 +9,7 @@ let alice: TestUser;
 let bob: TestUser;
 const deviceToken = newDeviceToken();
 let seq = 0;
-const nextId = () => `WLHT${process.pid}${++seq}`;
+const nextId = () => `WL47${((process.pid & 0xfff) * 0x1000 + ++seq).toString(16).toUpperCase().padStart(6, '0')}`;
 
 beforeAll(async () => {
   relay = await startRelay({ env: { DEVICE_LIMIT: '100' } });

@@ -57,7 +57,7 @@ describe('in-flight commands (F4, F14, C1)', () => {
   it('F4: a queued command the device took but never answered stays in flight and is re-sent on reconnect, same bytes, then answered to its sender', async () => {
     const relay = await relayWith();
     const user = await registerUser(relay.http);
-    const id = 'WLF4Q';
+    const id = 'WLF4C';
     await registerDevice(relay.http, user.token, id);
     const { probe: client } = await connectClient(relay.ws, 'f4-client', user.token);
     client.send(commandPacket(deviceToken, id, 'ping', 'q1'));
@@ -86,7 +86,7 @@ describe('in-flight commands (F4, F14, C1)', () => {
   it('F4/C2: a live command is re-sent after the drop; the device answers the duplicate from its reply cache and that real reply reaches its sender, FIFO in step', async () => {
     const relay = await relayWith();
     const user = await registerUser(relay.http);
-    const id = 'WLF4LIVE';
+    const id = 'WLF411E';
     await registerDevice(relay.http, user.token, id);
     const guard = new FreshnessGuard();
     const { probe: alice } = await connectClient(relay.ws, 'f4-alice', user.token);
@@ -128,7 +128,7 @@ describe('in-flight commands (F4, F14, C1)', () => {
   it(`F4: delivery attempts are bounded (${LIMITS.deliveryAttempts}); a command the device never answers is then abandoned`, async () => {
     const relay = await relayWith();
     const user = await registerUser(relay.http);
-    const id = 'WLF4MAX';
+    const id = 'WLF4A4';
     await registerDevice(relay.http, user.token, id);
     await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, id, 'ping', 'm1') });
     let bytes = '';
@@ -150,7 +150,7 @@ describe('in-flight commands (F4, F14, C1)', () => {
     const dir = tempDir('wl-inflight-');
     const before = await startRelay({ dir });
     const user = await registerUser(before.http);
-    const id = 'WLF4RESTART';
+    const id = 'WLF4E57';
     await registerDevice(before.http, user.token, id);
     await api(before.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, id, 'ping', 'r1') });
     const first = await connectDevice(before.ws, id, user.token);
@@ -212,8 +212,8 @@ describe('in-flight commands (F4, F14, C1)', () => {
     const clock = new ManualClock();
     const relay = await relayWith({ clock, env: { QUEUE_TTL_SECONDS: '60' } });
     const user = await registerUser(relay.http);
-    const id = 'WLEXPIRE';
-    const other = 'WLEXPIRE2';
+    const id = 'WLE791';
+    const other = 'WLE792';
     await registerDevice(relay.http, user.token, id);
     await registerDevice(relay.http, user.token, other);
     const { probe: client } = await connectClient(relay.ws, 'exp-client', user.token);
@@ -240,7 +240,7 @@ describe('in-flight commands (F4, F14, C1)', () => {
     const clock = new ManualClock();
     const relay = await relayWith({ clock, env: { QUEUE_TTL_SECONDS: '60' } });
     const user = await registerUser(relay.http);
-    const id = 'WLEXPIRE3';
+    const id = 'WLE793';
     await registerDevice(relay.http, user.token, id);
     const { probe: client } = await connectClient(relay.ws, 'exp-client2', user.token);
     client.send(commandPacket(deviceToken, id, 'ping', 'e3'));

@@ -110,13 +110,13 @@ describe('database faults', () => {
   it('F10: disk full → push answers 503 queue_unavailable; live forwarding continues; writes resume after', async () => {
     relay = await startRelay({ env: { QUEUE_CAP: '10000' } });
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLFULLOFF');
-    await registerDevice(relay.http, user.token, 'WLFULLON');
-    const device = await connectDevice(relay.ws, 'WLFULLON', user.token);
+    await registerDevice(relay.http, user.token, 'WLF0110FF');
+    await registerDevice(relay.http, user.token, 'WLF011004');
+    const device = await connectDevice(relay.ws, 'WLF011004', user.token);
     const { db } = relay.app.store as SqliteStore;
     const pages = db.pragma('page_count', { simple: true }) as number;
     db.pragma(`max_page_count = ${pages}`);
-    const big = commandPacket(deviceToken, 'WLFULLOFF', 'ping', 'fill', { pad: 'p'.repeat(300) });
+    const big = commandPacket(deviceToken, 'WLF0110FF', 'ping', 'fill', { pad: 'p'.repeat(300) });
     let full: { status: number; body: any; headers: Headers } | undefined;
     for (let i = 0; i < 200 && !full; i += 1) {
       const res = await api(relay.http, 'POST', '/api/push', { token: user.token, body: big });
@@ -125,7 +125,7 @@ describe('database faults', () => {
     expect(full?.status).toBe(503);
     expect(full?.body.error).toBe('queue_unavailable');
     expect(full?.headers.get('retry-after')).toBe('1');
-    const live = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLFULLON', 'ping', 'live') });
+    const live = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLF011004', 'ping', 'live') });
     expect(live.body.delivered_via_ws).toBe(true);
     expect(open(deviceToken, await device.probe.next()).request_id).toBe('live');
     db.pragma('max_page_count = 1073741823');
@@ -140,19 +140,19 @@ describe('database locked (F9)', () => {
   it('a write blocked past busy_timeout answers 503 + Retry-After, the relay survives and recovers', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLLOCKOFF');
-    await registerDevice(relay.http, user.token, 'WLLOCKON');
-    const device = await connectDevice(relay.ws, 'WLLOCKON', user.token);
+    await registerDevice(relay.http, user.token, 'WL10C0FF');
+    await registerDevice(relay.http, user.token, 'WL10C004');
+    const device = await connectDevice(relay.ws, 'WL10C004', user.token);
     const locker = new Database(relay.dbFile);
     locker.exec('BEGIN EXCLUSIVE');
     const release = setTimeout(() => locker.exec('COMMIT'), 3000);
     try {
-      const blocked = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLLOCKOFF', 'ping', 'lk') });
+      const blocked = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WL10C0FF', 'ping', 'lk') });
       expect(blocked.status).toBe(503);
       expect(blocked.body.error).toBe('queue_unavailable');
       expect(blocked.headers.get('retry-after')).toBe('1');
       // Live forwarding needs no write and still works while the lock is held.
-      const live = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLLOCKON', 'ping', 'lv') });
+      const live = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WL10C004', 'ping', 'lv') });
       expect(live.body.delivered_via_ws).toBe(true);
       expect(open(deviceToken, await device.probe.next()).request_id).toBe('lv');
     } finally {
@@ -160,7 +160,7 @@ describe('database locked (F9)', () => {
       if (locker.inTransaction) locker.exec('COMMIT');
       locker.close();
     }
-    const after = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLLOCKOFF', 'ping', 'lk2') });
+    const after = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WL10C0FF', 'ping', 'lk2') });
     expect(after.status).toBe(200);
     expect(after.body.queued).toBe(true);
     device.probe.close();
@@ -174,19 +174,19 @@ describe('logs', () => {
     relay = await startRelay({ logger: { ...(loggerOptions('trace') as object), stream } });
     const user = await registerUser(relay.http);
     const login = await api(relay.http, 'POST', '/auth/login', { body: { username: user.username, password: user.password } });
-    await registerDevice(relay.http, user.token, 'WLLOG1', deviceToken);
-    const device = await connectDevice(relay.ws, 'WLLOG1', user.token);
+    await registerDevice(relay.http, user.token, 'WL1061', deviceToken);
+    const device = await connectDevice(relay.ws, 'WL1061', user.token);
     const headerSocket = new WsProbe(`${relay.ws}/ws/client/logc`, { headers: { 'X-API-Token': user.token } });
     await headerSocket.opened;
     await headerSocket.next();
-    const command = commandPacket(deviceToken, 'WLLOG1', 'ping', 'log1');
+    const command = commandPacket(deviceToken, 'WL1061', 'ping', 'log1');
     await api(relay.http, 'POST', '/api/push', { token: login.body.access_token, body: command });
     // Only refused and slow requests are logged: this one carries a JWT and a sealed packet.
-    await api(relay.http, 'POST', '/api/push', { token: login.body.access_token, body: { ...command, device_id: 'WLLOGX' } });
+    await api(relay.http, 'POST', '/api/push', { token: login.body.access_token, body: { ...command, device_id: 'WL106A' } });
     await device.probe.next();
-    const reply = responsePacket(deviceToken, 'WLLOG1', { status: 'success', request_id: 'log1' });
+    const reply = responsePacket(deviceToken, 'WL1061', { status: 'success', request_id: 'log1' });
     device.probe.send(reply);
-    await api(relay.http, 'POST', '/api/pull', { token: user.token, body: { device_id: 'WLLOG1', wait: 2 } });
+    await api(relay.http, 'POST', '/api/pull', { token: user.token, body: { device_id: 'WL1061', wait: 2 } });
     await api(relay.http, 'POST', '/auth/login', { body: { username: user.username, password: 'wrong password!' } });
     device.probe.close();
     headerSocket.close();

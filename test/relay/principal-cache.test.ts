@@ -24,9 +24,10 @@ describe('authentication cache (bounded, short-lived, revocable)', () => {
 
   it('a JWT principal ends at the token expiry even inside the TTL; callers get copies', () => {
     const cache = new PrincipalCache(8, 60_000);
-    cache.set('expired', { userId: 1, username: 'u1', via: 'jwt', tokenId: null, expiresAt: Date.now() - 1 }, 0);
-    expect(cache.get('expired', 1)).toBeUndefined();
-    cache.set('live', { userId: 1, username: 'u1', via: 'jwt', tokenId: null, expiresAt: Date.now() + 60_000 }, 0);
+    cache.set('expiring', { userId: 1, username: 'u1', via: 'jwt', tokenId: null, expiresAt: 5_000 }, 0);
+    expect(cache.get('expiring', 4_999)?.userId).toBe(1);
+    expect(cache.get('expiring', 5_000)).toBeUndefined();
+    cache.set('live', { userId: 1, username: 'u1', via: 'jwt', tokenId: null, expiresAt: 60_000 }, 0);
     const got = cache.get('live', 1)!;
     got.userId = 999;
     expect(cache.get('live', 1)?.userId).toBe(1);

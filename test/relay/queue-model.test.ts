@@ -7,7 +7,7 @@ import { tempDir } from './helpers/relay';
 
 const TTL = 1000;
 const CAP = 4;
-const DEVICES = ['WLM1', 'WLM2'];
+const DEVICES = ['WLE1A', 'WLE2A'];
 
 type Op =
   | { kind: 'enqueue'; device: number }

@@ -18,7 +18,7 @@ describe('durable offline queue', () => {
     const clock = new ManualClock();
     relay = await startRelay({ clock, env: { QUEUE_TTL_SECONDS: '300' } });
     const user = await registerUser(relay.http);
-    const id = 'WLTTL1';
+    const id = 'WL7711';
     await registerDevice(relay.http, user.token, id);
     const stale = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, id, 'restart', 'old') });
     expect(stale.body.queued).toBe(true);
@@ -38,7 +38,7 @@ describe('durable offline queue', () => {
   it('L3: the per-device cap answers queue_full (HTTP 429 and WS error frame); the queued ones stay intact', async () => {
     relay = await startRelay({ env: { QUEUE_CAP: '3' } });
     const user = await registerUser(relay.http);
-    const id = 'WLCAP1';
+    const id = 'WLCA91';
     await registerDevice(relay.http, user.token, id);
     const results = await Promise.all([0, 1, 2, 3].map((i) =>
       api(relay!.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, id, 'ping', `c${i}`) })));
@@ -59,7 +59,7 @@ describe('durable offline queue', () => {
   it('queued commands are delivered in submission order after the welcome frame (B14)', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    const id = 'WLORDER';
+    const id = 'WLDE2';
     await registerDevice(relay.http, user.token, id);
     for (let i = 0; i < 5; i += 1) {
       await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, id, 'ping', `o${i}`) });
@@ -75,28 +75,28 @@ describe('durable offline queue', () => {
   it('group commit: enqueues from the same tick share one transaction, and each is on disk when it resolves', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLGROUP');
+    await registerDevice(relay.http, user.token, 'WL6200');
     const store = relay.app.store as SqliteStore;
     const before = store.queueBatches();
     const now = Date.now();
     const pending = Array.from({ length: 20 }, (_, i) =>
-      store.enqueue({ deviceId: 'WLGROUP', payload: 'ab'.repeat(30 + i), signature: 'c'.repeat(64) }, now, 60_000, 32));
+      store.enqueue({ deviceId: 'WL6200', payload: 'ab'.repeat(30 + i), signature: 'c'.repeat(64) }, now, 60_000, 32));
     const results = await Promise.all(pending);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(store.queueBatches() - before).toBe(1);
     // A second connection (another reader of the file) sees every acknowledged row.
     const reader = new Database(relay.dbFile, { readonly: true });
-    expect((reader.prepare("SELECT COUNT(*) AS n FROM device_queue WHERE device_id = 'WLGROUP'").get() as { n: number }).n).toBe(20);
+    expect((reader.prepare("SELECT COUNT(*) AS n FROM device_queue WHERE device_id = 'WL6200'").get() as { n: number }).n).toBe(20);
     reader.close();
   });
 
   it('group commit respects the cap inside one batch', async () => {
     relay = await startRelay({ env: { QUEUE_CAP: '4' } });
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLBATCHCAP');
+    await registerDevice(relay.http, user.token, 'WLBA7C4CA');
     const store = relay.app.store as SqliteStore;
     const results = await Promise.all(Array.from({ length: 6 }, () =>
-      store.enqueue({ deviceId: 'WLBATCHCAP', payload: 'abcd', signature: 'c'.repeat(64) }, Date.now(), 60_000, 4)));
+      store.enqueue({ deviceId: 'WLBA7C4CA', payload: 'abcd', signature: 'c'.repeat(64) }, Date.now(), 60_000, 4)));
     expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['ok', 'ok', 'ok', 'ok', 'queue_full', 'queue_full']);
   });
 });

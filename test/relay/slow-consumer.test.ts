@@ -117,7 +117,7 @@ describe('slow consumer (F7)', () => {
       });
       const deviceToken = newDeviceToken();
       const user = await registerUser(relay.http);
-      const id = 'WLSLOW';
+      const id = 'WL5104';
       await registerDevice(relay.http, user.token, id);
       const { probe: device } = await connectDevice(relay.ws, id, user.token);
       const { probe: healthy } = await connectClient(relay.ws, 'healthy', user.token);

@@ -9,7 +9,7 @@ let alice: TestUser;
 let bob: TestUser;
 const deviceToken = newDeviceToken();
 let seq = 0;
-const nextDeviceId = () => `WLWS${process.pid}${++seq}`;
+const nextDeviceId = () => `WLA5${((process.pid & 0xfff) * 0x1000 + ++seq).toString(16).toUpperCase().padStart(6, '0')}`;
 
 beforeAll(async () => {
   relay = await startRelay({ env: { ALLOWED_ORIGINS: 'https://app.example.com', DEVICE_LIMIT: '100' }, ws: { authTimeoutMs: 300 } });

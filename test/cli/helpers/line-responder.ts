@@ -34,7 +34,7 @@ function answer(command: string, args: JsonObject, options: ResponderOptions): J
     case 'ping': return { status: 'success', result: 'pong' };
     case 'wake': return { status: 'success', result: 'wol_sent', mac: String(args.mac) };
     case 'info': return {
-      status: 'success', device_id: options.deviceId ?? 'WLTEST', ip: '127.0.0.1', ssid: 'lab', rssi: -50, request_counter: 3,
+      status: 'success', device_id: options.deviceId ?? 'WL7E57', ip: '127.0.0.1', ssid: 'lab', rssi: -50, request_counter: 3,
       crypto_enabled: true, mode: 'STA', web_enabled: true, cloud_enabled: false, cloud_status: 'disabled', free_heap: 20000,
     };
     case 'web_control': return args.action === 'status' ? { status: 'success', web_enabled: true, mode: 'STA' } : { status: 'success', result: `web_${String(args.action)}d` };
@@ -59,7 +59,7 @@ export function replyPacket(line: string, options: ResponderOptions, received: J
     const requestId = error instanceof CommandError ? error.requestId : null;
     inner = { status: 'error', error: error.code, request_id: requestId ?? null };
   }
-  return sealPacket({ key, deviceId: options.deviceId ?? 'WLTEST', inner, nonce: nodeCrypto.randomBytes(16), requestCounter: received.length, crypto: nodeCrypto });
+  return sealPacket({ key, deviceId: options.deviceId ?? 'WL7E57', inner, nonce: nodeCrypto.randomBytes(16), requestCounter: received.length, crypto: nodeCrypto });
 }
 
 export async function startResponder(options: ResponderOptions): Promise<Responder> {

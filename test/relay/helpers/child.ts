@@ -13,11 +13,11 @@ export interface ChildRelay {
 }
 
 /**
- * Runs server/main.ts under tsx (what `npm start` runs) as ONE real child process: the tsx CLI
- * would fork a second process, and a SIGKILL aimed at the wrapper would leave the relay running.
+ * Runs server/main.ts under tsx as ONE real child process (the tsx CLI would fork a second process,
+ * and a SIGKILL aimed at the wrapper would leave the relay running), or, with 'npm-start', what
+ * `npm start` runs (scripts/start-relay.mjs and the built dist/relay/main.mjs) minus npm itself.
  */
 export function spawnRelay(env: Record<string, string>, how: 'tsx' | 'npm-start' = 'tsx'): ChildRelay {
-  // 'npm-start' runs exactly what `npm start` runs (the esbuild bundle), minus npm itself.
   const args = how === 'tsx' ? ['--import', 'tsx', 'server/main.ts'] : ['--enable-source-maps', 'scripts/start-relay.mjs'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

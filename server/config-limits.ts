@@ -1,0 +1,56 @@
+import { LIMITS } from './limits';
+
+/**
+ * The limits a deployment may need to change, one environment variable each (README table).
+ * Defaults are the shipped LIMITS; every value has a range so a typo cannot switch a limit off.
+ */
+export interface TunableLimits {
+  httpBodyBytes: number;
+  wsMaxFrameBytes: number;
+  wsMessagesPerSecond: number;
+  wsMessageBurst: number;
+  wsConnectionsPerIp: number;
+  wsExtraConnectionsPerUser: number;
+  loginWindowMs: number;
+  loginFailuresPerAccount: number;
+  loginFailuresPerIp: number;
+  registrationsPerIp: number;
+}
+
+interface Knob {
+  env: string;
+  key: keyof TunableLimits;
+  /** Shipped value, in the variable's unit. */
+  fallback: number;
+  min: number;
+  max: number;
+  /** Variable unit → internal unit (seconds → ms). */
+  scale?: number;
+  meaning: string;
+}
+
+const MiB = 1024 * 1024;
+
+/** Order and wording as in the README's configuration table. */
+export const LIMIT_KNOBS: readonly Knob[] = [
+  { env: 'HTTP_BODY_BYTES', key: 'httpBodyBytes', fallback: LIMITS.httpBodyBytes, min: 4096, max: 16 * MiB, meaning: 'largest HTTP request body (413 above)' },
+  { env: 'WS_MAX_FRAME_BYTES', key: 'wsMaxFrameBytes', fallback: LIMITS.wsMaxPayloadBytes, min: 4096, max: 16 * MiB, meaning: 'largest incoming WebSocket frame (close 1009 above)' },
+  { env: 'WS_MESSAGES_PER_SECOND', key: 'wsMessagesPerSecond', fallback: LIMITS.wsMessagesPerSecond, min: 1, max: 1_000_000, meaning: 'sustained frames per second per client socket (device sockets are not rate-limited)' },
+  { env: 'WS_MESSAGE_BURST', key: 'wsMessageBurst', fallback: LIMITS.wsMessageBurst, min: 1, max: 1_000_000, meaning: 'burst of frames per client socket above that rate' },
+  { env: 'WS_CONNECTIONS_PER_IP', key: 'wsConnectionsPerIp', fallback: LIMITS.wsConnectionsPerIp, min: 1, max: 1_000_000, meaning: 'open WebSockets per client address (429 above)' },
+  { env: 'WS_EXTRA_CONNECTIONS_PER_USER', key: 'wsExtraConnectionsPerUser', fallback: LIMITS.wsExtraConnectionsPerUser, min: 0, max: 1_000_000, meaning: 'open WebSockets per account = 2 × its device limit + this' },
+  { env: 'LOGIN_WINDOW_SECONDS', key: 'loginWindowMs', fallback: LIMITS.loginWindowMs / 1000, min: 1, max: 86_400, scale: 1000, meaning: 'window of the login and registration throttles' },
+  { env: 'LOGIN_FAILURES_PER_ACCOUNT', key: 'loginFailuresPerAccount', fallback: LIMITS.loginFailuresPerAccount, min: 1, max: 1_000_000, meaning: 'failed logins per account in the window, then growing waits (429)' },
+  { env: 'LOGIN_FAILURES_PER_IP', key: 'loginFailuresPerIp', fallback: LIMITS.loginFailuresPerIp, min: 1, max: 1_000_000, meaning: 'failed logins per client address in the window, then growing waits (429)' },
+  { env: 'REGISTRATIONS_PER_IP', key: 'registrationsPerIp', fallback: LIMITS.registrationsPerIp, min: 1, max: 1_000_000, meaning: 'account registrations per client address in the window (429 above)' },
+];
+
+/** Reads every knob; `readInt` is config.ts's checked integer reader (throws ConfigError). */
+export function readTunableLimits(
+  env: NodeJS.ProcessEnv,
+  readInt: (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number) => number,
+): TunableLimits {
+  const limits = {} as TunableLimits;
+  for (const knob of LIMIT_KNOBS) limits[knob.key] = readInt(env, knob.env, knob.fallback, knob.min, knob.max) * (knob.scale ?? 1);
+  return limits;
+}

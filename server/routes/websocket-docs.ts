@@ -1,0 +1,108 @@
+/**
+ * The WebSocket part of the OpenAPI description. The two endpoints are not Fastify routes (ws/
+ * handles the upgrade), so they are described here, next to the HTTP routes: the upgrade as a GET
+ * with its refusals, the frames each side sends as component schemas, listed per endpoint in
+ * `x-websocket-frames`, and the close codes from the one error table.
+ */
+import { DEVICE_ID_PATTERN } from '../../shared/index';
+import { ERROR_TABLE } from '../errors';
+import { LIMITS } from '../limits';
+import { CLIENT_ID_PATTERN } from '../relay/packets';
+import { errors } from './schemas';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const hex = (description: string) => ({ type: 'string', pattern: '^[0-9a-fA-F]+$', description });
+
+export const WS_FRAME_SCHEMAS = {
+  WsAuthFrame: {
+    type: 'object', required: ['type', 'token'], description: `First frame, within ${LIMITS.wsAuthTimeoutMs / 1000} s, unless an Authorization: Bearer or X-API-Token upgrade header carried the token`,
+    properties: { type: { type: 'string', enum: ['auth'] }, token: { type: 'string', description: '`sk-…` API token or login JWT' } },
+  },
+  WsPacket: {
+    type: 'object', required: ['device_id', 'payload', 'signature'], description: 'A sealed v1.0 packet; the relay routes it by device_id and never opens it',
+    properties: {
+      device_id: { type: 'string', pattern: DEVICE_ID_PATTERN },
+      payload: hex('ChaCha20 ciphertext with its nonce (v1.0 layout)'),
+      signature: hex('HMAC-SHA256 of payload, 64 hex characters'),
+      request_counter: { type: ['integer', 'null'], description: 'sent by devices with their replies' },
+      version: { type: 'string', enum: ['1.0'] },
+    },
+  },
+  WsDeviceWelcome: {
+    type: 'object', description: 'After authentication on /ws/{device_id}; queued commands follow it',
+    properties: {
+      type: { type: 'string', enum: ['welcome'] }, status: { type: 'string', enum: ['connected'] }, device_id: { type: 'string' },
+      protocol_version: { type: 'string', enum: ['1.0'] }, message: { type: 'string', enum: ['Device WebSocket connection established'] },
+    },
+  },
+  WsClientWelcome: {
+    type: 'object', description: 'After authentication on /ws/client/{client_id}',
+    properties: {
+      type: { type: 'string', enum: ['welcome'] }, status: { type: 'string', enum: ['connected'] }, client_id: { type: 'string' },
+      protocol_version: { type: 'string', enum: ['1.0'] }, message: { type: 'string', enum: ['Client WebSocket connection established'] },
+    },
+  },
+  WsAck: {
+    type: 'object', description: 'Answer to every packet a client sends; the device\'s reply arrives separately, before or after it',
+    properties: {
+      status: { type: 'string', enum: ['success'] }, device_id: { type: 'string' }, delivered: { type: 'boolean' }, queued: { type: 'boolean' },
+      message: { type: 'string', enum: ['Delivered to device', 'Device offline, queued'] },
+    },
+  },
+  WsErrorFrame: {
+    type: 'object', required: ['status', 'error'], description: 'v1.0 error frame; the close codes below say which ones end the socket',
+    properties: {
+      status: { type: 'string', enum: ['error'] },
+      error: { type: 'string', description: 'AUTH_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED, INVALID_JSON, INVALID_PACKET, UNSUPPORTED_VERSION, DEVICE_NOT_FOUND, DEVICE_ID_MISMATCH, RATE_LIMITED, TOO_MANY_CONNECTIONS, queue_full, queue_unavailable, expired, …' },
+      message: { type: 'string' },
+      device_id: { type: 'string', description: 'on `expired`: the command for this device expired before it connected' },
+    },
+  },
+} as const;
+
+function closeCodes(): string {
+  const rows = Object.entries(ERROR_TABLE)
+    .filter(([, entry]) => entry.wsClose !== null)
+    .map(([code, entry]) => `| ${entry.wsClose} | ${code} | ${entry.message} |`);
+  return ['| close code | error | meaning |', '|---|---|---|', '| 1009 | (frame) | a frame larger than WS_MAX_FRAME_BYTES |', ...rows].join('\n');
+}
+
+const AUTH_TEXT = 'Authenticate with an `Authorization: Bearer <token>` or `X-API-Token` upgrade header, or with a first frame `{"type":"auth","token":…}`. '
+  + 'Browsers must send an Origin equal to the relay\'s own origin or listed in ALLOWED_ORIGINS; devices and CLIs may send none. '
+  + `Ping every ${LIMITS.wsPingIntervalMs / 1000} s; a peer that misses a pong is dropped.`;
+
+/** OpenAPI path items for the two WebSocket endpoints. */
+export function websocketPaths(): Record<string, unknown> {
+  const refusals = errors(400, 403, 404, 429, 503);
+  const upgrade = (summary: string, description: string, sends: string[], receives: string[], parameter: Record<string, unknown>) => ({
+    get: {
+      tags: ['websocket'], summary, description: `${description}\n\n${AUTH_TEXT}\n\n${closeCodes()}`,
+      security: [{ bearer: [] }, { apiToken: [] }, {}],
+      parameters: [
+        parameter,
+        { name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', enum: ['websocket'] } },
+      ],
+      responses: {
+        101: { description: 'Switching Protocols; from here on frames: see x-websocket-frames' },
+        ...Object.fromEntries(Object.entries(refusals).map(([status, schema]) => [status, { description: schema.description, content: { 'application/json': { schema } } }])),
+      },
+      'x-websocket-frames': { clientSends: sends.map(ref), relaySends: receives.map(ref) },
+    },
+  });
+  return {
+    '/ws/{device_id}': upgrade(
+      'Device socket (the board)',
+      'One socket per device, bound to the device id and its owner. The relay forwards commands as WsPacket frames '
+        + '(at most 1 KiB each, for the ESP8266) and treats every WsPacket the device sends as the reply to the oldest command in flight.',
+      ['WsAuthFrame', 'WsPacket'], ['WsDeviceWelcome', 'WsPacket', 'WsErrorFrame'],
+      { name: 'device_id', in: 'path', required: true, schema: { type: 'string', pattern: DEVICE_ID_PATTERN } },
+    ),
+    '/ws/client/{client_id}': upgrade(
+      'Client socket (CLI, app)',
+      'Send WsPacket commands for your devices; each gets a WsAck, and the device\'s reply arrives as a bare WsPacket (in either order). '
+        + 'A command for an offline device is stored durably and delivered when it connects (QUEUE_TTL_SECONDS).',
+      ['WsAuthFrame', 'WsPacket'], ['WsClientWelcome', 'WsAck', 'WsPacket', 'WsErrorFrame'],
+      { name: 'client_id', in: 'path', required: true, schema: { type: 'string', pattern: CLIENT_ID_PATTERN } },
+    ),
+  };
+}
