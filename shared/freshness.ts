@@ -1,4 +1,3 @@
-import { toHex } from './bytes';
 import { ErrorCodes, ProtocolError } from './errors';
 
 export interface FreshnessOptions {
@@ -13,6 +12,12 @@ export interface FreshnessOptions {
    */
   floorSeconds?: number;
 }
+
+const NONCE = 1;
+const REQUEST_ID = 2;
+/** Bytes that identify a packet: the first 12 of its nonce block (the ChaCha20 nonce). */
+const KEY_BYTES = 12;
+const ENTRY_BYTES = 1 + KEY_BYTES;
 
 /** v1.0 clients send Unix time in seconds; anything else (e.g. milliseconds) never moves the floor. */
 const MIN_UNIX_SECONDS = 1_000_000_000; // 2001-09-09
@@ -49,8 +54,16 @@ export class FreshnessGuard {
   private anchor: number | undefined;
   /** Highest timestamp accepted this boot, bounded (see `accept`). */
   private highest: number | undefined;
-  private readonly ring: string[] = [];
-  private readonly seen = new Set<string>();
+  /**
+   * The memory of accepted packets: one ring of 2 × capacity entries in a single byte array (a
+   * board keeps it in one small chunk, where strings in a Set cost ~200 bytes per packet). An
+   * entry is a kind byte and 12 key bytes: a nonce as it came, or a request id reduced to two
+   * 32-bit FNV-1a hashes and its length (a false "seen" needs both hashes to collide).
+   */
+  private readonly entries: Uint8Array;
+  private count = 0;
+  private next = 0;
+  private readonly key = new Uint8Array(KEY_BYTES);
 
   constructor(options: FreshnessOptions = {}) {
     this.capacity = options.capacity ?? 64;
@@ -60,13 +73,14 @@ export class FreshnessGuard {
     if (!(this.capacity >= 1) || !(this.windowSeconds > 0)) {
       throw new ProtocolError(ErrorCodes.INVALID_ARGUMENT, 'capacity and windowSeconds must be positive');
     }
+    this.entries = new Uint8Array(this.capacity * 2 * ENTRY_BYTES);
   }
 
   /** Throws REPLAY_DETECTED or STALE_TIMESTAMP; on success remembers the packet. */
   accept(input: FreshnessInput): void {
-    const nonceKey = 'n:' + toHex(input.nonce.subarray(0, 12));
-    const idKey = typeof input.requestId === 'string' && input.requestId.length > 0 ? 'r:' + input.requestId : null;
-    if (this.seen.has(nonceKey) || (idKey !== null && this.seen.has(idKey))) {
+    const nonce = input.nonce.subarray(0, KEY_BYTES);
+    const requestId = typeof input.requestId === 'string' && input.requestId.length > 0 ? input.requestId : null;
+    if (this.has(NONCE, nonce) || (requestId !== null && this.has(REQUEST_ID, this.requestIdKey(requestId)))) {
       throw new ProtocolError(ErrorCodes.REPLAY_DETECTED, 'packet was already accepted');
     }
     const now = input.nowSeconds;
@@ -92,8 +106,8 @@ export class FreshnessGuard {
         throw new ProtocolError(ErrorCodes.STALE_TIMESTAMP, 'timestamp outside the accepted window');
       }
     }
-    this.remember(nonceKey);
-    if (idKey !== null) this.remember(idKey);
+    this.remember(NONCE, nonce);
+    if (requestId !== null) this.remember(REQUEST_ID, this.requestIdKey(requestId));
     this.raiseMark(input);
   }
 
@@ -126,13 +140,47 @@ export class FreshnessGuard {
     return this.floorDistrusted;
   }
 
+  /** Entries remembered (nonces and request ids), at most 2 × capacity. */
   get size(): number {
-    return this.seen.size;
+    return this.count;
   }
 
-  private remember(key: string): void {
-    this.ring.push(key);
-    this.seen.add(key);
-    while (this.ring.length > this.capacity * 2) this.seen.delete(this.ring.shift()!);
+  private has(kind: number, key: Uint8Array): boolean {
+    const { entries } = this;
+    for (let entry = 0; entry < this.count; entry++) {
+      const at = entry * ENTRY_BYTES;
+      if (entries[at] !== kind) continue;
+      let i = 0;
+      while (i < KEY_BYTES && entries[at + 1 + i] === key[i]) i++;
+      if (i === KEY_BYTES) return true;
+    }
+    return false;
+  }
+
+  /** Writes over the oldest entry once the ring is full. */
+  private remember(kind: number, key: Uint8Array): void {
+    const at = this.next * ENTRY_BYTES;
+    this.entries[at] = kind;
+    this.entries.set(key.subarray(0, KEY_BYTES), at + 1);
+    this.next = (this.next + 1) % (this.capacity * 2);
+    if (this.count < this.capacity * 2) this.count++;
+  }
+
+  /** 12 key bytes for a request id: FNV-1a 32 with two offset bases, then the length. */
+  private requestIdKey(id: string): Uint8Array {
+    let a = 0x811c9dc5;
+    let b = 0x01000193 ^ 0x5bd1e995;
+    for (let i = 0; i < id.length; i++) {
+      const unit = id.charCodeAt(i);
+      a = Math.imul(a ^ unit, 0x01000193) >>> 0;
+      b = Math.imul(b ^ unit, 0x01000193) >>> 0;
+    }
+    const key = this.key;
+    for (let i = 0; i < 4; i++) {
+      key[i] = (a >>> (8 * i)) & 0xff;
+      key[4 + i] = (b >>> (8 * i)) & 0xff;
+      key[8 + i] = (id.length >>> (8 * i)) & 0xff;
+    }
+    return key;
   }
 }
