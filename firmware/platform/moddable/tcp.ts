@@ -4,9 +4,10 @@
  * queue to drain, bounded by FLUSH_LIMIT_MS.
  *
  * Received data is read in the socket callback but handed to the logic from a timer turn, in
- * arrival order: the socket callback already sits some 70 stack slots deep, and the logic's own
- * work (open, dispatch, seal) needs about as many again, which together nearly filled the
- * ESP8266's 288-slot stack. From a timer it starts near the bottom (bench: `--device`).
+ * arrival order: the socket callback already sits deep in the stack, and the logic's own work
+ * (open, dispatch, seal) nearly filled the ESP8266's 288-slot stack on top of it. From a timer it
+ * starts near the bottom (bench: `--device`). The one exception is the end of the stream, see
+ * onMessage.
  */
 import { Listener, Socket } from 'socket';
 import type { TcpConnection, TcpConnectionHandler, TcpListener, TcpServerFactory, TimerHandle, Timers } from '../types';
@@ -87,6 +88,10 @@ class ModdableConnection implements TcpConnection {
       if (!this.ended) {
         this.ended = true;
         this.receive(null);
+        // The SDK releases the socket when this callback returns, so whatever is pending (a
+        // request line the peer half-closed after) is handled now, while a reply can still leave.
+        if (this.delivery !== null) this.timers.clearTimeout(this.delivery);
+        this.deliver();
       }
       if (this.closing) this.destroy();
     }
