@@ -13,7 +13,7 @@ export interface DeviceConfig {
   tlsVerify: boolean;
 }
 
-const KEYS = {
+const KEYS = Object.freeze({
   ssid: 'ssid',
   wifiPassword: 'wifi_pw',
   relayUrl: 'url',
@@ -21,7 +21,7 @@ const KEYS = {
   cloudEnabled: 'cloud_en',
   webEnabled: 'web_en',
   tlsVerify: 'tls_verify',
-} as const;
+} as const);
 
 function flag(store: KeyValueStore, key: string, fallback: boolean): boolean {
   const value = store.get(key);

@@ -80,11 +80,11 @@ export interface ProfileLimits {
 export const REPLY_CACHE_ENTRIES_ESP8266 = 2;
 export const REPLY_CACHE_ENTRIES_LARGE = 8;
 
-export const PROFILE_LIMITS: Record<DeviceProfile, ProfileLimits> = {
-  esp8266: { maxLanConnections: 2, freshnessCapacity: 32, replyCacheEntries: REPLY_CACHE_ENTRIES_ESP8266 },
-  esp32: { maxLanConnections: 4, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE },
-  host: { maxLanConnections: 8, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE },
-};
+export const PROFILE_LIMITS: Readonly<Record<DeviceProfile, Readonly<ProfileLimits>>> = Object.freeze({
+  esp8266: Object.freeze({ maxLanConnections: 2, freshnessCapacity: 32, replyCacheEntries: REPLY_CACHE_ENTRIES_ESP8266 }),
+  esp32: Object.freeze({ maxLanConnections: 4, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE }),
+  host: Object.freeze({ maxLanConnections: 8, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE }),
+});
 
 /** Accepted distance between a command's timestamp and the SNTP clock. */
 export const FRESHNESS_WINDOW_SECONDS = 300;

@@ -12,7 +12,7 @@ import { reportFault } from './platform/moddable/guard';
 import { createModdablePlatform, type ModdablePlatformOptions } from './platform/moddable/index';
 import { flagSetting, portSetting, textSetting } from './platform/moddable/settings';
 
-const PROFILES: readonly DeviceProfile[] = ['esp8266', 'esp32', 'host'];
+const PROFILES: readonly DeviceProfile[] = Object.freeze(['esp8266', 'esp32', 'host']);
 
 /** Everything startDevice is told, from the build settings (its own frame: see main). */
 function deviceOptions(): DeviceOptions {

@@ -12,7 +12,7 @@ import type { KeyValueStore } from './platform/types';
 
 export const REPLAY_FLOOR_KEY = 'ts_floor';
 
-const READ_ONLY_COMMANDS = ['ping', 'info', 'crypto_info', 'counter_info'];
+const READ_ONLY_COMMANDS: readonly string[] = Object.freeze(['ping', 'info', 'crypto_info', 'counter_info']);
 
 export function isReadOnlyCommand(inner: { command?: unknown; data?: unknown }): boolean {
   if (typeof inner.command !== 'string') return true; // refused later without acting

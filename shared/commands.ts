@@ -1,15 +1,16 @@
 import { ErrorCodes, nameErrorClass, ProtocolError, type ErrorCode } from './errors';
-import { isPlainObject, type JsonObject } from './json';
+import { deepFreeze, isPlainObject, type JsonObject } from './json';
 import { parseMac, parseSecureOn } from './wol';
 
 /** Every inner command of spec 5.1, matched case-sensitively. */
-export const COMMAND_NAMES = [
+// Module-level tables are frozen: a board keeps them in flash with no RAM pointer for changes.
+export const COMMAND_NAMES = Object.freeze([
   'ping', 'wake', 'info', 'restart', 'ota_start', 'open_setup', 'web_control',
   'cloud_control', 'crypto_info', 'counter_info', 'reset_counter', 'update_token',
-] as const;
+] as const);
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-export const CONTROL_ACTIONS = ['status', 'enable', 'disable'] as const;
+export const CONTROL_ACTIONS = Object.freeze(['status', 'enable', 'disable'] as const);
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];
 
 export type CommandData =
@@ -87,7 +88,7 @@ export function buildCommand(command: string, data: JsonObject, requestId: strin
 }
 
 type FieldType = 'string' | 'number' | 'boolean' | 'string|null';
-const RESPONSE_FIELDS: Record<CommandName, Record<string, FieldType>> = {
+const RESPONSE_FIELDS: Readonly<Record<CommandName, Readonly<Record<string, FieldType>>>> = deepFreeze({
   ping: { result: 'string' },
   wake: { result: 'string', mac: 'string' },
   info: {
@@ -104,7 +105,7 @@ const RESPONSE_FIELDS: Record<CommandName, Record<string, FieldType>> = {
   counter_info: { request_counter: 'number', request_limit: 'number' },
   reset_counter: { result: 'string' },
   update_token: { result: 'string', new_token: 'string', message: 'string' },
-};
+});
 
 function hasType(value: unknown, type: FieldType): boolean {
   if (type === 'string|null') return value === null || typeof value === 'string';

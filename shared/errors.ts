@@ -3,7 +3,7 @@
  * Codes marked v1 are the exact strings deployed v1.0 firmware puts in `error` (spec table 2.4);
  * the rest are WakeLink-XS extensions for cases v1.0 silently accepted.
  */
-export const ErrorCodes = {
+export const ErrorCodes = Object.freeze({
   JSON_PARSE: 'JSON_PARSE', // v1: outer JSON unparsable
   BAD_PACKET: 'BAD_PACKET', // v1: version != "1.0" or empty payload/signature
   INVALID_SIGNATURE: 'INVALID_SIGNATURE', // v1: HMAC mismatch
@@ -29,7 +29,7 @@ export const ErrorCodes = {
   INVALID_NONCE: 'INVALID_NONCE', // nonce block is not 16 bytes
   NO_RANDOM_SOURCE: 'NO_RANDOM_SOURCE', // a backend without injected randomness was asked for bytes
   INVALID_ARGUMENT: 'INVALID_ARGUMENT', // wrong type or range handed to a core function
-} as const;
+} as const);
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

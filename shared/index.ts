@@ -1,7 +1,7 @@
 /** Public API of the WakeLink protocol core: runs unchanged on Node and on XS. */
 export { ErrorCodes, ProtocolError, isProtocolError, nameErrorClass, type ErrorCode } from './errors';
 export { toHex, fromHex, isHex, utf8Encode, utf8Decode, concatBytes } from './bytes';
-export { isPlainObject, parseJsonObject, type JsonObject } from './json';
+export { deepFreeze, isPlainObject, parseJsonObject, type JsonObject } from './json';
 export { createReferenceCrypto, referenceCrypto, type CryptoBackend } from './crypto/backend';
 export { sha256 } from './crypto/sha256';
 export { hmacWith } from './crypto/hmac';

@@ -2,6 +2,18 @@ import { ErrorCodes, ProtocolError, type ErrorCode } from './errors';
 
 export type JsonObject = { [key: string]: unknown };
 
+/**
+ * Freezes a table and everything in it. Module-level tables must be: on a board, a preloaded
+ * object that is not frozen keeps a RAM pointer for changes, and the linker warns about each one.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export function isPlainObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

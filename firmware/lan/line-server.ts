@@ -24,7 +24,7 @@ export interface LineServerOptions {
 }
 
 const NEWLINE = 10;
-const IGNORE: TcpConnectionHandler = { data() {}, end() {} };
+const IGNORE: TcpConnectionHandler = Object.freeze({ data() {}, end() {} });
 
 export class LineServer {
   private listener: TcpListener | null = null;

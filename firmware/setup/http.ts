@@ -34,13 +34,13 @@ export interface HttpServerOptions {
   handle(request: HttpRequest, client: string): HttpResponse;
 }
 
-const REASONS: { [status: number]: string } = {
+const REASONS: { readonly [status: number]: string } = Object.freeze({
   200: 'OK', 303: 'See Other', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   408: 'Request Timeout', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error',
-};
+});
 
 const HEADER_END = '\r\n\r\n';
-const IGNORE: TcpConnectionHandler = { data() {}, end() {} };
+const IGNORE: TcpConnectionHandler = Object.freeze({ data() {}, end() {} });
 
 type Parsed = { request: HttpRequest } | { incomplete: true } | { error: number };
 

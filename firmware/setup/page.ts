@@ -2,7 +2,7 @@
  * Setup page logic: owner login with the per-device setup password, one session cookie, a CSRF
  * token on every form, no secret shown before login, and the Wi-Fi password never shown (S7).
  */
-import { constantTimeEqual, toHex, utf8Encode } from '../../shared/index';
+import { constantTimeEqual, deepFreeze, toHex, utf8Encode } from '../../shared/index';
 import { LOGIN_LOCKOUT_BASE_MS, LOGIN_LOCKOUT_MAX_MS, LOGIN_MAX_FAILURES, LOGIN_THROTTLE_MAX_CLIENTS, SESSION_TTL_MS } from '../constants';
 import { validateConfig, type DeviceConfig } from '../config';
 import type { Clock, RandomSource } from '../platform/types';
@@ -40,14 +40,15 @@ interface Session {
   expiresAt: number;
 }
 
-const SECURITY_HEADERS: Array<[string, string]> = [
+// Frozen (a flash table on the board); answers copy the pairs into their own header list.
+const SECURITY_HEADERS = deepFreeze([
   ['Content-Type', 'text/html; charset=utf-8'],
   ['Cache-Control', 'no-store'],
   ['X-Frame-Options', 'DENY'],
   ['X-Content-Type-Options', 'nosniff'],
   ['Referrer-Policy', 'no-referrer'],
   ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"],
-];
+] as Array<[string, string]>);
 
 function html(status: number, body: string, extra: Array<[string, string]> = []): HttpResponse {
   return { status, headers: [...SECURITY_HEADERS, ...extra], body };

@@ -31,4 +31,4 @@ export function createReferenceCrypto(randomBytes: (length: number) => Uint8Arra
   };
 }
 
-export const referenceCrypto: CryptoBackend = createReferenceCrypto();
+export const referenceCrypto: CryptoBackend = Object.freeze(createReferenceCrypto());

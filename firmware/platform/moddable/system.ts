@@ -5,9 +5,9 @@ import type { Logger, RandomSource, System } from '../types';
 /** The native helper hands out at most this many bytes per call. */
 const RANDOM_CHUNK = 256;
 
-export const board = { chipId, freeHeap };
+export const board = Object.freeze({ chipId, freeHeap });
 
-export const hardwareRandom: RandomSource = {
+export const hardwareRandom: RandomSource = Object.freeze({
   bytes(length) {
     const out = new Uint8Array(length);
     for (let offset = 0; offset < length; offset += RANDOM_CHUNK) {
@@ -15,14 +15,14 @@ export const hardwareRandom: RandomSource = {
     }
     return out;
   },
-};
+});
 
-export const serialLogger: Logger = {
-  log(level, message) {
+export const serialLogger: Logger = Object.freeze({
+  log(level: string, message: string) {
     trace(`[${level}] ${message}\n`);
   },
-};
+});
 
-export const boardSystem: System = {
+export const boardSystem: System = Object.freeze({
   restart: () => restart(),
-};
+});

@@ -17,7 +17,7 @@ const MSG_HANDSHAKE = 2;
 const MSG_RECEIVE = 3;
 const MSG_DISCONNECT = 4;
 const TLS_1_2 = 0x303;
-const KEEPALIVE = { idle: 25000, interval: 10000, count: 3 };
+const KEEPALIVE = Object.freeze({ idle: 25000, interval: 10000, count: 3 });
 
 /** What the SDK client passes on to its socket class: ours, plus the TLS settings for wss. */
 type ClientOptions = SdkClientOptions & GuardedSocketOptions & {
