@@ -15,7 +15,7 @@ import { moddableEngine, nodeEngine, xsEngine, type DeviceEngine, type FirmwareS
 import { isLoopbackAddress, type HostPort } from './loopback';
 import { SerialConsole, type ConsoleLine } from './node/logger';
 import { createNodePlatform, type NodeBoot } from './node/platform';
-import type { ImageVariant } from './moddable/build';
+import { buildModdableImage, type ImageVariant } from './moddable/build';
 import { JsonFileStore } from './node/store';
 import { boundPort, prebindTcp } from './node/tcp';
 import { openDeviceState, PREFERENCES_FILE, type DeviceState } from './state';
@@ -122,6 +122,8 @@ export class Simulator {
     if (!isLoopbackAddress(options.wol.host) || options.wol.host.includes(':')) {
       throw new RangeError('--engine moddable sends magic packets over IPv4 only: use a 127.x.y.z --wol address');
     }
+    // Built (or found up to date) before the first boot line, so the console's times are the device's.
+    buildModdableImage({ variant: options.moddableImage ?? 'release' });
     const owned = options.stateDir === undefined;
     const dir = options.stateDir ?? mkdtempSync(path.join(tmpdir(), 'wl-sim-moddable-'));
     try {

@@ -108,10 +108,13 @@ export class ModdableProcess implements RunningDevice {
   }
 
   static start(options: DeviceOptions, boot: ModdableBootOptions): ModdableProcess {
+    // Own process group, as the xs engine's child: a terminal's Ctrl-C reaches the simulator, which
+    // stops the device in order. If the simulator dies, the host sees its stdin close and exits.
     const child = spawn(boot.image.host, [boot.image.library], {
       cwd: boot.stateDir,
       env: childEnvironment(settingsEnvironment(options, boot)),
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
     });
     // A closed control pipe is noticed through the exit above; nothing to add for EPIPE.
     (child.stdin as Writable).on('error', () => undefined);
@@ -152,6 +155,9 @@ export class ModdableProcess implements RunningDevice {
     this.expectedExit = true;
     try {
       await this.request('stop');
+    } catch (error) {
+      // Gone already (killed with its group, say): nothing is left to stop.
+      if (this.child.exitCode === null && this.child.signalCode === null) throw error;
     } finally {
       (this.child.stdin as Writable).end();
       const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
