@@ -34,10 +34,12 @@ export const ERROR_TABLE = {
   ORIGIN_REFUSED: { http: 403, wsClose: null, message: 'Origin not allowed' },
   INVALID_ID: { http: 400, wsClose: null, message: 'Invalid device or client id' },
   DATABASE_UNAVAILABLE: { http: 503, wsClose: 1013, message: 'Database temporarily unavailable' },
+  DATABASE_READ_ONLY: { http: 503, wsClose: 1013, message: 'Database is read-only; nothing can be stored' },
   SERVICE_RESTART: { http: 503, wsClose: 1012, message: 'Relay restarting' },
   REPLACED: { http: 409, wsClose: 4001, message: 'Replaced by a newer connection' },
   SLOW_CONSUMER: { http: 503, wsClose: 1013, message: 'Peer is not reading' },
   SERVICE_UNAVAILABLE: { http: 503, wsClose: 1013, message: 'Try again later' },
+
   DEVICE_DELETED: { http: 410, wsClose: 4004, message: 'Device deleted' },
   TOKEN_REVOKED: { http: 401, wsClose: 1008, message: 'Token revoked' },
   INTERNAL: { http: 500, wsClose: 1011, message: 'Internal Server Error' },
@@ -73,6 +75,18 @@ export class RelayError extends Error {
 
 export function isRelayError(value: unknown): value is RelayError {
   return value instanceof RelayError;
+}
+
+/**
+ * The retryable code for a failed SQLite call (F9 locked, F10 full, read-only), or null when the
+ * error is not one: those are bugs and stay 500.
+ */
+export function databaseErrorCode(error: unknown): 'DATABASE_UNAVAILABLE' | 'DATABASE_READ_ONLY' | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code.startsWith('SQLITE_READONLY')) return 'DATABASE_READ_ONLY';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_FULL') return 'DATABASE_UNAVAILABLE';
+  return null;
 }
 
 /** The WS close code the table assigns to `code` (1011 when the table says the socket stays open). */

@@ -1,3 +1,5 @@
+import type { WriteFailure } from './write-health';
+
 /**
  * Persistence behind interfaces: routes, hub and auth depend on these only, so another database
  * can replace SQLite without touching them.
@@ -130,6 +132,8 @@ export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, R
   sweepExpired(now: number): number;
   /** True when the database answers a trivial query. */
   healthy(): boolean;
+  /** The last write failure (disk full, read-only, locked) while no write has succeeded since; else null. */
+  writeFailure(): WriteFailure | null;
   /** Waits for pending group commits, checkpoints and closes. */
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database';
 import { GroupCommitter } from '../group-commit';
 import type { EnqueueResult, ExpiredCommand, QueueStore, QueuedCommand } from '../types';
+import type { WriteHealth } from '../write-health';
 
 interface QueueRow {
   id: number; device_id: string; payload: string; signature: string; created_at: number; expires_at: number;
@@ -17,7 +18,7 @@ const toCommand = (row: QueueRow): QueuedCommand => ({
  * The durable device queue. Inserts go through a group committer (one fsync per event-loop turn).
  * A delivered row stays (as in-flight) until the device answers it or it expires (F4).
  */
-export function createQueueStore(db: Db): QueueStore & { committer: GroupCommitter<EnqueueItem, EnqueueResult> } {
+export function createQueueStore(db: Db, health?: WriteHealth): QueueStore & { committer: GroupCommitter<EnqueueItem, EnqueueResult> } {
   const deviceExists = db.prepare<[string]>('SELECT 1 FROM devices WHERE device_id = ?');
   const liveCount = db.prepare<[string, number]>('SELECT COUNT(*) AS n FROM device_queue WHERE device_id = ? AND expires_at > ?');
   const insert = db.prepare<[string, string, string, number, number]>(
@@ -48,8 +49,15 @@ export function createQueueStore(db: Db): QueueStore & { committer: GroupCommitt
     });
   });
   const committer = new GroupCommitter<EnqueueItem, EnqueueResult>(
-    (items) => commitBatch.immediate(items),
-    () => ({ ok: false, reason: 'unavailable' }),
+    (items) => {
+      const results = commitBatch.immediate(items);
+      if (results.some((result) => result.ok)) health?.succeeded();
+      return results;
+    },
+    (error) => {
+      health?.failed(error);
+      return { ok: false, reason: 'unavailable' };
+    },
   );
   const removeMany = db.transaction((ids: readonly number[]) => {
     for (const id of ids) removeOne.run(id);
