@@ -8,6 +8,7 @@ export const ERROR_TABLE = {
   TOKEN_EXPIRED: { http: 401, wsClose: 1008, message: 'Token expired' },
   INVALID_CREDENTIALS: { http: 401, wsClose: null, message: 'Invalid credentials' },
   TOO_MANY_ATTEMPTS: { http: 429, wsClose: null, message: 'Too many attempts, try again later' },
+  LOGIN_BUSY: { http: 429, wsClose: null, message: 'Too many logins in progress, try again in a moment' },
   USERNAME_TAKEN: { http: 409, wsClose: null, message: 'Username already exists' },
   DEVICE_NOT_FOUND: { http: 404, wsClose: 1008, message: 'Device not found or access denied' },
   DEVICE_TAKEN: { http: 409, wsClose: null, message: 'Device id is registered to another account' },

@@ -75,6 +75,19 @@ export const LIMITS = {
   loginFailuresPerIp: 30,
   /** Registrations per IP within the login window. */
   registrationsPerIp: 10,
+  /**
+   * Failed API token / JWT authentications per IP within the login window (HTTP and WS); beyond it
+   * the address is refused with 429 before any token is checked, with the same backoff as logins.
+   * Tokens carry 256 random bits, so the bound only has to stop bulk guessing, not be tight.
+   */
+  tokenFailuresPerIp: 100,
+  /**
+   * Password hashes (scrypt, ~100 ms on the libuv pool) running at once, waiting, and held by one
+   * client address; anything beyond is answered 429 LOGIN_BUSY at once (L6).
+   */
+  passwordHashConcurrency: 2,
+  passwordHashQueue: 16,
+  passwordHashesPerIp: 2,
   /** Throttle bookkeeping entries kept in memory before the oldest are evicted. */
   throttleMaxEntries: 10_000,
   /** Exponential backoff ceiling once an account is over its failure budget. */

@@ -145,7 +145,7 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
     app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {
       const who = headerOrNull(request);
       if (error instanceof RelayError) {
-        if (error.code === 'TOO_MANY_ATTEMPTS') return tooMany(reply, error);
+        if (error.code === 'TOO_MANY_ATTEMPTS' || error.code === 'LOGIN_BUSY') return tooMany(reply, error);
         return sendPage(reply, error.status, messagePage('Something went wrong', error.detail, who, who ? '/dashboard' : '/'));
       }
       const code = (error as FastifyError).code;
@@ -212,7 +212,7 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
         return startSession(request, reply, user.id, null);
       } catch (error) {
         if (error instanceof RelayError && error.code === 'INVALID_CREDENTIALS') return failed();
-        if (error instanceof RelayError && error.code === 'TOO_MANY_ATTEMPTS') return tooMany(reply, error);
+        if (error instanceof RelayError && (error.code === 'TOO_MANY_ATTEMPTS' || error.code === 'LOGIN_BUSY')) return tooMany(reply, error);
         throw error;
       }
     });

@@ -63,10 +63,10 @@ function parseTarget(url: string | undefined): Target | 'bad_id' | null {
 }
 
 /** Refuses an upgrade with the table's status and the one JSON error body (errors.ts). */
-function reject(socket: Duplex, code: RelayErrorCode): void {
+function reject(socket: Duplex, code: RelayErrorCode, extraHeaders = ''): void {
   const status = ERROR_TABLE[code].http;
   const body = JSON.stringify(errorBody(code));
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\n${extraHeaders}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /** Shared by every upgrading socket (`this` is the socket): no closure per connection. */
@@ -120,6 +120,12 @@ export function attachWebSockets(
       deps.log.warn({ event: 'ws_origin_refused', origin: req.headers.origin, own, ip }, 'WebSocket origin refused');
       return reject(socket, 'ORIGIN_REFUSED');
     }
+    // An address over its failed-token budget (item 4) is refused before the upgrade costs anything.
+    const tokenWaitMs = deps.auth.tokenRetryAfterMs(ip);
+    if (tokenWaitMs > 0) {
+      deps.log.warn({ event: 'ws_token_throttled', ip }, 'WebSocket upgrade refused: too many failed tokens');
+      return reject(socket, 'TOO_MANY_ATTEMPTS', `Retry-After: ${Math.ceil(tokenWaitMs / 1000)}\r\n`);
+    }
     if ((perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
       deps.log.warn({ event: 'ws_ip_limit', ip }, 'too many sockets from one address');
       return reject(socket, 'TOO_MANY_CONNECTIONS');
@@ -142,6 +148,7 @@ export function attachWebSockets(
         ws,
         headerToken: fromHeaders,
         auth: deps.auth,
+        ip,
         clock: deps.clock,
         authTimeoutMs: options.authTimeoutMs,
         // Device frames are never dropped (see HandshakeOptions.rate); clients keep the C3 limit.
