@@ -34,6 +34,23 @@ export const LIMITS = {
   wsMessageBurst: 50,
   /** Rate-limit violations tolerated before the socket is closed with 1008 (F8). */
   wsRateStrikes: 20,
+  /**
+   * Device sockets are not limited like clients (a dropped reply would shift the in-flight FIFO),
+   * so frames that answer no command in flight on that socket get their own budget (F8, F14):
+   * this many at once, refilled at this rate, are handled (a reply the relay lost after a
+   * restart is still kept for the owner's pull); beyond it they are dropped unread and counted,
+   * and after this many drops the socket is closed 1008.
+   */
+  deviceUnsolicitedBurst: 20,
+  deviceUnsolicitedPerSecond: 1,
+  deviceUnsolicitedDropsBeforeClose: 100,
+  /**
+   * All frames of one device socket, generously above what answering its in-flight commands
+   * (at most outstandingPerDevice at once) needs; beyond it the socket is closed 1008, never
+   * thinned out, so the FIFO stays intact (its commands are re-sent on reconnect, F4).
+   */
+  deviceMessagesPerSecond: 200,
+  deviceMessageBurst: 400,
   /** Long-poll cap of v1.0 `/api/pull`. */
   pullMaxWaitMs: 30_000,
   /** Most responses one pull returns (older ones stay for the next pull). */
