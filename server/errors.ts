@@ -19,6 +19,7 @@ export const ERROR_TABLE = {
   QUEUE_FULL: { http: 429, wsClose: null, message: 'Device queue is full', wire: 'queue_full' },
   QUEUE_UNAVAILABLE: { http: 503, wsClose: null, message: 'Command queue unavailable', wire: 'queue_unavailable' },
   COMMAND_EXPIRED: { http: 410, wsClose: null, message: 'Command expired before the device connected', wire: 'expired' },
+  COMMAND_UNDELIVERED: { http: 504, wsClose: null, message: 'No reply from the device; it may or may not have run the command', wire: 'undelivered' },
   PACKET_TOO_LARGE: { http: 413, wsClose: null, message: 'Packet too large to forward to a device' },
   INVALID_JSON: { http: 400, wsClose: null, message: 'Failed to parse JSON' },
   INVALID_PACKET: { http: 400, wsClose: null, message: 'Invalid packet' },

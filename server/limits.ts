@@ -64,6 +64,13 @@ export const LIMITS = {
   unstoredRepliesPerDevice: 16,
   unstoredReplyDevices: 256,
   /**
+   * Stored replies whose HTTP sender is remembered (item 6), so another client's pull does not take
+   * them; beyond this the oldest is forgotten and becomes pullable by any client of the owner.
+   */
+  replyOwnersRemembered: 16_384,
+  /** Commands that ended without a reply (`expired`/`undelivered`) kept per device for their HTTP sender's next pull. */
+  endedCommandsPerDevice: 16,
+  /**
    * In-flight commands (written to a device, not yet answered) remembered per device for response
    * routing and re-sending; beyond this the oldest is abandoned.
    */
@@ -104,7 +111,8 @@ export const LIMITS = {
    */
   passwordHashConcurrency: 2,
   passwordHashQueue: 16,
-  passwordHashesPerIp: 2,
+  /** One: a flooding address holds one hash slot at most, so another address always finds one. */
+  passwordHashesPerIp: 1,
   /** Throttle bookkeeping entries kept in memory before the oldest are evicted. */
   throttleMaxEntries: 10_000,
   /** Exponential backoff ceiling once an account is over its failure budget. */

@@ -135,6 +135,15 @@ export class AuthService {
     return result;
   }
 
+  /** Password hashes computed so far (logins and registrations), and the most ever in progress at once. */
+  passwordHashes(): number {
+    return this.hashes.started;
+  }
+
+  passwordHashPeak(): number {
+    return this.hashes.peak;
+  }
+
   /** Milliseconds the address must wait before its next token is checked (0 = allowed). */
   tokenRetryAfterMs(ip: string): number {
     return this.tokenThrottle.retryAfterMs(ip);

@@ -10,6 +10,10 @@ export class HashLimiter {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly perKey = new Map<string, number>();
+  /** Hashes started so far (a metric: tests and operators can see that refused attempts cost none). */
+  started = 0;
+  /** Most hashes ever running or waiting at once (never above concurrency + queueCap). */
+  peak = 0;
 
   constructor(
     private readonly concurrency: number,
@@ -27,11 +31,13 @@ export class HashLimiter {
     const full = this.running >= this.concurrency && this.waiting.length >= this.queueCap;
     if (mine >= this.perKeyCap || full) throw new RelayError('LOGIN_BUSY', undefined, 1);
     this.perKey.set(key, mine + 1);
+    this.peak = Math.max(this.peak, this.running + this.waiting.length + 1);
     try {
       if (this.running < this.concurrency) this.running += 1;
       // The slot is handed over by release(): `running` already counts us.
       else await new Promise<void>((resolve) => this.waiting.push(resolve));
       try {
+        this.started += 1;
         return await task();
       } finally {
         this.release();

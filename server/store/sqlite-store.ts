@@ -65,7 +65,6 @@ export function createSqliteStore(file: string): SqliteStore {
     deleteDevice: attempts(deviceStore.deleteDevice),
     ...queueStore,
     markDelivered: attempts(queueStore.markDelivered),
-    remove: attempts(queueStore.remove),
     takeExpired: attempts(queueStore.takeExpired),
     ...responses,
     // On the unsynced second connection: its success says nothing about the main one.
