@@ -45,11 +45,11 @@ export function createSqliteStore(file: string): SqliteStore {
   /** Any other write: only its failure counts. */
   const attempts = <A extends unknown[], R>(fn: (...args: A) => R) => commits(fn, () => false);
 
-  const queue = createQueueStore(db, health);
+  const queue = createQueueStore(db, health, responsesDb);
   const sweepQueue = db.prepare<[number]>('DELETE FROM device_queue WHERE expires_at <= ?');
   const sweepResponses = db.prepare<[number]>('DELETE FROM device_responses WHERE expires_at <= ?');
   const ping = db.prepare('SELECT 1 AS ok');
-  const { committer, ...queueStore } = queue;
+  const { committer, forgetter, ...queueStore } = queue;
   const { closeActivity, ...deviceStore } = createDeviceStore(db, health);
   const accounts = createAccountStore(db);
   const responses = createResponseStore(responsesDb);
@@ -82,6 +82,7 @@ export function createSqliteStore(file: string): SqliteStore {
     writeFailure: () => health.current(),
     close: async () => {
       committer.flush();
+      forgetter.flush();
       try {
         closeActivity();
       } catch {

@@ -113,7 +113,10 @@ export interface QueueStore {
    * 12 item 11). Not subject to the queue cap (it is bounded by the in-flight bound instead).
    */
   recordInFlight(command: { deviceId: string; payload: string; signature: string }, now: number, ttlMs: number): Promise<EnqueueResult>;
-  /** Deletes answered (or abandoned) commands in the next group commit (nothing waits for it). */
+  /**
+   * Deletes answered (or abandoned) commands soon, batched, without an fsync (nothing waits for
+   * it): a delete lost to a power cut only re-sends a command the device refuses as a replay (C2).
+   */
   forget(ids: readonly number[]): void;
   /**
    * Live (unexpired) commands, oldest first, including in-flight ones (delivered, not yet answered:

@@ -10,9 +10,8 @@ interface QueueRow {
 interface EnqueueItem { kind: 'enqueue'; deviceId: string; payload: string; signature: string; now: number; ttlMs: number; cap: number }
 /** A command already forwarded live, written as delivered once (issue 12 item 11). */
 interface InFlightItem { kind: 'in_flight'; deviceId: string; payload: string; signature: string; now: number; ttlMs: number }
-interface ForgetItem { kind: 'forget'; ids: readonly number[] }
 /** Everything that goes through the queue's group commit. */
-export type QueueOp = EnqueueItem | InFlightItem | ForgetItem;
+export type QueueOp = EnqueueItem | InFlightItem;
 
 const toCommand = (row: QueueRow): QueuedCommand => ({
   id: row.id, deviceId: row.device_id, payload: row.payload, signature: row.signature, createdAt: row.created_at, expiresAt: row.expires_at,
@@ -23,7 +22,16 @@ const toCommand = (row: QueueRow): QueuedCommand => ({
  * The durable device queue. Inserts go through a group committer (one fsync per event-loop turn).
  * A delivered row stays (as in-flight) until the device answers it or it expires (F4).
  */
-export function createQueueStore(db: Db, health?: WriteHealth): QueueStore & { committer: GroupCommitter<QueueOp, EnqueueResult> } {
+export function createQueueStore(
+  db: Db,
+  health?: WriteHealth,
+  /**
+   * Where answered rows are deleted: a connection without fsync (sqlite-store passes the unsynced
+   * one). A delete lost to a power cut only re-sends an answered command, which devices refuse
+   * as a replay (C2), so it need not cost an fsync per reply.
+   */
+  forgetDb: Db = db,
+): QueueStore & { committer: GroupCommitter<QueueOp, EnqueueResult>; forgetter: GroupCommitter<readonly number[], boolean> } {
   const deviceExists = db.prepare<[string]>('SELECT 1 FROM devices WHERE device_id = ?');
   const liveCount = db.prepare<[string, number]>('SELECT COUNT(*) AS n FROM device_queue WHERE device_id = ? AND expires_at > ?');
   const insert = db.prepare<[string, string, string, number, number]>(
@@ -46,14 +54,9 @@ export function createQueueStore(db: Db, health?: WriteHealth): QueueStore & { c
     'SELECT COUNT(*) AS n FROM device_queue q JOIN devices d ON d.device_id = q.device_id WHERE d.user_id = ?',
   );
 
-  const forgotten: EnqueueResult = { ok: true, id: 0 };
   const commitBatch = db.transaction((items: QueueOp[]): EnqueueResult[] => {
     // The count sees rows inserted earlier in this same transaction, so the cap holds within a batch.
     return items.map((item): EnqueueResult => {
-      if (item.kind === 'forget') {
-        for (const id of item.ids) removeOne.run(id);
-        return forgotten;
-      }
       if (!deviceExists.get(item.deviceId)) return { ok: false, reason: 'device_missing' };
       if (item.kind === 'in_flight') {
         const info = insertDelivered.run(item.deviceId, item.payload, item.signature, item.now, item.now + item.ttlMs, item.now);
@@ -68,7 +71,7 @@ export function createQueueStore(db: Db, health?: WriteHealth): QueueStore & { c
   const committer = new GroupCommitter<QueueOp, EnqueueResult>(
     (items) => {
       const results = commitBatch.immediate(items);
-      if (items.some((item, i) => item.kind !== 'forget' && results[i]!.ok)) health?.succeeded();
+      if (results.some((result) => result.ok)) health?.succeeded();
       return results;
     },
     (error) => {
@@ -76,6 +79,16 @@ export function createQueueStore(db: Db, health?: WriteHealth): QueueStore & { c
       return { ok: false, reason: 'unavailable' };
     },
   );
+  const forgetOne = forgetDb.prepare<[number]>('DELETE FROM device_queue WHERE id = ?');
+  const forgetBatch = forgetDb.transaction((batches: (readonly number[])[]) => {
+    for (const ids of batches) for (const id of ids) forgetOne.run(id);
+    return batches.map(() => true);
+  });
+  // Failing deletes (locked or full database) leave the rows; they are re-sent and refused as replays, or expire.
+  const forgetter = new GroupCommitter<readonly number[], boolean>((batches) => forgetBatch.immediate(batches), (error) => {
+    health?.failed(error);
+    return false;
+  });
   const markMany = db.transaction((ids: readonly number[], now: number) => {
     for (const id of ids) markOne.run(now, id);
   });
@@ -89,8 +102,9 @@ export function createQueueStore(db: Db, health?: WriteHealth): QueueStore & { c
     committer,
     enqueue: (command, now, ttlMs, cap) => committer.submit({ kind: 'enqueue', deviceId: command.deviceId, payload: command.payload, signature: command.signature, now, ttlMs, cap }),
     recordInFlight: (command, now, ttlMs) => committer.submit({ kind: 'in_flight', deviceId: command.deviceId, payload: command.payload, signature: command.signature, now, ttlMs }),
+    forgetter,
     forget: (ids) => {
-      if (ids.length > 0) void committer.submit({ kind: 'forget', ids: [...ids] });
+      if (ids.length > 0) void forgetter.submit([...ids]);
     },
     pendingFor: (deviceId, now) => (pending.all(deviceId, now) as QueueRow[]).map(toCommand),
     markDelivered: (ids, now) => {
