@@ -159,17 +159,24 @@ async function loginFlood(base: string) {
 
 async function spraying(base: string) {
   const accounts = [];
-  for (let i = 0; i < 120; i++) accounts.push(await account(base));
+  for (let i = 0; i < 121; i++) accounts.push(await account(base));
+  const untouched = accounts.pop()!;
   const statuses: Record<number, number> = {};
+  const ms: Record<number, number[]> = {};
   const started = performance.now();
   for (const a of accounts) {
     const res = await post(base, '/auth/login', { username: a.username, password: 'wrong password!' }, { 'x-forwarded-for': '203.0.113.99' });
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    (ms[res.status] ??= []).push(res.ms);
   }
   const sprayMs = performance.now() - started;
   const ownerFromElsewhere = await post(base, '/auth/login', { username: accounts[0]!.username, password: accounts[0]!.password }, { 'x-forwarded-for': '198.51.100.30' });
-  const ownerFromSprayer = await post(base, '/auth/login', { username: accounts[119]!.username, password: accounts[119]!.password }, { 'x-forwarded-for': '203.0.113.99' });
-  return { guesses: 120, answers: statuses, evaluated: statuses[401] ?? 0, ms: Math.round(sprayMs), ownerFromOtherAddress: ownerFromElsewhere.status, rightPasswordFromSprayer: ownerFromSprayer.status };
+  // An account the sprayer never tried, with the right password: still evaluated (200) or refused (429)?
+  const rightFromSprayer = await post(base, '/auth/login', { username: untouched.username, password: untouched.password }, { 'x-forwarded-for': '203.0.113.99' });
+  return {
+    guesses: accounts.length, answers: statuses, medianMsByStatus: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, pct(v, 50)])),
+    ms: Math.round(sprayMs), ownerFromOtherAddress: ownerFromElsewhere.status, rightPasswordOfUntriedAccountFromSprayer: rightFromSprayer.status,
+  };
 }
 
 async function tokenGuessing(base: string) {
