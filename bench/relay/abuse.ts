@@ -87,11 +87,11 @@ async function deviceFlood(base: string) {
   const ws = base.replace('http://', 'ws://');
   const flooder = await account(base);
   const bystander = await account(base);
-  await post(base, '/api/register_device', { device_id: 'WLABFLOOD' }, { authorization: `Bearer ${flooder.token}` });
-  await post(base, '/api/register_device', { device_id: 'WLABCALM' }, { authorization: `Bearer ${bystander.token}` });
-  const calm = await socket(`${ws}/ws/WLABCALM`, bystander.token, (text, sock) => {
+  await post(base, '/api/register_device', { device_id: 'WLAB1' }, { authorization: `Bearer ${flooder.token}` });
+  await post(base, '/api/register_device', { device_id: 'WLAB2' }, { authorization: `Bearer ${bystander.token}` });
+  const calm = await socket(`${ws}/ws/WLAB2`, bystander.token, (text, sock) => {
     const inner = openPacket({ key: KEY, packet: text, crypto: nodeCrypto });
-    sock.send(reply('WLABCALM', String(inner.request_id)));
+    sock.send(reply('WLAB2', String(inner.request_id)));
   });
   let pending: ((id: string) => void) | undefined;
   const client = await socket(`${ws}/ws/client/abuse-calm`, bystander.token, (text) => {
@@ -106,7 +106,7 @@ async function deviceFlood(base: string) {
       const started = performance.now();
       await new Promise<void>((resolve) => {
         pending = (got) => got === id && resolve();
-        client.send(command('WLABCALM', id));
+        client.send(command('WLAB2', id));
       });
       out.push(performance.now() - started);
       await sleep(60); // under the client socket's own message limit (20/s)
@@ -114,9 +114,9 @@ async function deviceFlood(base: string) {
     return out;
   };
   const before = await roundTrips(2000);
-  const frame = reply('WLABFLOOD', 'nobody-asked');
+  const frame = reply('WLAB1', 'nobody-asked');
   let closeCode: number | null = null;
-  const flood = await socket(`${ws}/ws/WLABFLOOD`, flooder.token, () => undefined);
+  const flood = await socket(`${ws}/ws/WLAB1`, flooder.token, () => undefined);
   flood.on('close', (code) => (closeCode = code));
   const floodStart = performance.now();
   let sent = 0;

@@ -30,6 +30,9 @@ export interface ThrottleBudgets {
   loginFailuresPerIp: number;
   registrationsPerIp: number;
   tokenFailuresPerIp: number;
+  /** Password hashes at once and waiting (HashLimiter). */
+  passwordHashConcurrency: number;
+  passwordHashQueue: number;
 }
 
 const DEFAULT_BUDGETS: ThrottleBudgets = {
@@ -38,6 +41,8 @@ const DEFAULT_BUDGETS: ThrottleBudgets = {
   loginFailuresPerIp: LIMITS.loginFailuresPerIp,
   registrationsPerIp: LIMITS.registrationsPerIp,
   tokenFailuresPerIp: LIMITS.tokenFailuresPerIp,
+  passwordHashConcurrency: LIMITS.passwordHashConcurrency,
+  passwordHashQueue: LIMITS.passwordHashQueue,
 };
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]+$';
@@ -53,7 +58,7 @@ export class AuthService {
   private readonly registrationThrottle: FailureThrottle;
   /** Failed API token / JWT authentications per address (HTTP and WS). */
   private readonly tokenThrottle: FailureThrottle;
-  private readonly hashes = new HashLimiter(LIMITS.passwordHashConcurrency, LIMITS.passwordHashQueue, LIMITS.passwordHashesPerIp);
+  private readonly hashes: HashLimiter;
   private readonly lastTouched = new Map<number, number>();
   private readonly revokeListeners: ((tokenId: number) => void)[] = [];
   private readonly principals = new PrincipalCache(LIMITS.authCacheEntries, LIMITS.authCacheTtlMs);
@@ -71,6 +76,7 @@ export class AuthService {
     this.ipThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerIp }, clock);
     this.registrationThrottle = new FailureThrottle({ ...base, maxFailures: b.registrationsPerIp }, clock);
     this.tokenThrottle = new FailureThrottle({ ...base, maxFailures: b.tokenFailuresPerIp }, clock);
+    this.hashes = new HashLimiter(b.passwordHashConcurrency, b.passwordHashQueue, LIMITS.passwordHashesPerIp);
   }
 
   /** Creates an account and its first API token (returned in plain text only here). */

@@ -20,7 +20,26 @@ export interface SessionDeps {
   log: FastifyBaseLogger;
   /** Slow-consumer bounds (F7); defaults from LIMITS. */
   peerBounds?: PeerBounds;
+  /** Device sockets' own frame bounds (F8, issue 12 item 1); defaults from LIMITS. */
+  deviceFrames?: DeviceFrameBounds;
 }
+
+export interface DeviceFrameBounds {
+  /** All frames of one device socket (token bucket); beyond it the socket is closed. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Frames answering no command in flight still handled at once (refilled at LIMITS.deviceUnsolicitedPerSecond). */
+  unsolicitedBurst: number;
+  /** Such frames dropped before the socket is closed. */
+  unsolicitedDropsBeforeClose: number;
+}
+
+export const DEFAULT_DEVICE_FRAME_BOUNDS: DeviceFrameBounds = {
+  messagesPerSecond: LIMITS.deviceMessagesPerSecond,
+  messageBurst: LIMITS.deviceMessageBurst,
+  unsolicitedBurst: LIMITS.deviceUnsolicitedBurst,
+  unsolicitedDropsBeforeClose: LIMITS.deviceUnsolicitedDropsBeforeClose,
+};
 
 /** Control frames v1.0 peers may send besides packets; answered by nothing. */
 const IGNORED_TYPES = new Set(['auth', 'ping', 'pong', 'status']);
@@ -111,9 +130,12 @@ class DeviceFrameGuard {
   private dropped = 0;
   private closing = false;
 
+  private readonly bounds: DeviceFrameBounds;
+
   constructor(private readonly deps: SessionDeps, private readonly ws: WebSocket, private readonly deviceId: string, private readonly socketId: string) {
-    this.unsolicited = new TokenBucket(LIMITS.deviceUnsolicitedPerSecond, LIMITS.deviceUnsolicitedBurst, deps.clock);
-    this.all = new TokenBucket(LIMITS.deviceMessagesPerSecond, LIMITS.deviceMessageBurst, deps.clock);
+    this.bounds = deps.deviceFrames ?? DEFAULT_DEVICE_FRAME_BOUNDS;
+    this.unsolicited = new TokenBucket(LIMITS.deviceUnsolicitedPerSecond, this.bounds.unsolicitedBurst, deps.clock);
+    this.all = new TokenBucket(this.bounds.messagesPerSecond, this.bounds.messageBurst, deps.clock);
   }
 
   /** False: drop the frame without reading it. */
@@ -123,7 +145,7 @@ class DeviceFrameGuard {
     const answersOne = this.deps.hub.inFlight(this.deviceId).some((entry) => entry.socketId === this.socketId);
     if (answersOne || this.unsolicited.take()) return true;
     this.dropped += 1;
-    if (this.dropped >= LIMITS.deviceUnsolicitedDropsBeforeClose) return this.shut('unsolicited frames');
+    if (this.dropped >= this.bounds.unsolicitedDropsBeforeClose) return this.shut('unsolicited frames');
     return false;
   }
 

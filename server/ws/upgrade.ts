@@ -10,7 +10,7 @@ import { headerToken, runHandshake } from './handshake';
 import { ERROR_TABLE, closeCodeFor, errorBody, wsErrorFrame, type RelayErrorCode } from '../errors';
 import { clientAddress, type TrustFn } from '../net/client-address';
 import { originAllowed, requestOrigin } from '../net/origin';
-import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
+import { DEFAULT_DEVICE_FRAME_BOUNDS, openClientSession, openDeviceSession, type DeviceFrameBounds, type SessionDeps } from './sessions';
 
 export interface WsOptions {
   allowedOrigins: readonly string[];
@@ -28,6 +28,8 @@ export interface WsOptions {
   slowCloseGraceMs?: number;
   messagesPerSecond?: number;
   messageBurst?: number;
+  /** Bounds of device sockets' own frames (F8, issue 12 item 1); LIMITS when absent. */
+  deviceFrames?: DeviceFrameBounds;
 }
 
 export interface WsGateway {
@@ -103,6 +105,7 @@ export function attachWebSockets(
       drainTimeoutMs: options.drainTimeoutMs ?? LIMITS.wsDrainTimeoutMs,
       closeGraceMs: options.slowCloseGraceMs ?? LIMITS.wsSlowCloseGraceMs,
     },
+    deviceFrames: options.deviceFrames ?? DEFAULT_DEVICE_FRAME_BOUNDS,
   };
   const onSocketError = (error: Error) => deps.log.debug({ event: 'ws_error', code: (error as { code?: string }).code }, 'ws error');
   const rate = { perSecond: options.messagesPerSecond ?? LIMITS.wsMessagesPerSecond, burst: options.messageBurst ?? LIMITS.wsMessageBurst };

@@ -62,7 +62,7 @@ describe('read-only database (issue 12 item 9, F11)', () => {
   it('a database that turns read-only while running → writes answer 503 DATABASE_READ_ONLY (never 500), health is degraded with the cause; both recover', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLRO1');
+    await registerDevice(relay.http, user.token, 'WLA01');
     expect((await health(relay.http)).body.status).toBe('healthy');
     const { db } = relay.app.store as SqliteStore;
     // SQLite's own read-only state on the relay's connection, as after a read-only remount.
@@ -70,8 +70,8 @@ describe('read-only database (issue 12 item 9, F11)', () => {
     try {
       const register = await api(relay.http, 'POST', '/auth/register', { body: { username: 'rouser1', password: 'correct horse battery' } });
       const token = await api(relay.http, 'POST', '/api/tokens', { token: user.token, body: { name: 'ro' } });
-      const device = await api(relay.http, 'POST', '/api/register_device', { token: user.token, body: { device_id: 'WLRO2' } });
-      const queued = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLRO1', 'ping', 'ro1') });
+      const device = await api(relay.http, 'POST', '/api/register_device', { token: user.token, body: { device_id: 'WLA02' } });
+      const queued = await api(relay.http, 'POST', '/api/push', { token: user.token, body: commandPacket(deviceToken, 'WLA01', 'ping', 'ro1') });
       for (const res of [register, token, device]) {
         expect(res.status).toBe(503);
         expect(res.body.error).toBe('DATABASE_READ_ONLY');
@@ -88,7 +88,7 @@ describe('read-only database (issue 12 item 9, F11)', () => {
     }
     // Still degraded until a write succeeds again.
     expect((await health(relay.http)).body.status).toBe('degraded');
-    const again = await api(relay.http, 'POST', '/api/register_device', { token: user.token, body: { device_id: 'WLRO2' } });
+    const again = await api(relay.http, 'POST', '/api/register_device', { token: user.token, body: { device_id: 'WLA02' } });
     expect(again.status).toBe(200);
     const healed = await health(relay.http);
     expect(healed.status).toBe(200);
@@ -101,10 +101,10 @@ describe('disk full (issue 12 item 10, F10)', () => {
   it('after a failed write /api/health says degraded with the cause, until a write succeeds again', async () => {
     relay = await startRelay({ env: { QUEUE_CAP: '10000' } });
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLHFULL');
+    await registerDevice(relay.http, user.token, 'WLA0F');
     const { db } = relay.app.store as SqliteStore;
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
-    const big = commandPacket(deviceToken, 'WLHFULL', 'ping', 'fill', { pad: 'p'.repeat(300) });
+    const big = commandPacket(deviceToken, 'WLA0F', 'ping', 'fill', { pad: 'p'.repeat(300) });
     let refused = false;
     for (let i = 0; i < 200 && !refused; i += 1) {
       const res = await api(relay.http, 'POST', '/api/push', { token: user.token, body: big });

@@ -49,10 +49,10 @@ describe('device socket flood (F8, issue 12 item 1)', () => {
     relay = await startRelay();
     const flooder = await registerUser(relay.http);
     const bystander = await registerUser(relay.http);
-    await registerDevice(relay.http, flooder.token, 'WLFLOOD');
-    await registerDevice(relay.http, bystander.token, 'WLCALM');
-    const calm = await connectDevice(relay.ws, 'WLCALM', bystander.token);
-    answerEverything(calm.probe, 'WLCALM');
+    await registerDevice(relay.http, flooder.token, 'WLF100D');
+    await registerDevice(relay.http, bystander.token, 'WLCA1');
+    const calm = await connectDevice(relay.ws, 'WLCA1', bystander.token);
+    answerEverything(calm.probe, 'WLCA1');
     const { probe: client } = await connectClient(relay.ws, 'calm-client', bystander.token);
 
     const roundTrips: number[] = [];
@@ -62,7 +62,7 @@ describe('device socket flood (F8, issue 12 item 1)', () => {
       while (!stop) {
         const requestId = `calm${n++}`;
         const started = performance.now();
-        client.send(commandPacket(deviceToken, 'WLCALM', 'ping', requestId));
+        client.send(commandPacket(deviceToken, 'WLCA1', 'ping', requestId));
         for (;;) {
           const frame = await client.next(10_000);
           if (typeof frame.payload === 'string' && open(deviceToken, frame).request_id === requestId) break;
@@ -74,9 +74,9 @@ describe('device socket flood (F8, issue 12 item 1)', () => {
     const measuring = measure();
     await new Promise((r) => setTimeout(r, 300));
     const baseline = roundTrips.length;
-    const frame = JSON.stringify(responsePacket(deviceToken, 'WLFLOOD', { status: 'success', result: 'pong', request_id: 'nobody-asked' }));
+    const frame = JSON.stringify(responsePacket(deviceToken, 'WLF100D', { status: 'success', result: 'pong', request_id: 'nobody-asked' }));
     const floodStarted = Date.now();
-    const result = await flood(relay.ws, 'WLFLOOD', flooder.token, 20_000, frame);
+    const result = await flood(relay.ws, 'WLF100D', flooder.token, 20_000, frame);
     // At least 2 s of samples from the start of the flood, however soon the relay cut it off.
     await new Promise((r) => setTimeout(r, Math.max(300, 2000 - (Date.now() - floodStarted))));
     stop = true;
@@ -98,22 +98,22 @@ describe('device socket flood (F8, issue 12 item 1)', () => {
   it('replies to commands in flight are never dropped: 60 answered at once pass, then unsolicited ones beyond the budget close the socket', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLBURSTY');
-    const device = await connectDevice(relay.ws, 'WLBURSTY', user.token);
+    await registerDevice(relay.http, user.token, 'WLB0B');
+    const device = await connectDevice(relay.ws, 'WLB0B', user.token);
     const { probe: client } = await connectClient(relay.ws, 'bursty-client', user.token);
     const ids: string[] = [];
     for (let i = 0; i < 60; i += 1) {
       ids.push(`b${i}`);
-      client.send(commandPacket(deviceToken, 'WLBURSTY', 'ping', `b${i}`));
+      client.send(commandPacket(deviceToken, 'WLB0B', 'ping', `b${i}`));
       if (i % 40 === 39) await new Promise((r) => setTimeout(r, 2100)); // stay under the client's own limit
     }
     const received: string[] = [];
     for (let i = 0; i < 60; i += 1) received.push(String(open(deviceToken, await device.probe.nextText(5000)).request_id));
     expect(received).toEqual(ids);
     // All 60 answers at once, then unsolicited frames well past the budget.
-    for (const requestId of received) device.probe.send(responsePacket(deviceToken, 'WLBURSTY', { status: 'success', request_id: requestId }));
+    for (const requestId of received) device.probe.send(responsePacket(deviceToken, 'WLB0B', { status: 'success', request_id: requestId }));
     const extra = LIMITS.deviceUnsolicitedBurst + LIMITS.deviceUnsolicitedDropsBeforeClose + 10;
-    for (let i = 0; i < extra; i += 1) device.probe.send(responsePacket(deviceToken, 'WLBURSTY', { status: 'success', request_id: `x${i}` }));
+    for (let i = 0; i < extra; i += 1) device.probe.send(responsePacket(deviceToken, 'WLB0B', { status: 'success', request_id: `x${i}` }));
     const answers: string[] = [];
     while (answers.length < 60) {
       const frame = await client.next(5000);

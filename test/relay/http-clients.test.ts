@@ -74,15 +74,15 @@ describe('several v1.0 HTTP clients of one account (B13, issue 12 item 6)', () =
   it('two clients push, the device answers both, then each pull returns only its own reply', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLTWO');
-    const { probe: device } = await connectDevice(relay.ws, 'WLTWO', user.token);
+    await registerDevice(relay.http, user.token, 'WL2');
+    const { probe: device } = await connectDevice(relay.ws, 'WL2', user.token);
     const a = new V1HttpClient(relay.http, user.token);
     const b = new V1HttpClient(relay.http, user.token);
-    expect((await a.push('WLTWO', 'aaaa0001', { clientId: 'cli_WLTWO_aaaa' })).body.delivered_via_ws).toBe(true);
-    expect((await b.push('WLTWO', 'bbbb0001', { clientId: 'cli_WLTWO_bbbb' })).body.delivered_via_ws).toBe(true);
-    await answerNext(device, 'WLTWO', 2);
-    const pulledA = await a.pull('WLTWO', 2);
-    const pulledB = await b.pull('WLTWO', 2);
+    expect((await a.push('WL2', 'aaaa0001', { clientId: 'cli_WLTWO_aaaa' })).body.delivered_via_ws).toBe(true);
+    expect((await b.push('WL2', 'bbbb0001', { clientId: 'cli_WLTWO_bbbb' })).body.delivered_via_ws).toBe(true);
+    await answerNext(device, 'WL2', 2);
+    const pulledA = await a.pull('WL2', 2);
+    const pulledB = await b.pull('WL2', 2);
     expect(requestIds(pulledA.body)).toEqual(['aaaa0001']);
     expect(requestIds(pulledB.body)).toEqual(['bbbb0001']);
     device.close();
@@ -91,22 +91,22 @@ describe('several v1.0 HTTP clients of one account (B13, issue 12 item 6)', () =
   it('both long polls already waiting: each is handed its own reply, not the oldest waiter', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLWAIT');
-    const { probe: device } = await connectDevice(relay.ws, 'WLWAIT', user.token);
+    await registerDevice(relay.http, user.token, 'WLAA17');
+    const { probe: device } = await connectDevice(relay.ws, 'WLAA17', user.token);
     const a = new V1HttpClient(relay.http, user.token);
     const b = new V1HttpClient(relay.http, user.token);
-    await a.push('WLWAIT', 'aaaa0002');
-    await b.push('WLWAIT', 'bbbb0002');
+    await a.push('WLAA17', 'aaaa0002');
+    await b.push('WLAA17', 'bbbb0002');
     // b's poll is the older waiter; the device answers a's command first (devices answer in order).
-    const pullB = b.pull('WLWAIT', 5);
+    const pullB = b.pull('WLAA17', 5);
     await new Promise((r) => setTimeout(r, 100));
-    const pullA = a.pull('WLWAIT', 5);
+    const pullA = a.pull('WLAA17', 5);
     await new Promise((r) => setTimeout(r, 100));
     const commands = [String(open(deviceToken, await device.nextText()).request_id), String(open(deviceToken, await device.nextText()).request_id)];
     expect(commands).toEqual(['aaaa0002', 'bbbb0002']);
-    device.send(responsePacket(deviceToken, 'WLWAIT', { status: 'success', request_id: 'aaaa0002' }));
+    device.send(responsePacket(deviceToken, 'WLAA17', { status: 'success', request_id: 'aaaa0002' }));
     expect(requestIds((await pullA).body)).toEqual(['aaaa0002']);
-    device.send(responsePacket(deviceToken, 'WLWAIT', { status: 'success', request_id: 'bbbb0002' }));
+    device.send(responsePacket(deviceToken, 'WLAA17', { status: 'success', request_id: 'bbbb0002' }));
     expect(requestIds((await pullB).body)).toEqual(['bbbb0002']);
     device.close();
   });
@@ -114,48 +114,48 @@ describe('several v1.0 HTTP clients of one account (B13, issue 12 item 6)', () =
   it('a client that pulls on a new connection (Android: the push response is never closed) gets its reply; a keep-alive client of the same address keeps its own', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLANDR');
-    const { probe: device } = await connectDevice(relay.ws, 'WLANDR', user.token);
+    await registerDevice(relay.http, user.token, 'WLAD0');
+    const { probe: device } = await connectDevice(relay.ws, 'WLAD0', user.token);
     const android = new V1HttpClient(relay.http, user.token);
     const python = new V1HttpClient(relay.http, user.token);
-    expect((await android.push('WLANDR', 'andr0001', { read: false })).status).toBe(200);
-    await python.push('WLANDR', 'pyth0001');
-    await answerNext(device, 'WLANDR', 2);
+    expect((await android.push('WLAD0', 'andr0001', { read: false })).status).toBe(200);
+    await python.push('WLAD0', 'pyth0001');
+    await answerNext(device, 'WLAD0', 2);
     // The push connection is still held by the unread response, so the pull opens another one.
     const fresh = new http.Agent({ keepAlive: false });
     agents.push(fresh);
-    expect(requestIds((await android.pull('WLANDR', 2, fresh)).body)).toEqual(['andr0001']);
-    expect(requestIds((await python.pull('WLANDR', 2)).body)).toEqual(['pyth0001']);
+    expect(requestIds((await android.pull('WLAD0', 2, fresh)).body)).toEqual(['andr0001']);
+    expect(requestIds((await python.pull('WLAD0', 2)).body)).toEqual(['pyth0001']);
     device.close();
   });
 
   it('behind a trusted proxy, clients are told apart by their address even over one shared upstream connection', async () => {
     relay = await startRelay({ env: { TRUST_PROXY: '127.0.0.1' } });
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLPROXY');
-    const { probe: device } = await connectDevice(relay.ws, 'WLPROXY', user.token);
+    await registerDevice(relay.http, user.token, 'WLBB0');
+    const { probe: device } = await connectDevice(relay.ws, 'WLBB0', user.token);
     // One connection for both, as a proxy's upstream keep-alive pool would use it.
     const shared = new http.Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(shared);
     const a = new V1HttpClient(relay.http, user.token, { 'X-Forwarded-For': '203.0.113.10' });
     const b = new V1HttpClient(relay.http, user.token, { 'X-Forwarded-For': '198.51.100.10' });
-    await a.post('/api/push', { ...commandPacket(deviceToken, 'WLPROXY', 'ping', 'prxa0001'), direction: 'to_device' }, { agent: shared });
-    await b.post('/api/push', { ...commandPacket(deviceToken, 'WLPROXY', 'ping', 'prxb0001'), direction: 'to_device' }, { agent: shared });
-    await answerNext(device, 'WLPROXY', 2);
-    expect(requestIds((await b.pull('WLPROXY', 2, shared)).body)).toEqual(['prxb0001']);
-    expect(requestIds((await a.pull('WLPROXY', 2, shared)).body)).toEqual(['prxa0001']);
+    await a.post('/api/push', { ...commandPacket(deviceToken, 'WLBB0', 'ping', 'prxa0001'), direction: 'to_device' }, { agent: shared });
+    await b.post('/api/push', { ...commandPacket(deviceToken, 'WLBB0', 'ping', 'prxb0001'), direction: 'to_device' }, { agent: shared });
+    await answerNext(device, 'WLBB0', 2);
+    expect(requestIds((await b.pull('WLBB0', 2, shared)).body)).toEqual(['prxb0001']);
+    expect(requestIds((await a.pull('WLBB0', 2, shared)).body)).toEqual(['prxa0001']);
     device.close();
   });
 
   it('a reply whose sender is unknown (F14: nothing in flight) still goes to any pull of the owner', async () => {
     relay = await startRelay();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLORPHAN');
-    const { probe: device } = await connectDevice(relay.ws, 'WLORPHAN', user.token);
-    device.send(responsePacket(deviceToken, 'WLORPHAN', { status: 'success', request_id: 'orphan01' }));
+    await registerDevice(relay.http, user.token, 'WLDD0');
+    const { probe: device } = await connectDevice(relay.ws, 'WLDD0', user.token);
+    device.send(responsePacket(deviceToken, 'WLDD0', { status: 'success', request_id: 'orphan01' }));
     await new Promise((r) => setTimeout(r, 100));
     const anyone = new V1HttpClient(relay.http, user.token);
-    expect(requestIds((await anyone.pull('WLORPHAN', 1)).body)).toEqual(['orphan01']);
+    expect(requestIds((await anyone.pull('WLDD0', 1)).body)).toEqual(['orphan01']);
     device.close();
   });
 });

@@ -69,7 +69,7 @@ describe('live commands are durable (issue 12 item 11, C1)', () => {
     const env = { CLOUD_PORT: '0', DATABASE_FILE: join(dir, 'relay.db'), SECRET_KEY: TEST_SECRET };
     const first = await waitListening(spawnRelay(env));
     const user = await registerUser(first.http);
-    const id = 'WLLIVEKILL';
+    const id = 'WL1CE1';
     await registerDevice(first.http, user.token, id);
     const before = await connectDevice(first.ws, id, user.token);
     const { probe: client } = await connectClient(first.ws, 'live-kill', user.token);
@@ -101,14 +101,14 @@ describe('live commands are durable (issue 12 item 11, C1)', () => {
   it('an answered live command leaves no row behind; the reply still goes straight to its WS sender', async () => {
     const relay = await relayWith();
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLLIVEROW');
-    const { probe: device } = await connectDevice(relay.ws, 'WLLIVEROW', user.token);
+    await registerDevice(relay.http, user.token, 'WL1CE2');
+    const { probe: device } = await connectDevice(relay.ws, 'WL1CE2', user.token);
     const { probe: client } = await connectClient(relay.ws, 'live-row', user.token);
-    client.send(commandPacket(deviceToken, 'WLLIVEROW', 'ping', 'row00001'));
+    client.send(commandPacket(deviceToken, 'WL1CE2', 'ping', 'row00001'));
     expect(open(deviceToken, await device.nextText()).request_id).toBe('row00001');
     expect(await client.next()).toMatchObject({ delivered: true });
     expect(queueRows(relay.dbFile)).toEqual([{ attempts: 1 }]);
-    device.send(responsePacket(deviceToken, 'WLLIVEROW', { status: 'success', request_id: 'row00001' }));
+    device.send(responsePacket(deviceToken, 'WL1CE2', { status: 'success', request_id: 'row00001' }));
     expect(open(deviceToken, await client.next()).request_id).toBe('row00001');
     await new Promise((r) => setTimeout(r, 50));
     expect(queueRows(relay.dbFile)).toEqual([]);
@@ -121,7 +121,7 @@ describe('commands that end without a reply are reported (issue 12 item 11)', ()
   it(`WS: a command the device never answers is re-sent ${LIMITS.deliveryAttempts} times, then its sender gets \`undelivered\` (with the command's signature)`, async () => {
     const relay = await relayWith();
     const user = await registerUser(relay.http);
-    const id = 'WLNOANSWER';
+    const id = 'WLE0A';
     await registerDevice(relay.http, user.token, id);
     const { probe: client } = await connectClient(relay.ws, 'no-answer', user.token);
     const packet = commandPacket(deviceToken, id, 'restart', 'noans001');
@@ -145,7 +145,7 @@ describe('commands that end without a reply are reported (issue 12 item 11)', ()
     const clock = new ManualClock();
     const relay = await relayWith({ clock, env: { QUEUE_TTL_SECONDS: '60' } });
     const user = await registerUser(relay.http);
-    const id = 'WLGONE';
+    const id = 'WLE0B';
     await registerDevice(relay.http, user.token, id);
     const { probe: device } = await connectDevice(relay.ws, id, user.token);
     const { probe: client } = await connectClient(relay.ws, 'gone-client', user.token);
@@ -165,31 +165,31 @@ describe('commands that end without a reply are reported (issue 12 item 11)', ()
     const clock = new ManualClock();
     const relay = await relayWith({ clock, env: { QUEUE_TTL_SECONDS: '60' } });
     const user = await registerUser(relay.http);
-    await registerDevice(relay.http, user.token, 'WLHTTPEXP');
-    await registerDevice(relay.http, user.token, 'WLHTTPUND');
+    await registerDevice(relay.http, user.token, 'WLE0C');
+    await registerDevice(relay.http, user.token, 'WLE0D');
     const cli = keepAliveClient(relay.http, user.token);
     try {
-      const queued = commandPacket(deviceToken, 'WLHTTPEXP', 'ping', 'hexp0001');
+      const queued = commandPacket(deviceToken, 'WLE0C', 'ping', 'hexp0001');
       expect((await cli.post('/api/push', { ...queued, direction: 'to_device' })).body.queued).toBe(true);
       clock.advance(60_000 + 1);
       relay.app.relay.sweepExpired();
-      const expired = await cli.post('/api/pull', { device_id: 'WLHTTPEXP', wait: 1 });
+      const expired = await cli.post('/api/pull', { device_id: 'WLE0C', wait: 1 });
       expect(expired.status).toBe(410);
-      expect(expired.body).toMatchObject({ error: 'expired', device_id: 'WLHTTPEXP', signature: queued.signature });
+      expect(expired.body).toMatchObject({ error: 'expired', device_id: 'WLE0C', signature: queued.signature });
       // Told once; the next pull is an ordinary empty one.
-      expect((await cli.post('/api/pull', { device_id: 'WLHTTPEXP', wait: 0 })).body.count).toBe(0);
+      expect((await cli.post('/api/pull', { device_id: 'WLE0C', wait: 0 })).body.count).toBe(0);
 
-      const delivered = commandPacket(deviceToken, 'WLHTTPUND', 'ping', 'hund0001');
-      let device = await connectDevice(relay.ws, 'WLHTTPUND', user.token);
+      const delivered = commandPacket(deviceToken, 'WLE0D', 'ping', 'hund0001');
+      let device = await connectDevice(relay.ws, 'WLE0D', user.token);
       expect((await cli.post('/api/push', { ...delivered, direction: 'to_device' })).body.delivered_via_ws).toBe(true);
       for (let attempt = 1; attempt <= LIMITS.deliveryAttempts; attempt += 1) {
         await device.probe.nextText();
         await dropped(device.probe);
-        device = await connectDevice(relay.ws, 'WLHTTPUND', user.token);
+        device = await connectDevice(relay.ws, 'WLE0D', user.token);
       }
-      const undelivered = await cli.post('/api/pull', { device_id: 'WLHTTPUND', wait: 1 });
+      const undelivered = await cli.post('/api/pull', { device_id: 'WLE0D', wait: 1 });
       expect(undelivered.status).toBe(504);
-      expect(undelivered.body).toMatchObject({ error: 'undelivered', device_id: 'WLHTTPUND', signature: delivered.signature });
+      expect(undelivered.body).toMatchObject({ error: 'undelivered', device_id: 'WLE0D', signature: delivered.signature });
       device.probe.close();
     } finally {
       cli.close();
