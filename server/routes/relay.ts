@@ -69,7 +69,8 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
             }),
           },
         }),
-        ...errors(400, ...AUTH_ERRORS, 404, ...BODY_ERRORS, 503),
+        // 410/504: this client's command ended without a reply (`expired` / `undelivered`, with its signature).
+        ...errors(400, ...AUTH_ERRORS, 404, 410, ...BODY_ERRORS, 503, 504),
       },
     },
   }, async (request, reply) => {
