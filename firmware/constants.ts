@@ -58,6 +58,14 @@ export const LOGIN_LOCKOUT_BASE_MS = 5000;
 export const LOGIN_LOCKOUT_MAX_MS = 60000;
 /** Client addresses remembered by the throttle; the oldest is dropped (bounded memory). */
 export const LOGIN_THROTTLE_MAX_CLIENTS = 8;
+/**
+ * ...and on top of that, for the whole device (addresses can be rotated past the table above):
+ * at most this many failed logins per window, counted in a few fixed buckets (constant memory).
+ * Past it every login waits, even from a new address and with the right password (no oracle).
+ */
+export const LOGIN_GLOBAL_MAX_FAILURES = 30;
+export const LOGIN_GLOBAL_WINDOW_MS = 60000;
+export const LOGIN_GLOBAL_BUCKETS = 6;
 export const SSID_MAX_CHARS = 32;
 export const WIFI_PASSWORD_MAX_CHARS = 63;
 

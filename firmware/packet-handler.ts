@@ -4,8 +4,8 @@
  * Every failure is answered with a normal sealed and signed reply, never plain text.
  */
 import {
-  CommandError, ErrorCodes, FreshnessGuard, isProtocolError, openPacketText, parseCommand, ProtocolError,
-  sealPacket, toHex, type CryptoBackend, type JsonObject, type OpenedPacket,
+  CommandError, ErrorCodes, FreshnessGuard, isPlausibleUnixSeconds, isProtocolError, openPacketText, parseCommand,
+  ProtocolError, sealPacket, toHex, type CryptoBackend, type JsonObject, type OpenedPacket,
 } from '../shared/index';
 import { dispatchCommand } from './commands/dispatch';
 import type { CommandContext } from './commands/context';
@@ -100,6 +100,12 @@ export class PacketHandler {
     }
     const echoed = echoRequestId(requestId, transport);
     const readOnly = isReadOnlyCommand(opened.inner);
+    if (!readOnly && !isPlausibleUnixSeconds(opened.inner.timestamp)) {
+      // Without Unix seconds the persisted floor cannot date the packet, so it could be replayed
+      // after every reboot (F13). Every deployed client sends one; nothing runs, nothing is remembered.
+      deps.logger.log('warn', `packet refused via ${transport}: ${ErrorCodes.TIMESTAMP_REQUIRED}`);
+      return { reply: finishReply(failure(ErrorCodes.TIMESTAMP_REQUIRED), echoed) };
+    }
     const nowSeconds = deps.clock.nowSeconds();
     try {
       deps.freshness.accept({

@@ -6,7 +6,7 @@
  * Read-only commands (ping, info, ...) neither write flash nor meet the floor: replaying them after
  * a reboot changes nothing, and a client that pings right after a reboot is not refused.
  */
-import { isPlausibleUnixSeconds } from '../shared/index';
+import { COMMAND_NAMES, isPlausibleUnixSeconds } from '../shared/index';
 import { FRESHNESS_WINDOW_SECONDS } from './constants';
 import type { KeyValueStore } from './platform/types';
 
@@ -17,6 +17,7 @@ const READ_ONLY_COMMANDS: readonly string[] = Object.freeze(['ping', 'info', 'cr
 export function isReadOnlyCommand(inner: { command?: unknown; data?: unknown }): boolean {
   if (typeof inner.command !== 'string') return true; // refused later without acting
   if (READ_ONLY_COMMANDS.includes(inner.command)) return true;
+  if (!(COMMAND_NAMES as readonly string[]).includes(inner.command)) return true; // UNKNOWN_COMMAND, nothing runs
   const data = inner.data as { action?: unknown } | null | undefined;
   return (inner.command === 'web_control' || inner.command === 'cloud_control') && data?.action === 'status';
 }

@@ -64,9 +64,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const store = options.store ?? createSqliteStore(config.databaseFile);
   const hub = options.hub ?? new LocalHub(clock);
   const keys = deriveKeys(config.secretKey);
-  const { loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp } = config.limits;
+  const {
+    loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, tokenFailuresPerIp, passwordHashConcurrency, passwordHashQueue,
+  } = config.limits;
   const auth = new AuthService(store, createJwtIssuer(keys.jwt, config.jwtTtlSeconds, clock), clock, config.deviceLimit, {
-    loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, ...options.throttle,
+    loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, tokenFailuresPerIp, passwordHashConcurrency, passwordHashQueue,
+    ...options.throttle,
   });
   const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap });
 
@@ -84,6 +87,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     maxPayloadBytes: config.limits.wsMaxFrameBytes,
     messagesPerSecond: config.limits.wsMessagesPerSecond,
     messageBurst: config.limits.wsMessageBurst,
+    deviceFrames: {
+      messagesPerSecond: config.limits.deviceMessagesPerSecond,
+      messageBurst: config.limits.deviceMessageBurst,
+      unsolicitedBurst: config.limits.deviceUnsolicitedBurst,
+      unsolicitedDropsBeforeClose: config.limits.deviceUnsolicitedDropsBeforeClose,
+    },
     ...options.ws,
     allowedOrigins: config.allowedOrigins,
     trustProxy,

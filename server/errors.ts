@@ -8,6 +8,7 @@ export const ERROR_TABLE = {
   TOKEN_EXPIRED: { http: 401, wsClose: 1008, message: 'Token expired' },
   INVALID_CREDENTIALS: { http: 401, wsClose: null, message: 'Invalid credentials' },
   TOO_MANY_ATTEMPTS: { http: 429, wsClose: null, message: 'Too many attempts, try again later' },
+  LOGIN_BUSY: { http: 429, wsClose: null, message: 'Too many logins in progress, try again in a moment' },
   USERNAME_TAKEN: { http: 409, wsClose: null, message: 'Username already exists' },
   DEVICE_NOT_FOUND: { http: 404, wsClose: 1008, message: 'Device not found or access denied' },
   DEVICE_TAKEN: { http: 409, wsClose: null, message: 'Device id is registered to another account' },
@@ -18,6 +19,7 @@ export const ERROR_TABLE = {
   QUEUE_FULL: { http: 429, wsClose: null, message: 'Device queue is full', wire: 'queue_full' },
   QUEUE_UNAVAILABLE: { http: 503, wsClose: null, message: 'Command queue unavailable', wire: 'queue_unavailable' },
   COMMAND_EXPIRED: { http: 410, wsClose: null, message: 'Command expired before the device connected', wire: 'expired' },
+  COMMAND_UNDELIVERED: { http: 504, wsClose: null, message: 'No reply from the device; it may or may not have run the command', wire: 'undelivered' },
   PACKET_TOO_LARGE: { http: 413, wsClose: null, message: 'Packet too large to forward to a device' },
   INVALID_JSON: { http: 400, wsClose: null, message: 'Failed to parse JSON' },
   INVALID_PACKET: { http: 400, wsClose: null, message: 'Invalid packet' },
@@ -34,10 +36,12 @@ export const ERROR_TABLE = {
   ORIGIN_REFUSED: { http: 403, wsClose: null, message: 'Origin not allowed' },
   INVALID_ID: { http: 400, wsClose: null, message: 'Invalid device or client id' },
   DATABASE_UNAVAILABLE: { http: 503, wsClose: 1013, message: 'Database temporarily unavailable' },
+  DATABASE_READ_ONLY: { http: 503, wsClose: 1013, message: 'Database is read-only; nothing can be stored' },
   SERVICE_RESTART: { http: 503, wsClose: 1012, message: 'Relay restarting' },
   REPLACED: { http: 409, wsClose: 4001, message: 'Replaced by a newer connection' },
   SLOW_CONSUMER: { http: 503, wsClose: 1013, message: 'Peer is not reading' },
   SERVICE_UNAVAILABLE: { http: 503, wsClose: 1013, message: 'Try again later' },
+
   DEVICE_DELETED: { http: 410, wsClose: 4004, message: 'Device deleted' },
   TOKEN_REVOKED: { http: 401, wsClose: 1008, message: 'Token revoked' },
   INTERNAL: { http: 500, wsClose: 1011, message: 'Internal Server Error' },
@@ -73,6 +77,18 @@ export class RelayError extends Error {
 
 export function isRelayError(value: unknown): value is RelayError {
   return value instanceof RelayError;
+}
+
+/**
+ * The retryable code for a failed SQLite call (F9 locked, F10 full, read-only), or null when the
+ * error is not one: those are bugs and stay 500.
+ */
+export function databaseErrorCode(error: unknown): 'DATABASE_UNAVAILABLE' | 'DATABASE_READ_ONLY' | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code.startsWith('SQLITE_READONLY')) return 'DATABASE_READ_ONLY';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_FULL') return 'DATABASE_UNAVAILABLE';
+  return null;
 }
 
 /** The WS close code the table assigns to `code` (1011 when the table says the socket stays open). */

@@ -34,6 +34,23 @@ export const LIMITS = {
   wsMessageBurst: 50,
   /** Rate-limit violations tolerated before the socket is closed with 1008 (F8). */
   wsRateStrikes: 20,
+  /**
+   * Device sockets are not limited like clients (a dropped reply would shift the in-flight FIFO),
+   * so frames that answer no command in flight on that socket get their own budget (F8, F14):
+   * this many at once, refilled at this rate, are handled (a reply the relay lost after a
+   * restart is still kept for the owner's pull); beyond it they are dropped unread and counted,
+   * and after this many drops the socket is closed 1008.
+   */
+  deviceUnsolicitedBurst: 20,
+  deviceUnsolicitedPerSecond: 1,
+  deviceUnsolicitedDropsBeforeClose: 100,
+  /**
+   * All frames of one device socket, generously above what answering its in-flight commands
+   * (at most outstandingPerDevice at once) needs; beyond it the socket is closed 1008, never
+   * thinned out, so the FIFO stays intact (its commands are re-sent on reconnect, F4).
+   */
+  deviceMessagesPerSecond: 200,
+  deviceMessageBurst: 400,
   /** Long-poll cap of v1.0 `/api/pull`. */
   pullMaxWaitMs: 30_000,
   /** Most responses one pull returns (older ones stay for the next pull). */
@@ -46,6 +63,13 @@ export const LIMITS = {
    */
   unstoredRepliesPerDevice: 16,
   unstoredReplyDevices: 256,
+  /**
+   * Stored replies whose HTTP sender is remembered (item 6), so another client's pull does not take
+   * them; beyond this the oldest is forgotten and becomes pullable by any client of the owner.
+   */
+  replyOwnersRemembered: 16_384,
+  /** Commands that ended without a reply (`expired`/`undelivered`) kept per device for their HTTP sender's next pull. */
+  endedCommandsPerDevice: 16,
   /**
    * In-flight commands (written to a device, not yet answered) remembered per device for response
    * routing and re-sending; beyond this the oldest is abandoned.
@@ -75,6 +99,20 @@ export const LIMITS = {
   loginFailuresPerIp: 30,
   /** Registrations per IP within the login window. */
   registrationsPerIp: 10,
+  /**
+   * Failed API token / JWT authentications per IP within the login window (HTTP and WS); beyond it
+   * the address is refused with 429 before any token is checked, with the same backoff as logins.
+   * Tokens carry 256 random bits, so the bound only has to stop bulk guessing, not be tight.
+   */
+  tokenFailuresPerIp: 100,
+  /**
+   * Password hashes (scrypt, ~100 ms on the libuv pool) running at once, waiting, and held by one
+   * client address; anything beyond is answered 429 LOGIN_BUSY at once (L6).
+   */
+  passwordHashConcurrency: 2,
+  passwordHashQueue: 16,
+  /** One: a flooding address holds one hash slot at most, so another address always finds one. */
+  passwordHashesPerIp: 1,
   /** Throttle bookkeeping entries kept in memory before the oldest are evicted. */
   throttleMaxEntries: 10_000,
   /** Exponential backoff ceiling once an account is over its failure budget. */

@@ -21,6 +21,60 @@ export const REDACT_PATHS = [
   'body',
 ];
 
+/**
+ * Query parameters whose value is a credential (compared lower-case). The relay reads tokens only
+ * from headers, but clients put them in URLs anyway (catalogue section 3: "if a token is passed in
+ * the query string, redact it from logs").
+ */
+export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set([
+  'token', 'api_token', 'apitoken', 'api-token', 'access_token', 'refresh_token', 'id_token', 'device_token',
+  'key', 'api_key', 'apikey', 'secret', 'client_secret', 'password', 'pass', 'passwd', 'jwt', 'auth',
+  'authorization', 'session', 'sig', 'signature', 'payload', 'code',
+]);
+
+const CENSOR = '[redacted]';
+
+function paramName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+}
+
+/** The URL with the value of every secret query parameter replaced; path and other parameters kept. */
+export function redactUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const hash = url.indexOf('#', query);
+  const end = hash < 0 ? url.length : hash;
+  const params = url.slice(query + 1, end).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    return SECRET_QUERY_PARAMS.has(paramName(name)) ? `${name}=${CENSOR}` : pair;
+  });
+  return `${url.slice(0, query + 1)}${params.join('&')}${url.slice(end)}`;
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  hostname?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/** Fastify's request fields, with the URL redacted: every line about a request goes through this. */
+function serializeRequest(request: LoggedRequest) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.hostname,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
-  return { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return { level, redact: { paths: REDACT_PATHS, censor: CENSOR }, serializers: { req: serializeRequest } };
 }

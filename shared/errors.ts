@@ -26,6 +26,7 @@ export const ErrorCodes = Object.freeze({
   INVALID_SECUREON: 'INVALID_SECUREON_PASSWORD', // SecureOn password not 6 bytes
   REPLAY_DETECTED: 'REPLAY_DETECTED', // nonce or request_id seen before
   STALE_TIMESTAMP: 'STALE_TIMESTAMP', // timestamp outside the freshness window
+  TIMESTAMP_REQUIRED: 'TIMESTAMP_REQUIRED', // state-changing command without a Unix-seconds timestamp (replayable after a reboot)
   INVALID_NONCE: 'INVALID_NONCE', // nonce block is not 16 bytes
   NO_RANDOM_SOURCE: 'NO_RANDOM_SOURCE', // a backend without injected randomness was asked for bytes
   INVALID_ARGUMENT: 'INVALID_ARGUMENT', // wrong type or range handed to a core function

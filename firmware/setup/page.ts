@@ -3,7 +3,10 @@
  * token on every form, no secret shown before login, and the Wi-Fi password never shown (S7).
  */
 import { constantTimeEqual, deepFreeze, toHex, utf8Encode } from '../../shared/index';
-import { LOGIN_LOCKOUT_BASE_MS, LOGIN_LOCKOUT_MAX_MS, LOGIN_MAX_FAILURES, LOGIN_THROTTLE_MAX_CLIENTS, SESSION_TTL_MS } from '../constants';
+import {
+  LOGIN_GLOBAL_BUCKETS, LOGIN_GLOBAL_MAX_FAILURES, LOGIN_GLOBAL_WINDOW_MS, LOGIN_LOCKOUT_BASE_MS, LOGIN_LOCKOUT_MAX_MS,
+  LOGIN_MAX_FAILURES, LOGIN_THROTTLE_MAX_CLIENTS, SESSION_TTL_MS,
+} from '../constants';
 import { validateConfig, type DeviceConfig } from '../config';
 import type { Clock, RandomSource } from '../platform/types';
 import { loginPage, messagePage, settingsPage } from './html';
@@ -94,6 +97,9 @@ export class SetupPage {
    * age: an entry is re-inserted when it changes and the oldest goes when the table is full.
    */
   private readonly throttles = new Map<string, Throttle>();
+  /** Failed logins of the whole device per time bucket (ring), so rotating addresses gains nothing. */
+  private readonly failureBuckets: number[] = new Array<number>(LOGIN_GLOBAL_BUCKETS).fill(0);
+  private bucketEpoch = 0;
 
   constructor(private readonly deps: SetupPageDeps) {}
 
@@ -145,10 +151,11 @@ export class SetupPage {
   private login(form: { [name: string]: string }, client: string): HttpResponse {
     const now = this.deps.clock.uptimeMs();
     const throttle = this.throttles.get(client);
-    if (throttle && now < throttle.lockedUntil) {
+    if ((throttle && now < throttle.lockedUntil) || this.recentFailures(now) >= LOGIN_GLOBAL_MAX_FAILURES) {
       return html(429, loginPage(this.deps.deviceId, 'Too many failed attempts; wait a little and try again.'));
     }
     if (!same(form.password ?? '', this.deps.setupPassword)) {
+      this.failureBuckets[this.bucketEpoch % LOGIN_GLOBAL_BUCKETS]! += 1;
       this.recordFailure(client, throttle ?? { failures: 0, lockouts: 0, lockedUntil: 0 }, now);
       return html(403, loginPage(this.deps.deviceId, 'Wrong setup password.'));
     }
@@ -156,6 +163,17 @@ export class SetupPage {
     const id = toHex(this.deps.random.bytes(16));
     this.session = { id, csrf: toHex(this.deps.random.bytes(16)), expiresAt: now + SESSION_TTL_MS };
     return redirect([['Set-Cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict`]]);
+  }
+
+  /** Failed logins of the last LOGIN_GLOBAL_WINDOW_MS (to bucket precision); moves the ring to `now`. */
+  private recentFailures(now: number): number {
+    const epoch = Math.floor(now / (LOGIN_GLOBAL_WINDOW_MS / LOGIN_GLOBAL_BUCKETS));
+    const passed = Math.min(epoch - this.bucketEpoch, LOGIN_GLOBAL_BUCKETS);
+    for (let i = 1; i <= passed; i++) this.failureBuckets[(this.bucketEpoch + i) % LOGIN_GLOBAL_BUCKETS] = 0;
+    if (epoch > this.bucketEpoch) this.bucketEpoch = epoch;
+    let total = 0;
+    for (const count of this.failureBuckets) total += count;
+    return total;
   }
 
   private recordFailure(client: string, throttle: Throttle, now: number): void {

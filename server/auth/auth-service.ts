@@ -5,6 +5,7 @@ import type { ApiTokenRecord, Store, UserRecord } from '../store/types';
 import type { Clock } from '../time';
 import { hashApiToken, issueApiToken, looksLikeApiToken } from './api-tokens';
 import type { JwtIssuer } from './jwt';
+import { HashLimiter } from './hash-limiter';
 import { getDummyHash, hashPassword, verifyPassword } from './passwords';
 import { PrincipalCache } from './principal-cache';
 import { FailureThrottle } from './throttle';
@@ -28,6 +29,10 @@ export interface ThrottleBudgets {
   loginFailuresPerAccount: number;
   loginFailuresPerIp: number;
   registrationsPerIp: number;
+  tokenFailuresPerIp: number;
+  /** Password hashes at once and waiting (HashLimiter). */
+  passwordHashConcurrency: number;
+  passwordHashQueue: number;
 }
 
 const DEFAULT_BUDGETS: ThrottleBudgets = {
@@ -35,6 +40,9 @@ const DEFAULT_BUDGETS: ThrottleBudgets = {
   loginFailuresPerAccount: LIMITS.loginFailuresPerAccount,
   loginFailuresPerIp: LIMITS.loginFailuresPerIp,
   registrationsPerIp: LIMITS.registrationsPerIp,
+  tokenFailuresPerIp: LIMITS.tokenFailuresPerIp,
+  passwordHashConcurrency: LIMITS.passwordHashConcurrency,
+  passwordHashQueue: LIMITS.passwordHashQueue,
 };
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]+$';
@@ -48,6 +56,9 @@ export class AuthService {
   private readonly accountThrottle: FailureThrottle;
   private readonly ipThrottle: FailureThrottle;
   private readonly registrationThrottle: FailureThrottle;
+  /** Failed API token / JWT authentications per address (HTTP and WS). */
+  private readonly tokenThrottle: FailureThrottle;
+  private readonly hashes: HashLimiter;
   private readonly lastTouched = new Map<number, number>();
   private readonly revokeListeners: ((tokenId: number) => void)[] = [];
   private readonly principals = new PrincipalCache(LIMITS.authCacheEntries, LIMITS.authCacheTtlMs);
@@ -64,13 +75,15 @@ export class AuthService {
     this.accountThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerAccount }, clock);
     this.ipThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerIp }, clock);
     this.registrationThrottle = new FailureThrottle({ ...base, maxFailures: b.registrationsPerIp }, clock);
+    this.tokenThrottle = new FailureThrottle({ ...base, maxFailures: b.tokenFailuresPerIp }, clock);
+    this.hashes = new HashLimiter(b.passwordHashConcurrency, b.passwordHashQueue, LIMITS.passwordHashesPerIp);
   }
 
   /** Creates an account and its first API token (returned in plain text only here). */
   async register(username: string, password: string, ip: string): Promise<{ user: UserRecord; apiToken: string }> {
     this.checkCredentialShape(username, password);
     this.assertNotThrottled(this.registrationThrottle.retryAfterMs(ip));
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.hashes.run(ip, () => hashPassword(password));
     const token = issueApiToken();
     const created = this.store.createUserWithToken(
       { username, passwordHash, devicesLimit: this.deviceLimit },
@@ -82,21 +95,22 @@ export class AuthService {
     return { user: created.user, apiToken: token.plain };
   }
 
-  /** Password check with throttling per account and per IP; one generic error for every failure. */
+  /**
+   * Password check with throttling per account and per IP; one generic error for every failure.
+   * Both budgets are checked before anything is hashed: an address over its failure budget gets
+   * 429 for every account, so it cannot spray one guess per account over many accounts (L6,
+   * item 3). The owner of a sprayed account still logs in from any other address (the account's
+   * own budget was not used up), or from that address once its failures age out of the window.
+   */
   async verifyCredentials(username: string, password: string, ip: string): Promise<UserRecord> {
     const accountKey = `acct:${username.toLowerCase()}`;
     this.assertNotThrottled(this.accountThrottle.retryAfterMs(accountKey));
-    // The per-account budget is the primary defence. An address over its budget (possibly shared
-    // by many users behind one NAT or proxy) still gets one try at an account with no recent
-    // failures, so it cannot lock out other people's correct logins; a miss is throttled as before.
-    const ipWaitMs = this.ipThrottle.retryAfterMs(ip);
-    if (ipWaitMs > 0 && this.accountThrottle.failures(accountKey) > 0) this.assertNotThrottled(ipWaitMs);
+    this.assertNotThrottled(this.ipThrottle.retryAfterMs(ip));
     const user = typeof username === 'string' ? this.store.findUserByName(username) : undefined;
-    const ok = await verifyPassword(String(password), user?.passwordHash ?? (await getDummyHash()));
+    const ok = await this.hashes.run(ip, async () => verifyPassword(String(password), user?.passwordHash ?? (await getDummyHash())));
     if (!user || !ok) {
       this.accountThrottle.recordFailure(accountKey);
       this.ipThrottle.recordFailure(ip);
-      this.assertNotThrottled(ipWaitMs);
       throw new RelayError('INVALID_CREDENTIALS');
     }
     this.accountThrottle.reset(accountKey);
@@ -109,14 +123,39 @@ export class AuthService {
     return { access_token: token, token_type: 'bearer', expires_in: expiresIn };
   }
 
-  /** Accepts an `sk-` API token or a JWT; null for anything else (callers pick the v1.0 error). */
-  async authenticate(raw: string): Promise<Principal | null> {
-    const result = await this.identify(raw);
+  /**
+   * Accepts an `sk-` API token or a JWT; null for anything else (callers pick the v1.0 error).
+   * Failures are counted per client address (item 4); an address over its budget is refused with
+   * TOO_MANY_ATTEMPTS before its token is looked at, so a valid guess is not told apart either.
+   */
+  async authenticate(raw: string, ip: string): Promise<Principal | null> {
+    const result = await this.identify(raw, ip);
     return result === 'expired' ? null : result;
   }
 
-  /** Like authenticate(), but says 'expired' for a JWT of ours whose time is up (TOKEN_EXPIRED). */
-  async identify(raw: string): Promise<Principal | 'expired' | null> {
+  /** Like authenticate(), but says 'expired' for a JWT of ours whose time is up (TOKEN_EXPIRED; not a guess). */
+  async identify(raw: string, ip: string): Promise<Principal | 'expired' | null> {
+    this.assertNotThrottled(this.tokenThrottle.retryAfterMs(ip));
+    const result = await this.resolveToken(raw);
+    if (result === null) this.tokenThrottle.recordFailure(ip);
+    return result;
+  }
+
+  /** Password hashes computed so far (logins and registrations), and the most ever in progress at once. */
+  passwordHashes(): number {
+    return this.hashes.started;
+  }
+
+  passwordHashPeak(): number {
+    return this.hashes.peak;
+  }
+
+  /** Milliseconds the address must wait before its next token is checked (0 = allowed). */
+  tokenRetryAfterMs(ip: string): number {
+    return this.tokenThrottle.retryAfterMs(ip);
+  }
+
+  private async resolveToken(raw: string): Promise<Principal | 'expired' | null> {
     if (looksLikeApiToken(raw)) return this.authenticateApiToken(raw);
     if (raw.split('.').length === 3) {
       const key = hashApiToken(raw);

@@ -36,6 +36,23 @@ function migrate(db: Db): void {
   }
 }
 
+/**
+ * SQLite opens a file it may not write read-only without saying so (with left-over -wal/-shm even
+ * in WAL mode), and reads keep working; every write would then fail. Rewriting the schema version
+ * with its own value is a real write (the header page), so it fails here instead, at start.
+ */
+function assertWritable(db: Db, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  try {
+    db.pragma(`user_version = ${version}`);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    throw new DatabaseOpenError(
+      `database ${file} cannot be written (${code}: ${(error as Error).message}); check the permissions of the file, its -wal/-shm files and its directory`,
+    );
+  }
+}
+
 /** Opens (creating if needed) the relay database: WAL, synchronous=FULL, checked and migrated. */
 export function openDatabase(file: string): Db {
   const existed = existsSync(file) && statSync(file).size > 0;
@@ -54,6 +71,7 @@ export function openDatabase(file: string): Db {
       if (check !== 'ok') throw new DatabaseOpenError(`database ${file} failed its integrity check: ${String(check)}`);
     }
     migrate(db);
+    assertWritable(db, file);
     return db;
   } catch (error) {
     db.close();

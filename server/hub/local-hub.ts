@@ -1,14 +1,24 @@
 import { LIMITS } from '../limits';
 import type { Clock } from '../time';
-import type { HandedReply, Hub, InFlight, PeerSocket, ResponseOrigin } from './types';
+import { UNKNOWN_ORIGIN, type HandedReply, type Hub, type HttpRequester, type InFlight, type PeerSocket, type ResponseOrigin } from './types';
+
+interface Waiter {
+  puller: HttpRequester;
+  done(reply?: HandedReply): void;
+}
+
+/** Bound on queued origins remembered (the queue holds at most cap × devices rows; this is a sane multiple). */
+const MAX_QUEUED_ORIGINS = LIMITS.outstandingPerDevice * 1024;
 
 /** Single-process hub: plain maps, every one bounded. */
 export class LocalHub implements Hub {
   private readonly devices = new Map<string, PeerSocket>();
   private readonly clients = new Set<PeerSocket>();
   private readonly inFlightByDevice = new Map<string, InFlight[]>();
-  private readonly queuedOrigins = new Map<number, ResponseOrigin>();
-  private readonly waiters = new Map<string, Set<(reply?: HandedReply) => void>>();
+  /** Per device: queue row id → who queued it (WS, or the HTTP requester). */
+  private readonly queued = new Map<string, Map<number, ResponseOrigin>>();
+  private queuedCount = 0;
+  private readonly waiters = new Map<string, Set<Waiter>>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -34,12 +44,12 @@ export class LocalHub implements Hub {
   detachClient(socket: PeerSocket): void {
     this.clients.delete(socket);
     // Its queued commands' responses will go to HTTP pulling instead.
-    for (const [id, origin] of this.queuedOrigins) {
-      if (origin.kind === 'ws' && origin.client === socket) this.queuedOrigins.delete(id);
+    for (const [deviceId, origins] of this.queued) {
+      for (const [id, origin] of origins) if (origin.kind === 'ws' && origin.client === socket) this.dropQueued(deviceId, id);
     }
     // Same for commands already on their way: no reference to a closed socket is kept (F5).
     for (const list of this.inFlightByDevice.values()) {
-      for (const entry of list) if (entry.origin.kind === 'ws' && entry.origin.client === socket) entry.origin = { kind: 'http' };
+      for (const entry of list) if (entry.origin.kind === 'ws' && entry.origin.client === socket) entry.origin = UNKNOWN_ORIGIN;
     }
   }
 
@@ -71,72 +81,90 @@ export class LocalHub implements Hub {
     if (list.length === 0) this.inFlightByDevice.delete(deviceId);
   }
 
-  sweepInFlight(now: number): InFlight[] {
-    const dropped: InFlight[] = [];
+  sweepInFlight(now: number): { deviceId: string; entry: InFlight }[] {
+    const dropped: { deviceId: string; entry: InFlight }[] = [];
     for (const [deviceId, list] of [...this.inFlightByDevice]) {
       // Entries on the live socket stay until answered, or a late answer would shift FIFO matching.
       const liveId = this.deviceSocket(deviceId)?.id;
       for (const entry of [...list]) {
         if (entry.expiresAt > now || entry.socketId === liveId) continue;
         this.removeInFlight(deviceId, entry);
-        dropped.push(entry);
+        dropped.push({ deviceId, entry });
       }
     }
     return dropped;
   }
 
-  rememberQueuedOrigin(queueId: number, origin: ResponseOrigin): void {
-    if (origin.kind === 'http') return; // the default; nothing to remember
-    this.queuedOrigins.set(queueId, origin);
-    // Bounded: the queue itself holds at most cap × devices rows; this map never outgrows a sane multiple.
-    if (this.queuedOrigins.size > LIMITS.outstandingPerDevice * 1024) {
-      const oldest = this.queuedOrigins.keys().next().value;
-      if (oldest !== undefined) this.queuedOrigins.delete(oldest);
+  rememberQueuedOrigin(deviceId: string, queueId: number, origin: ResponseOrigin): void {
+    if (origin.kind === 'http' && origin.requester === null) return; // the default; nothing to remember
+    let origins = this.queued.get(deviceId);
+    if (!origins) this.queued.set(deviceId, (origins = new Map()));
+    origins.set(queueId, origin);
+    this.queuedCount += 1;
+    // Bounded: forgetting an origin only sends its reply to any pull of the owner, as v1.0 did.
+    if (this.queuedCount > MAX_QUEUED_ORIGINS) {
+      const [oldestDevice, oldest] = this.queued.entries().next().value!;
+      this.dropQueued(oldestDevice, oldest.keys().next().value!);
     }
   }
 
-  takeQueuedOrigin(queueId: number): ResponseOrigin {
-    const origin = this.queuedOrigins.get(queueId);
-    this.queuedOrigins.delete(queueId);
-    return origin ?? { kind: 'http' };
+  takeQueuedOrigin(deviceId: string, queueId: number): ResponseOrigin {
+    const origin = this.queued.get(deviceId)?.get(queueId);
+    if (origin) this.dropQueued(deviceId, queueId);
+    return origin ?? UNKNOWN_ORIGIN;
   }
 
-  forgetDevice(deviceId: string): void {
+  queuedOrigins(deviceId: string): Iterable<ResponseOrigin> {
+    return this.queued.get(deviceId)?.values() ?? [];
+  }
+
+  forgetDevice(deviceId: string): { inFlight: InFlight[]; queued: ResponseOrigin[] } {
+    const inFlight = this.inFlightByDevice.get(deviceId) ?? [];
+    const queued = [...this.queuedOrigins(deviceId)];
     this.inFlightByDevice.delete(deviceId);
+    this.queuedCount -= this.queued.get(deviceId)?.size ?? 0;
+    this.queued.delete(deviceId);
+    return { inFlight, queued };
   }
 
-  waitForResponse(deviceId: string, timeoutMs: number, signal?: AbortSignal): Promise<HandedReply | undefined> {
+  waitForResponse(deviceId: string, timeoutMs: number, signal: AbortSignal | undefined, puller: HttpRequester): Promise<HandedReply | undefined> {
     return new Promise((resolve) => {
       if (timeoutMs <= 0 || signal?.aborted) return resolve(undefined);
       let set = this.waiters.get(deviceId);
       if (!set) this.waiters.set(deviceId, (set = new Set()));
       const waiters = set;
-      const done = (reply?: HandedReply) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', wake);
-        waiters.delete(done);
-        if (waiters.size === 0 && this.waiters.get(deviceId) === waiters) this.waiters.delete(deviceId);
-        resolve(reply);
+      const waiter: Waiter = {
+        puller,
+        done: (reply?: HandedReply) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', wake);
+          waiters.delete(waiter);
+          if (waiters.size === 0 && this.waiters.get(deviceId) === waiters) this.waiters.delete(deviceId);
+          resolve(reply);
+        },
       };
-      const wake = () => done();
+      const wake = () => waiter.done();
       const timer = setTimeout(wake, timeoutMs);
       signal?.addEventListener('abort', wake, { once: true });
-      waiters.add(done);
+      waiters.add(waiter);
     });
   }
 
-  handReply(reply: HandedReply): boolean {
+  handReply(reply: HandedReply, choose: (waiters: readonly HttpRequester[]) => number): boolean {
     const set = this.waiters.get(reply.deviceId);
-    // Sets iterate in insertion order: the oldest waiter gets it.
-    const oldest = set?.values().next().value;
-    if (!oldest) return false;
-    oldest(reply);
+    if (!set) return false;
+    // Sets iterate in insertion order: oldest waiter first.
+    const waiting = [...set];
+    const index = choose(waiting.map((waiter) => waiter.puller));
+    const chosen = waiting[index];
+    if (!chosen) return false;
+    chosen.done(reply);
     return true;
   }
 
   notifyResponse(deviceId: string): void {
     const set = this.waiters.get(deviceId);
-    if (set) for (const wake of [...set]) wake();
+    if (set) for (const waiter of [...set]) waiter.done();
   }
 
   counts(): { devices: number; clients: number } {
@@ -154,6 +182,13 @@ export class LocalHub implements Hub {
   }
 
   releaseWaiters(): void {
-    for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
+    for (const set of [...this.waiters.values()]) for (const waiter of [...set]) waiter.done();
+  }
+
+  private dropQueued(deviceId: string, queueId: number): void {
+    const origins = this.queued.get(deviceId);
+    if (!origins?.delete(queueId)) return;
+    this.queuedCount -= 1;
+    if (origins.size === 0) this.queued.delete(deviceId);
   }
 }

@@ -15,17 +15,35 @@ export interface PeerSocket {
   isOpen(): boolean;
 }
 
-/** A device response handed straight to a waiting HTTP long poll (never stored). */
+/**
+ * Who sent an HTTP push or is pulling, so a reply goes to the client whose command it answers
+ * (issue 12 item 6; v1.0 B13). Plain values: nothing here keeps a socket alive.
+ */
+export interface HttpRequester {
+  /** The client's address (X-Forwarded-For behind a trusted proxy). */
+  readonly address: string;
+  /** The keep-alive connection it came on, or null behind a proxy (whose upstream connections are shared). */
+  readonly connection: number | null;
+  /** The `client_id` body field the v1.0 CLI sends with its pushes, when given. */
+  readonly clientId: string | null;
+}
+
+/** A device response handed straight to a waiting HTTP long poll (never stored), or held in memory. */
 export interface HandedReply {
   deviceId: string;
   payload: string;
   signature: string;
   requestCounter: number | null;
   createdAt: number;
+  /** The HTTP client whose command it answers; null when unknown (F14, after a restart, WS sender gone). */
+  requester: HttpRequester | null;
 }
 
-/** Who gets the device's next response: a WS client, or the HTTP pull store. */
-export type ResponseOrigin = { kind: 'ws'; client: PeerSocket } | { kind: 'http' };
+/** Who gets the device's response: a WS client, or HTTP pulling (by the requester when known). */
+export type ResponseOrigin = { kind: 'ws'; client: PeerSocket } | { kind: 'http'; requester: HttpRequester | null };
+
+/** The response origin when nothing is known: any pull of the device's owner may take the reply. */
+export const UNKNOWN_ORIGIN: ResponseOrigin = { kind: 'http', requester: null };
 
 /** A command written to a device socket whose response has not come yet (F4). */
 export interface InFlight {
@@ -34,6 +52,8 @@ export interface InFlight {
   /** The exact frame sent, so a re-send carries the same bytes. */
   frame: string;
   origin: ResponseOrigin;
+  /** The command's signature: how its sender recognises it in an `expired`/`undelivered` notice. */
+  signature: string;
   /** Socket it was last written to: a device answers in order on each connection. */
   socketId: string;
   /** Times it has been written to a device socket. */
@@ -60,20 +80,27 @@ export interface Hub {
   /** The device's in-flight entries, oldest first (live objects: a re-send updates them). */
   inFlight(deviceId: string): readonly InFlight[];
   removeInFlight(deviceId: string, entry: InFlight): void;
-  /** Drops expired entries that are not on the device's current socket; returns them. */
-  sweepInFlight(now: number): InFlight[];
-  /** Remembers who queued a durable command, so its response can find them after the flush. */
-  rememberQueuedOrigin(queueId: number, origin: ResponseOrigin): void;
-  takeQueuedOrigin(queueId: number): ResponseOrigin;
-  forgetDevice(deviceId: string): void;
+  /** Drops expired entries that are not on the device's current socket; returns them with their device. */
+  sweepInFlight(now: number): { deviceId: string; entry: InFlight }[];
+  /** Remembers who queued a durable command, so its response (or its fate) can find them after the flush. */
+  rememberQueuedOrigin(deviceId: string, queueId: number, origin: ResponseOrigin): void;
+  takeQueuedOrigin(deviceId: string, queueId: number): ResponseOrigin;
+  /** Origins of the device's queued commands not yet written to it. */
+  queuedOrigins(deviceId: string): Iterable<ResponseOrigin>;
+  /** Forgets the device's in-flight entries and queued origins; returns what it forgot. */
+  forgetDevice(deviceId: string): { inFlight: InFlight[]; queued: ResponseOrigin[] };
 
   /**
    * Long-poll support: resolves with a reply handed over by `handReply`, or with undefined when a
-   * response was stored for the device (`notifyResponse`), on timeout, or on abort.
+   * response was stored for the device (`notifyResponse`), on timeout, or on abort. `puller`
+   * says who is waiting, for `handReply`'s choice.
    */
-  waitForResponse(deviceId: string, timeoutMs: number, signal?: AbortSignal): Promise<HandedReply | undefined>;
-  /** Gives the reply to the longest-waiting long poll of the device; false when none waits. */
-  handReply(reply: HandedReply): boolean;
+  waitForResponse(deviceId: string, timeoutMs: number, signal: AbortSignal | undefined, puller: HttpRequester): Promise<HandedReply | undefined>;
+  /**
+   * Gives the reply to the waiting long poll `choose` picks from the device's waiters (oldest
+   * first; -1 for none); false when none is picked.
+   */
+  handReply(reply: HandedReply, choose: (waiters: readonly HttpRequester[]) => number): boolean;
   notifyResponse(deviceId: string): void;
 
   counts(): { devices: number; clients: number };

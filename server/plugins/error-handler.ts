@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_TABLE, RelayError, errorBody, type ErrorBody, type RelayErrorCode } from '../errors';
+import { ERROR_TABLE, RelayError, databaseErrorCode, errorBody, type ErrorBody, type RelayErrorCode } from '../errors';
 
 interface AjvIssue { instancePath?: string; keyword?: string; params?: Record<string, unknown>; message?: string }
 type PydanticItem = NonNullable<ErrorBody['errors']>[number];
@@ -54,10 +54,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE');
     if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, 'UNSUPPORTED_MEDIA_TYPE');
-    // better-sqlite3: locked past busy_timeout (F9) or disk full (F10) → retryable 503, never a crash.
-    if (fastifyError.code === 'SQLITE_BUSY' || fastifyError.code === 'SQLITE_FULL' || fastifyError.code === 'SQLITE_LOCKED') {
+    // better-sqlite3: locked past busy_timeout (F9), disk full (F10) or read-only → retryable 503, never a crash.
+    const database = databaseErrorCode(error);
+    if (database !== null) {
       request.log.warn({ code: fastifyError.code }, 'database unavailable');
-      return send(reply.header('Retry-After', '1'), 'DATABASE_UNAVAILABLE');
+      return send(reply.header('Retry-After', '1'), database);
     }
     const status = fastifyError.statusCode ?? 500;
     if (status >= 400 && status < 500) {

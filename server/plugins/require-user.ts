@@ -20,7 +20,7 @@ export function createRequireUser(auth: AuthService) {
   return async function requireUser(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const token = extractApiToken(request);
     if (token === undefined) throw new RelayError('AUTH_REQUIRED');
-    const principal = await auth.identify(token);
+    const principal = await auth.identify(token, request.ip);
     if (principal === 'expired') throw new RelayError('TOKEN_EXPIRED');
     if (!principal) throw new RelayError('INVALID_TOKEN');
     request.principal = principal;

@@ -1,10 +1,12 @@
 import { ERROR_TABLE, RelayError, closeCodeFor, wireCode } from '../errors';
 import type { Principal } from '../auth/auth-service';
-import type { HandedReply, Hub, InFlight, ResponseOrigin } from '../hub/types';
+import { UNKNOWN_ORIGIN, type HandedReply, type HttpRequester, type Hub, type InFlight, type ResponseOrigin } from '../hub/types';
 import { LIMITS } from '../limits';
 import type { DeviceRecord, Store } from '../store/types';
 import type { Clock } from '../time';
 import { clientFrame, deviceFrame, type RelayPacket } from './packets';
+import { HttpPickup, type EndedCode, type PullResult } from './pickup';
+import { isOwn } from './requesters';
 
 export interface RelayPolicy {
   queueTtlMs: number;
@@ -28,15 +30,16 @@ export type ResponseRoute = 'ws' | 'stored' | 'unsolicited' | 'held';
  */
 export class RelayService {
   private closing = false;
-  /** Replies the store refused, oldest first, until the owner pulls them (bounded by LIMITS). */
-  private readonly unstored = new Map<string, HandedReply[]>();
+  private readonly pickup: HttpPickup;
 
   constructor(
     private readonly store: Store,
     private readonly hub: Hub,
     private readonly clock: Clock,
     private readonly policy: RelayPolicy,
-  ) {}
+  ) {
+    this.pickup = new HttpPickup(store, policy.queueTtlMs);
+  }
 
   /** The caller's device, or DEVICE_NOT_FOUND — identical for missing and foreign ids (B14/B15). */
   ownedDevice(principal: Principal, deviceId: string): DeviceRecord {
@@ -45,7 +48,11 @@ export class RelayService {
     return device;
   }
 
-  /** Forwards to the live device socket, or queues durably; resolves after the queue row is on disk. */
+  /**
+   * Forwards to the live device socket, or queues. Either way it resolves once the command's row
+   * is committed (C1: `queued` and `delivered` both survive a crash, item 11); a live command whose
+   * row cannot be written (database failing, F9/F10) is still forwarded and tracked in memory.
+   */
   async submitCommand(principal: Principal, packet: RelayPacket, origin: ResponseOrigin): Promise<SubmitResult> {
     const socket = this.hub.deviceSocket(packet.deviceId);
     // An open device socket was bound to the device's owner at its handshake, and deleting the
@@ -59,21 +66,31 @@ export class RelayService {
     if (Buffer.byteLength(frame) > LIMITS.deviceFrameBytes) {
       throw new RelayError('PACKET_TOO_LARGE', `Frames to devices are limited to ${LIMITS.deviceFrameBytes} bytes`);
     }
+    if (origin.kind === 'http' && origin.requester) this.pickup.supersede(packet.deviceId, origin.requester);
+    const now = this.clock.now();
     if (socket && socket.send(frame)) {
-      // Live forwarding never waits for the disk (F9, F10): the in-flight record is in memory, so
-      // a device that drops before answering gets it again on reconnect (F4).
-      this.track(packet.deviceId, {
-        queueId: null, frame, origin, socketId: socket.id, attempts: 1, expiresAt: this.clock.now() + this.policy.queueTtlMs,
-      });
+      const entry: InFlight = {
+        queueId: null, frame, origin, signature: packet.signature, socketId: socket.id, attempts: 1, expiresAt: now + this.policy.queueTtlMs,
+      };
+      this.track(packet.deviceId, entry);
+      // While writes fail, live forwarding does not wait for the disk (F9, F10): memory only.
+      if (this.store.writeFailure() === null) {
+        const row = await this.store.recordInFlight(packet, now, this.policy.queueTtlMs);
+        if (row.ok) {
+          // Answered (or given up) while the row was being written: it is not needed any more.
+          if (this.hub.inFlight(packet.deviceId).includes(entry)) entry.queueId = row.id;
+          else this.store.forget([row.id]);
+        }
+      }
       return { delivered: true, queued: false };
     }
-    const result = await this.store.enqueue(packet, this.clock.now(), this.policy.queueTtlMs, this.policy.queueCap);
+    const result = await this.store.enqueue(packet, now, this.policy.queueTtlMs, this.policy.queueCap);
     if (!result.ok) {
       if (result.reason === 'queue_full') throw new RelayError('QUEUE_FULL', `Device queue full (${this.policy.queueCap} commands)`);
       if (result.reason === 'device_missing') throw new RelayError('DEVICE_NOT_FOUND');
       throw new RelayError('QUEUE_UNAVAILABLE', undefined, 1);
     }
-    this.hub.rememberQueuedOrigin(result.id, origin);
+    this.hub.rememberQueuedOrigin(packet.deviceId, result.id, origin);
     // The device may have connected while this insert waited for its group commit.
     if (this.hub.deviceSocket(packet.deviceId)) this.flushQueue(packet.deviceId);
     return { delivered: false, queued: true };
@@ -82,6 +99,7 @@ export class RelayService {
   /**
    * Writes to the device (after the welcome frame, B14): first the commands a previous connection
    * took but never answered (F4: same bytes, same order), then queued ones not yet on this socket.
+   * A command past its attempts or TTL is given up and its sender told (`undelivered`, item 11).
    * Returns how many frames were written.
    */
   flushQueue(deviceId: string): number {
@@ -98,6 +116,7 @@ export class RelayService {
       if (entry.expiresAt <= now || entry.attempts >= LIMITS.deliveryAttempts) {
         this.hub.removeInFlight(deviceId, entry);
         if (entry.queueId !== null) abandoned.push(entry.queueId);
+        this.endWithoutReply(deviceId, entry.origin, 'COMMAND_UNDELIVERED', entry.signature);
         continue;
       }
       if (!socket.send(entry.frame)) {
@@ -115,7 +134,7 @@ export class RelayService {
         if (onTheirWay.has(command.id)) continue;
         // Rows delivered before a relay restart carry their attempts from the database.
         if (command.attempts >= LIMITS.deliveryAttempts) {
-          this.hub.takeQueuedOrigin(command.id);
+          this.endWithoutReply(deviceId, this.hub.takeQueuedOrigin(deviceId, command.id), 'COMMAND_UNDELIVERED', command.signature);
           abandoned.push(command.id);
           continue;
         }
@@ -124,85 +143,83 @@ export class RelayService {
         written += 1;
         delivered.push(command.id);
         this.track(deviceId, {
-          queueId: command.id, frame, origin: this.hub.takeQueuedOrigin(command.id), socketId: socket.id,
-          attempts: command.attempts + 1, expiresAt: command.expiresAt,
-        }, abandoned);
+          queueId: command.id, frame, origin: this.hub.takeQueuedOrigin(deviceId, command.id), signature: command.signature,
+          socketId: socket.id, attempts: command.attempts + 1, expiresAt: command.expiresAt,
+        });
       }
     }
     // Bookkeeping: if it fails (locked DB), rows keep an older attempt count; nothing is lost.
     this.bestEffort(() => this.store.markDelivered(delivered, now));
-    this.bestEffort(() => this.store.remove(abandoned));
+    this.store.forget(abandoned);
     return written;
   }
 
   /**
    * A device response answers the oldest command in flight on the socket it came from (devices
    * answer every packet, in order, even a duplicate they refuse). It goes to that command's WS
-   * sender if still connected, else to HTTP pull storage (only the owner can pull it).
+   * sender if still connected, else to HTTP pulling: to the pull of the client whose push it
+   * answers (item 6), or, when nobody is known, to any pull of the owner.
    */
   handleDeviceResponse(device: Pick<DeviceRecord, 'deviceId' | 'userId'>, packet: RelayPacket, socketId: string): ResponseRoute {
     const entry = this.hub.takeInFlight(device.deviceId, socketId);
-    if (entry?.queueId != null) {
-      const answered = entry.queueId;
-      this.bestEffort(() => this.store.remove([answered]));
-    }
+    if (entry?.queueId != null) this.store.forget([entry.queueId]);
     const origin = entry?.origin;
     const frame = { ...packet, deviceId: device.deviceId };
     const toClient = origin?.kind === 'ws' && origin.client.userId === device.userId && origin.client.send(clientFrame(frame));
     // Bookkeeping only: a locked or full database must not stop live forwarding (F9, F10).
     this.bestEffort(() => this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter));
     if (toClient) return 'ws';
-    // A long poll of the owner waiting now takes it directly: nothing is written. Waiters exist
-    // only while the device has no stored responses, so this keeps their order.
     const reply: HandedReply = {
-      deviceId: device.deviceId, payload: packet.payload, signature: packet.signature, requestCounter: packet.requestCounter, createdAt: this.clock.now(),
+      deviceId: device.deviceId, payload: packet.payload, signature: packet.signature, requestCounter: packet.requestCounter,
+      createdAt: this.clock.now(), requester: origin?.kind === 'http' ? origin.requester : null,
     };
-    if (!this.hub.handReply(reply)) {
-      try {
-        this.store.storeResponse(frame, this.clock.now(), this.policy.queueTtlMs, LIMITS.storedResponsesPerDevice);
-      } catch {
-        // Locked or full database (F9, F10): the in-flight entry is already taken, so this is
-        // the reply's only copy.
-        this.hold(reply);
-        this.hub.notifyResponse(device.deviceId);
-        return 'held';
-      }
+    // A long poll waiting now takes it directly: nothing is written.
+    const handed = this.hub.handReply(reply, (waiters) => this.pickup.chooseWaiter(reply, waiters, (puller) => this.ownPending(device.deviceId, puller)));
+    if (!handed) {
+      const kept = this.pickup.keep(reply, this.clock.now());
       this.hub.notifyResponse(device.deviceId);
+      if (kept === 'held') return 'held';
     }
     return entry ? 'stored' : 'unsolicited';
   }
 
   /**
-   * The periodic cleanup: expired queue rows (telling WS senders still connected), forgotten
-   * in-flight entries of offline devices, expired stored responses. Returns rows removed.
+   * The periodic cleanup: expired queue rows and in-flight entries of offline devices (telling
+   * their senders, item 11), expired stored responses. Returns rows removed.
    */
   sweepExpired(): number {
     const now = this.clock.now();
     const expired = this.expireQueued(now);
-    this.hub.sweepInFlight(now);
+    for (const { deviceId, entry } of this.hub.sweepInFlight(now)) {
+      if (entry.queueId !== null) this.store.forget([entry.queueId]);
+      this.endWithoutReply(deviceId, entry.origin, 'COMMAND_UNDELIVERED', entry.signature);
+    }
     return expired + this.store.sweepExpired(now);
   }
 
-  /** Long poll: returns as soon as responses exist (woken by `notifyResponse`), or at the deadline. */
-  async pull(principal: Principal, deviceId: string, waitMs: number, signal?: AbortSignal): Promise<HandedReply[]> {
+  /**
+   * Long poll for `puller`: returns as soon as something of theirs exists (woken by
+   * `notifyResponse`), or at the deadline. `ended`: their command ended without a reply.
+   */
+  async pull(principal: Principal, deviceId: string, waitMs: number, puller: HttpRequester, signal?: AbortSignal): Promise<PullResult> {
     this.ownedDevice(principal, deviceId);
     const deadline = this.clock.now() + Math.min(Math.max(0, waitMs), LIMITS.pullMaxWaitMs);
     for (;;) {
-      const responses = this.takeAll(deviceId);
-      if (responses.length > 0) {
-        this.store.addPolls(deviceId, 1);
-        return responses;
+      const found = this.pickup.take(deviceId, puller, this.clock.now(), this.ownPending(deviceId, puller));
+      if (found) {
+        if (found.kind === 'replies') this.store.addPolls(deviceId, 1);
+        return found;
       }
       const remaining = deadline - this.clock.now();
-      if (remaining <= 0 || signal?.aborted || this.closing) return [];
-      const handed = await this.hub.waitForResponse(deviceId, remaining, signal);
+      if (remaining <= 0 || signal?.aborted || this.closing) return { kind: 'replies', replies: [] };
+      const handed = await this.hub.waitForResponse(deviceId, remaining, signal, puller);
       // Handed over by the owner's device socket while the device existed (deleting wakes us empty).
       if (handed) {
         this.store.addPolls(deviceId, 1);
-        return [handed];
+        return { kind: 'replies', replies: [handed] };
       }
       // The device may have been deleted, or ownership checked again, while we slept.
-      if (!this.store.findDevice(deviceId)) return [];
+      if (!this.store.findDevice(deviceId)) return { kind: 'replies', replies: [] };
     }
   }
 
@@ -212,77 +229,63 @@ export class RelayService {
     this.hub.releaseWaiters();
   }
 
-  /** Deletes the device (queue and responses cascade) and closes its socket. */
+  /** Deletes the device (queue and responses cascade) and closes its socket; senders are told. */
   deleteDevice(principal: Principal, deviceId: string): void {
     this.ownedDevice(principal, deviceId);
     if (!this.store.deleteDevice(principal.userId, deviceId)) throw new RelayError('DEVICE_NOT_FOUND');
     const socket = this.hub.deviceSocket(deviceId);
     socket?.close(closeCodeFor('DEVICE_DELETED'), 'device deleted');
-    this.hub.forgetDevice(deviceId);
-    this.unstored.delete(deviceId);
+    const { inFlight, queued } = this.hub.forgetDevice(deviceId);
+    this.pickup.forgetDevice(deviceId);
+    for (const entry of inFlight) this.endWithoutReply(deviceId, entry.origin, 'COMMAND_UNDELIVERED', entry.signature, 'Device deleted');
+    for (const origin of queued) this.endWithoutReply(deviceId, origin, 'COMMAND_EXPIRED', null, 'Device deleted');
     this.hub.notifyResponse(deviceId);
   }
 
-  private hold(reply: HandedReply): void {
-    let list = this.unstored.get(reply.deviceId);
-    if (!list) {
-      if (this.unstored.size >= LIMITS.unstoredReplyDevices) {
-        const oldest = this.unstored.keys().next().value;
-        if (oldest !== undefined) this.unstored.delete(oldest);
-      }
-      this.unstored.set(reply.deviceId, (list = []));
-    }
-    list.push(reply);
-    if (list.length > LIMITS.unstoredRepliesPerDevice) list.shift();
+  /** The puller has a command of its own still on its way (in flight or queued). */
+  private ownPending(deviceId: string, puller: HttpRequester): boolean {
+    for (const entry of this.hub.inFlight(deviceId)) if (entry.origin.kind === 'http' && isOwn(entry.origin.requester, puller)) return true;
+    for (const origin of this.hub.queuedOrigins(deviceId)) if (origin.kind === 'http' && isOwn(origin.requester, puller)) return true;
+    return false;
   }
 
-  /**
-   * Stored responses (older) then held ones, at most pullMaxMessages. Held replies are still
-   * returned when the database refuses the read; expired ones are dropped like stored ones.
-   */
-  private takeAll(deviceId: string): HandedReply[] {
-    const now = this.clock.now();
-    const held = (this.unstored.get(deviceId) ?? []).filter((r) => r.createdAt + this.policy.queueTtlMs > now);
-    let stored: HandedReply[];
-    try {
-      stored = this.store.takeResponses(deviceId, now, LIMITS.pullMaxMessages);
-    } catch (error) {
-      if (held.length === 0) throw error;
-      stored = [];
-    }
-    const room = Math.max(0, LIMITS.pullMaxMessages - stored.length);
-    const taken = held.splice(0, room);
-    if (held.length > 0) this.unstored.set(deviceId, held);
-    else this.unstored.delete(deviceId);
-    return stored.concat(taken);
-  }
-
-  private track(deviceId: string, entry: InFlight, abandoned?: number[]): void {
+  private track(deviceId: string, entry: InFlight): void {
     const dropped = this.hub.trackInFlight(deviceId, entry);
-    if (dropped?.queueId == null) return;
+    if (!dropped) return;
     // Over the per-device bound: give the oldest up, or a later flush would send it again.
-    if (abandoned) abandoned.push(dropped.queueId);
-    else {
-      const id = dropped.queueId;
-      this.bestEffort(() => this.store.remove([id]));
-    }
+    if (dropped.queueId !== null) this.store.forget([dropped.queueId]);
+    this.endWithoutReply(deviceId, dropped.origin, 'COMMAND_UNDELIVERED', dropped.signature);
   }
 
   /**
-   * Deletes expired queue rows. A command that never reached the device is reported to its WS
-   * sender if that socket is still open (item C1: "or reported expired"); one that was delivered
-   * may have run, so nothing is claimed about it.
+   * Deletes expired queue rows. A command that never reached the device is reported `expired`;
+   * one that did is reported by its in-flight entry when that is given up (it may still be
+   * answered on the live socket), or, if the relay no longer tracks it, `undelivered`.
    */
   private expireQueued(now: number, deviceId?: string): number {
     const expired = this.store.takeExpired(now, deviceId);
     for (const command of expired) {
-      const origin = this.hub.takeQueuedOrigin(command.id);
-      if (command.attempts > 0 || origin.kind !== 'ws') continue;
-      origin.client.send(JSON.stringify({
-        status: 'error', error: wireCode('COMMAND_EXPIRED'), message: ERROR_TABLE.COMMAND_EXPIRED.message, device_id: command.deviceId,
-      }));
+      const tracked = this.hub.inFlight(command.deviceId).some((entry) => entry.queueId === command.id);
+      if (tracked) continue;
+      const origin = this.hub.takeQueuedOrigin(command.deviceId, command.id);
+      this.endWithoutReply(command.deviceId, origin, command.attempts > 0 ? 'COMMAND_UNDELIVERED' : 'COMMAND_EXPIRED', command.signature);
     }
     return expired.length;
+  }
+
+  /** Tells a command's sender it ended without a reply: a WS frame, or the answer to their next pull (item 11). */
+  private endWithoutReply(deviceId: string, origin: ResponseOrigin | undefined, code: EndedCode, signature: string | null, detail?: string): void {
+    if (!origin || origin === UNKNOWN_ORIGIN) return;
+    const message = detail ?? ERROR_TABLE[code].message;
+    if (origin.kind === 'ws') {
+      origin.client.send(JSON.stringify({
+        status: 'error', error: wireCode(code), message, device_id: deviceId, ...(signature !== null ? { signature } : {}),
+      }));
+      return;
+    }
+    if (origin.requester === null) return;
+    this.pickup.recordEnded({ deviceId, requester: origin.requester, code, signature: signature ?? '', detail: message, at: this.clock.now() });
+    this.hub.notifyResponse(deviceId);
   }
 
   private bestEffort(write: () => void): void {

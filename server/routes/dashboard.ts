@@ -11,7 +11,7 @@ import { PAGE_SECURITY_HEADERS, STYLESHEET, STYLESHEET_PATH, type HeaderUser } f
 import { DASHBOARD_LIMITS } from '../dashboard/limits';
 import { landingPage, loginPage, logoutConfirmPage, messagePage, registerPage, type RegisterErrors } from '../dashboard/pages';
 import { SessionStore, type DashboardSession, type SessionLimits } from '../dashboard/sessions';
-import { RelayError } from '../errors';
+import { RelayError, databaseErrorCode } from '../errors';
 import { LIMITS } from '../limits';
 import type { UserRecord } from '../store/types';
 
@@ -145,13 +145,13 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
     app.setErrorHandler((error: FastifyError | RelayError, request, reply) => {
       const who = headerOrNull(request);
       if (error instanceof RelayError) {
-        if (error.code === 'TOO_MANY_ATTEMPTS') return tooMany(reply, error);
+        if (error.code === 'TOO_MANY_ATTEMPTS' || error.code === 'LOGIN_BUSY') return tooMany(reply, error);
         return sendPage(reply, error.status, messagePage('Something went wrong', error.detail, who, who ? '/dashboard' : '/'));
       }
       const code = (error as FastifyError).code;
       if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendPage(reply, 413, messagePage('Too large', 'The form was too large.', who));
       if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendPage(reply, 415, messagePage('Unsupported form', 'Send the form from this site.', who));
-      if (code === 'SQLITE_BUSY' || code === 'SQLITE_FULL' || code === 'SQLITE_LOCKED') {
+      if (databaseErrorCode(error) !== null) {
         return sendPage(reply.header('retry-after', '1'), 503, messagePage('Busy', 'The relay is busy. Try again in a moment.', who));
       }
       const status = (error as FastifyError).statusCode ?? 500;
@@ -212,7 +212,7 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
         return startSession(request, reply, user.id, null);
       } catch (error) {
         if (error instanceof RelayError && error.code === 'INVALID_CREDENTIALS') return failed();
-        if (error instanceof RelayError && error.code === 'TOO_MANY_ATTEMPTS') return tooMany(reply, error);
+        if (error instanceof RelayError && (error.code === 'TOO_MANY_ATTEMPTS' || error.code === 'LOGIN_BUSY')) return tooMany(reply, error);
         throw error;
       }
     });

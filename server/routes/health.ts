@@ -5,25 +5,31 @@ import { API_AUTH, AUTH_ERRORS, errors, integer, object, text } from './schemas'
 
 const healthBody = (description: string) => object(description, {
   status: { type: 'string', enum: ['healthy', 'degraded'] }, service: text, timestamp: text, websockets: integer,
-  database: text, devices_connected: integer, clients_connected: integer,
-});
+  database: { type: 'string', enum: ['ok', 'write_failing', 'error'] }, devices_connected: integer, clients_connected: integer,
+  cause: { type: 'string', description: 'Degraded: the last failed write (e.g. SQLITE_FULL, SQLITE_READONLY), until a write succeeds again' },
+  since: { type: 'string', description: 'Degraded: when writes started failing' },
+}, ['status', 'service', 'timestamp', 'websockets', 'database', 'devices_connected', 'clients_connected']);
 
 /** `/api/health` (public, v1.0 fields plus DB and connection counts) and `/api/stats` (authenticated). */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/health', {
     schema: {
       tags: ['health'], summary: 'Liveness and database status (no auth)',
-      response: { 200: healthBody('Healthy'), 503: healthBody('Degraded: the database does not answer') },
+      response: { 200: healthBody('Healthy'), 503: healthBody('Degraded: the database does not answer, or refuses writes') },
     },
   }, async (_request, reply) => {
     const databaseOk = app.store.healthy();
+    // F10: reads may still work on a full or read-only disk; a failed write says more (item 10).
+    const writeFailure = app.store.writeFailure();
+    const healthy = databaseOk && writeFailure === null;
     const { devices, clients } = app.hub.counts();
-    return reply.code(databaseOk ? 200 : 503).send({
-      status: databaseOk ? 'healthy' : 'degraded',
+    return reply.code(healthy ? 200 : 503).send({
+      status: healthy ? 'healthy' : 'degraded',
       service: 'WakeLink Cloud Relay',
       timestamp: new Date(app.clock.now()).toISOString(),
       websockets: app.openSockets(),
-      database: databaseOk ? 'ok' : 'error',
+      database: !databaseOk ? 'error' : writeFailure ? 'write_failing' : 'ok',
+      ...(writeFailure ? { cause: `${writeFailure.code}: ${writeFailure.message}`, since: new Date(writeFailure.since).toISOString() } : {}),
       devices_connected: devices,
       clients_connected: clients,
     });

@@ -1,16 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { RelayError } from '../errors';
+import { ERROR_TABLE, RelayError, wireCode } from '../errors';
 import { LIMITS } from '../limits';
 import { principalOf } from '../plugins/fastify-types';
 import { validatePacket } from '../relay/packets';
+import { requesterOf } from '../relay/requesters';
 import { naiveIso } from '../time';
 import { API_AUTH, AUTH_ERRORS, BODY_ERRORS, boolean, errors, integer, naiveTimestamp, object, text as textField } from './schemas';
 
 const security = API_AUTH;
 const text = { type: 'string', maxLength: 2048 } as const;
 
-interface PushBody { device_id: string; payload: string; signature: string; version?: string; direction?: string; request_counter?: number | null }
-interface PullBody { device_id: string; direction?: string; wait?: number }
+interface PushBody { device_id: string; payload: string; signature: string; version?: string; direction?: string; request_counter?: number | null; client_id?: string }
+interface PullBody { device_id: string; direction?: string; wait?: number; client_id?: string }
 
 /** v1.0 HTTP client path: push a command, long-poll for responses (spec 4.5). */
 export const relayRoutes: FastifyPluginAsync = async (app) => {
@@ -21,7 +22,10 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
       tags: ['relay'], summary: 'Send a v1.0 packet to your device (forwarded live or queued durably)', security,
       body: {
         type: 'object', required: ['device_id', 'payload', 'signature'],
-        properties: { device_id: text, payload: text, signature: text, version: { type: ['string', 'number'] }, direction: { type: 'string' } },
+        properties: {
+          device_id: text, payload: text, signature: text, version: { type: ['string', 'number'] }, direction: { type: 'string' },
+          client_id: { type: 'string', description: 'Sent by the v1.0 CLI; a pull with the same client_id gets this push\'s reply' },
+        },
       },
       response: {
         200: object('Forwarded to the device socket, or stored until it connects (then `queued`)', {
@@ -36,7 +40,9 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
       throw new RelayError('BAD_REQUEST', 'direction must be to_device');
     }
     const packet = validatePacket(request.body, 'Missing', true);
-    const result = await app.relay.submitCommand(principalOf(request), packet, { kind: 'http' });
+    // The reply goes to this client's pull, not to another client's (item 6).
+    const requester = requesterOf(request, request.body.client_id);
+    const result = await app.relay.submitCommand(principalOf(request), packet, { kind: 'http', requester });
     return { status: 'ok', device_id: packet.deviceId, delivered_via_ws: result.delivered, queued: result.queued, messages: null, count: 0 };
   });
 
@@ -47,7 +53,10 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
       querystring: { type: 'object', properties: { wait: { type: 'number', minimum: 0 } } },
       body: {
         type: 'object', required: ['device_id'],
-        properties: { device_id: text, direction: { type: 'string' }, wait: { type: 'number', minimum: 0 }, payload: text, signature: text, version: {} },
+        properties: {
+          device_id: text, direction: { type: 'string' }, wait: { type: 'number', minimum: 0 }, payload: text, signature: text, version: {},
+          client_id: { type: 'string', description: 'Optional: take the replies of pushes sent with this client_id' },
+        },
       },
       response: {
         200: object('The device\'s responses, oldest first; each is returned once', {
@@ -60,7 +69,8 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
             }),
           },
         }),
-        ...errors(400, ...AUTH_ERRORS, 404, ...BODY_ERRORS, 503),
+        // 410/504: this client's command ended without a reply (`expired` / `undelivered`, with its signature).
+        ...errors(400, ...AUTH_ERRORS, 404, 410, ...BODY_ERRORS, 503, 504),
       },
     },
   }, async (request, reply) => {
@@ -76,7 +86,13 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) hangup.abort();
     });
-    const responses = await app.relay.pull(principalOf(request), request.body.device_id, waitMs, hangup.signal);
+    const found = await app.relay.pull(principalOf(request), request.body.device_id, waitMs, requesterOf(request, request.body.client_id), hangup.signal);
+    if (found.kind === 'ended') {
+      // This client's command ended without a reply (item 11): say so instead of letting it time out.
+      const { ended } = found;
+      return reply.code(ERROR_TABLE[ended.code].http).send({ error: wireCode(ended.code), detail: ended.detail, device_id: ended.deviceId, signature: ended.signature });
+    }
+    const responses = found.replies;
     return {
       status: 'ok',
       device_id: request.body.device_id,

@@ -41,12 +41,13 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Refused: a limit of the account',
   404: 'Not found, or not yours (another account\'s device looks exactly like a missing one)',
   409: 'Conflict',
-  410: 'Gone',
+  410: 'Gone (a pull: your command expired before it reached the device, `expired`)',
   413: 'Request body larger than HTTP_BODY_BYTES, or a packet too large for a device',
   415: 'Not a JSON body (text/plain and form bodies are refused)',
   422: 'Validation failed: `detail` summarises, `errors` lists each field',
-  429: 'Too many attempts or a full queue; see Retry-After',
-  503: 'The database or the queue is temporarily unavailable, or the relay is restarting; see Retry-After',
+  429: 'Too many attempts (logins, failed tokens from this address), logins busy, or a full queue; see Retry-After',
+  503: 'The database or the queue is temporarily unavailable (locked, full or read-only), or the relay is restarting; see Retry-After',
+  504: 'A pull: the device got your command but never answered it (`undelivered`; it may have run)',
 };
 
 /** Response schemas for the given error statuses. */
@@ -56,8 +57,8 @@ export function errors(...statuses: number[]): Record<number, ReturnType<typeof 
 
 /** Errors every route with a JSON body can answer. */
 export const BODY_ERRORS = [413, 415, 422] as const;
-/** Errors every authenticated route can answer. */
-export const AUTH_ERRORS = [401] as const;
+/** Errors every authenticated route can answer (429: too many failed tokens from this address). */
+export const AUTH_ERRORS = [401, 429] as const;
 
 /** A success body: the listed fields, all present. */
 export function object(description: string, properties: Record<string, unknown>, required: string[] = Object.keys(properties)) {

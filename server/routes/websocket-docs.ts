@@ -53,9 +53,10 @@ export const WS_FRAME_SCHEMAS = {
     type: 'object', required: ['status', 'error'], description: 'v1.0 error frame; the close codes below say which ones end the socket',
     properties: {
       status: { type: 'string', enum: ['error'] },
-      error: { type: 'string', description: 'AUTH_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED, INVALID_JSON, INVALID_PACKET, UNSUPPORTED_VERSION, DEVICE_NOT_FOUND, DEVICE_ID_MISMATCH, RATE_LIMITED, TOO_MANY_CONNECTIONS, queue_full, queue_unavailable, expired, …' },
+      error: { type: 'string', description: 'AUTH_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_ATTEMPTS, INVALID_JSON, INVALID_PACKET, UNSUPPORTED_VERSION, DEVICE_NOT_FOUND, DEVICE_ID_MISMATCH, RATE_LIMITED, TOO_MANY_CONNECTIONS, queue_full, queue_unavailable, expired, undelivered, …' },
       message: { type: 'string' },
-      device_id: { type: 'string', description: 'on `expired`: the command for this device expired before it connected' },
+      device_id: { type: 'string', description: 'on `expired` / `undelivered`: the device the command was for' },
+      signature: { type: 'string', description: 'on `expired` (never reached the device) / `undelivered` (no reply came; it may have run): the signature of that command packet' },
     },
   },
 } as const;

@@ -4,6 +4,7 @@ import { createDeviceStore } from './sqlite/devices';
 import { createQueueStore } from './sqlite/queue';
 import { createResponseStore } from './sqlite/responses';
 import type { Store } from './types';
+import { WriteHealth } from './write-health';
 
 export interface SqliteStore extends Store {
   readonly db: Db;
@@ -25,20 +26,52 @@ export function createSqliteStore(file: string): SqliteStore {
     closeDatabase(db);
     throw error;
   }
-  const queue = createQueueStore(db);
+  const health = new WriteHealth();
+  /**
+   * A write that inserted rows on the main connection when `wrote(result)`: its success clears the
+   * degraded state (F10). Updates and deletes can succeed on a full disk, so they only report failures.
+   */
+  const commits = <A extends unknown[], R>(fn: (...args: A) => R, wrote: (result: R) => boolean = () => true) => (...args: A): R => {
+    let result: R;
+    try {
+      result = fn(...args);
+    } catch (error) {
+      health.failed(error);
+      throw error;
+    }
+    if (wrote(result)) health.succeeded();
+    return result;
+  };
+  /** Any other write: only its failure counts. */
+  const attempts = <A extends unknown[], R>(fn: (...args: A) => R) => commits(fn, () => false);
+
+  const queue = createQueueStore(db, health, responsesDb);
   const sweepQueue = db.prepare<[number]>('DELETE FROM device_queue WHERE expires_at <= ?');
   const sweepResponses = db.prepare<[number]>('DELETE FROM device_responses WHERE expires_at <= ?');
   const ping = db.prepare('SELECT 1 AS ok');
-  const { committer, ...queueStore } = queue;
-  const { closeActivity, ...deviceStore } = createDeviceStore(db);
+  const { committer, forgetter, ...queueStore } = queue;
+  const { closeActivity, ...deviceStore } = createDeviceStore(db, health);
+  const accounts = createAccountStore(db);
+  const responses = createResponseStore(responsesDb);
   return {
     db,
-    ...createAccountStore(db),
+    ...accounts,
+    createUserWithToken: commits(accounts.createUserWithToken, (created) => created !== null),
+    createApiToken: commits(accounts.createApiToken, (created) => created !== null),
+    revokeApiToken: attempts(accounts.revokeApiToken),
+    touchApiToken: attempts(accounts.touchApiToken),
     ...deviceStore,
+    registerDevice: commits(deviceStore.registerDevice, (outcome) => outcome === 'created'),
+    deleteDevice: attempts(deviceStore.deleteDevice),
     ...queueStore,
-    ...createResponseStore(responsesDb),
+    markDelivered: attempts(queueStore.markDelivered),
+    takeExpired: attempts(queueStore.takeExpired),
+    ...responses,
+    // On the unsynced second connection: its success says nothing about the main one.
+    storeResponse: attempts(responses.storeResponse),
+    takeResponses: attempts(responses.takeResponses),
     queueBatches: () => committer.batches,
-    sweepExpired: (now) => sweepQueue.run(now).changes + sweepResponses.run(now).changes,
+    sweepExpired: attempts((now: number) => sweepQueue.run(now).changes + sweepResponses.run(now).changes),
     healthy: () => {
       try {
         return db.open && (ping.get() as { ok: number }).ok === 1;
@@ -46,8 +79,10 @@ export function createSqliteStore(file: string): SqliteStore {
         return false;
       }
     },
+    writeFailure: () => health.current(),
     close: async () => {
       committer.flush();
+      forgetter.flush();
       try {
         closeActivity();
       } catch {

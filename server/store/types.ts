@@ -1,3 +1,5 @@
+import type { WriteFailure } from './write-health';
+
 /**
  * Persistence behind interfaces: routes, hub and auth depend on these only, so another database
  * can replace SQLite without touching them.
@@ -49,6 +51,7 @@ export interface ExpiredCommand {
   id: number;
   deviceId: string;
   attempts: number;
+  signature: string;
 }
 
 export interface StoredResponse {
@@ -105,23 +108,36 @@ export interface QueueStore {
   /** Resolves only after the row is committed to disk (catalogue C1). */
   enqueue(command: { deviceId: string; payload: string; signature: string }, now: number, ttlMs: number, cap: number): Promise<EnqueueResult>;
   /**
+   * A command already written to the device socket (forwarded live): stored as delivered once, in
+   * the same group commit as enqueues, so a relay crash before its reply does not lose it (issue
+   * 12 item 11). Not subject to the queue cap (it is bounded by the in-flight bound instead).
+   */
+  recordInFlight(command: { deviceId: string; payload: string; signature: string }, now: number, ttlMs: number): Promise<EnqueueResult>;
+  /**
+   * Deletes answered (or abandoned) commands soon, batched, without an fsync (nothing waits for
+   * it): a delete lost to a power cut only re-sends a command the device refuses as a replay (C2).
+   */
+  forget(ids: readonly number[]): void;
+  /**
    * Live (unexpired) commands, oldest first, including in-flight ones (delivered, not yet answered:
    * `attempts > 0`). Expired rows are never returned; `takeExpired` removes them.
    */
   pendingFor(deviceId: string, now: number): QueuedCommand[];
   /** Records one more delivery attempt of each command (F4). */
   markDelivered(ids: readonly number[], now: number): void;
-  /** Deletes answered (or abandoned) commands. */
-  remove(ids: readonly number[]): void;
   /** Deletes and returns expired commands, of one device or of all. */
   takeExpired(now: number, deviceId?: string): ExpiredCommand[];
   countQueued(userId?: number): number;
 }
 
 export interface ResponseStore {
-  storeResponse(response: { deviceId: string; payload: string; signature: string; requestCounter: number | null }, now: number, ttlMs: number, maxPerDevice: number): void;
-  /** Returns and deletes up to `limit` live responses, oldest first. */
-  takeResponses(deviceId: string, now: number, limit: number): StoredResponse[];
+  /** Returns the new row's id. */
+  storeResponse(response: { deviceId: string; payload: string; signature: string; requestCounter: number | null }, now: number, ttlMs: number, maxPerDevice: number): number;
+  /**
+   * Reads up to `limit` live responses, oldest first, and deletes and returns those `choose`
+   * picks (all of them without `choose`), in one transaction.
+   */
+  takeResponses(deviceId: string, now: number, limit: number, choose?: (rows: StoredResponse[]) => StoredResponse[]): StoredResponse[];
   countResponses(userId?: number): number;
 }
 
@@ -130,6 +146,8 @@ export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, R
   sweepExpired(now: number): number;
   /** True when the database answers a trivial query. */
   healthy(): boolean;
+  /** The last write failure (disk full, read-only, locked) while no write has succeeded since; else null. */
+  writeFailure(): WriteFailure | null;
   /** Waits for pending group commits, checkpoints and closes. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { AuthService, Principal } from '../auth/auth-service';
-import { ERROR_TABLE, closeCodeFor, wsErrorFrame } from '../errors';
+import { ERROR_TABLE, RelayError, closeCodeFor, wsErrorFrame } from '../errors';
 import { LIMITS } from '../limits';
 import type { Clock } from '../time';
 import { isPlainObject } from '../../shared/index';
@@ -31,6 +31,8 @@ export interface HandshakeOptions {
    */
   headerToken: string | undefined;
   auth: AuthService;
+  /** The client's address: failed tokens are counted per address (item 4). */
+  ip: string;
   clock: Clock;
   authTimeoutMs: number;
   /**
@@ -61,17 +63,18 @@ export function runHandshake(opts: HandshakeOptions): void {
   let handler: ((text: string, isBinary: boolean) => void) | null = null;
   const early: { text: string; isBinary: boolean }[] = [];
 
-  const refuse = (code: 'AUTH_REQUIRED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED', message: string) => {
+  const refuse = (code: 'AUTH_REQUIRED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOO_MANY_ATTEMPTS', message: string) => {
     state = 'done';
     clearTimeout(timer);
     ws.send(wsErrorFrame(code, message));
-    ws.close(closeCodeFor(code), code === 'AUTH_REQUIRED' ? 'authentication required' : code === 'TOKEN_EXPIRED' ? 'token expired' : 'invalid token');
+    if (code === 'TOO_MANY_ATTEMPTS') ws.close(closeCodeFor('RATE_LIMITED'), 'too many failed tokens');
+    else ws.close(closeCodeFor(code), code === 'AUTH_REQUIRED' ? 'authentication required' : code === 'TOKEN_EXPIRED' ? 'token expired' : 'invalid token');
     opts.onRejected(code);
   };
 
   const authenticate = (token: string) => {
     state = 'checking';
-    opts.auth.identify(token).then((principal) => {
+    opts.auth.identify(token, opts.ip).then((principal) => {
       if (state !== 'checking') return;
       if (principal === 'expired') return refuse('TOKEN_EXPIRED', ERROR_TABLE.TOKEN_EXPIRED.message);
       if (!principal) return refuse('INVALID_TOKEN', 'Invalid API token');
@@ -92,7 +95,10 @@ export function runHandshake(opts: HandshakeOptions): void {
       if (principal.expiresAt !== null) closeAtExpiry(principal.expiresAt);
       state = 'open';
       for (const frame of early.splice(0)) handler(frame.text, frame.isBinary);
-    }, () => refuse('INVALID_TOKEN', 'Invalid API token'));
+    }, (error: unknown) => {
+      if (error instanceof RelayError && error.code === 'TOO_MANY_ATTEMPTS') refuse('TOO_MANY_ATTEMPTS', error.detail);
+      else refuse('INVALID_TOKEN', 'Invalid API token');
+    });
   };
 
   // A socket opened with a JWT lives no longer than the JWT (catalogue B17).

@@ -8,7 +8,9 @@ import type { RelayService } from '../relay/relay-service';
 import type { Store } from '../store/types';
 import type { Clock } from '../time';
 import { PROTOCOL_VERSION } from '../../shared/index';
+import { LIMITS } from '../limits';
 import { toPeer, type PeerBounds } from './peer';
+import { TokenBucket } from './rate-limiter';
 
 export interface SessionDeps {
   store: Store;
@@ -18,7 +20,26 @@ export interface SessionDeps {
   log: FastifyBaseLogger;
   /** Slow-consumer bounds (F7); defaults from LIMITS. */
   peerBounds?: PeerBounds;
+  /** Device sockets' own frame bounds (F8, issue 12 item 1); defaults from LIMITS. */
+  deviceFrames?: DeviceFrameBounds;
 }
+
+export interface DeviceFrameBounds {
+  /** All frames of one device socket (token bucket); beyond it the socket is closed. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Frames answering no command in flight still handled at once (refilled at LIMITS.deviceUnsolicitedPerSecond). */
+  unsolicitedBurst: number;
+  /** Such frames dropped before the socket is closed. */
+  unsolicitedDropsBeforeClose: number;
+}
+
+export const DEFAULT_DEVICE_FRAME_BOUNDS: DeviceFrameBounds = {
+  messagesPerSecond: LIMITS.deviceMessagesPerSecond,
+  messageBurst: LIMITS.deviceMessageBurst,
+  unsolicitedBurst: LIMITS.deviceUnsolicitedBurst,
+  unsolicitedDropsBeforeClose: LIMITS.deviceUnsolicitedDropsBeforeClose,
+};
 
 /** Control frames v1.0 peers may send besides packets; answered by nothing. */
 const IGNORED_TYPES = new Set(['auth', 'ping', 'pong', 'status']);
@@ -65,8 +86,10 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
   // After the welcome, unlike v1.0 (B14): firmware that reads the welcome first stays in sync.
   const flushed = deps.relay.flushQueue(deviceId);
   deps.log.info({ event: 'ws_device_open', deviceId, userId: principal.userId, flushed }, 'device connected');
+  const guard = new DeviceFrameGuard(deps, ws, deviceId, peer.id);
 
   return (text: string, isBinary: boolean) => {
+    if (!guard.admit()) return;
     try {
       const packet = packetOrNull(text, isBinary, 'Missing fields');
       if (!packet) return;
@@ -92,6 +115,48 @@ export function openDeviceSession(deps: SessionDeps, ws: WebSocket, deviceId: st
       else deps.log.error({ err: error, deviceId }, 'device frame failed');
     }
   };
+}
+
+/**
+ * Bounds what one device socket can make the relay do (F8, issue 12 item 1). A frame arriving
+ * while no command is in flight on this socket answers nothing: within a small budget it is
+ * handled as before (F14), beyond it dropped before it is even parsed, and after enough drops the
+ * socket is closed 1008. Frames that may answer a command are never dropped (FIFO); only a rate
+ * far above any honest device's closes the socket.
+ */
+class DeviceFrameGuard {
+  private readonly unsolicited: TokenBucket;
+  private readonly all: TokenBucket;
+  private dropped = 0;
+  private closing = false;
+
+  private readonly bounds: DeviceFrameBounds;
+
+  constructor(private readonly deps: SessionDeps, private readonly ws: WebSocket, private readonly deviceId: string, private readonly socketId: string) {
+    this.bounds = deps.deviceFrames ?? DEFAULT_DEVICE_FRAME_BOUNDS;
+    this.unsolicited = new TokenBucket(LIMITS.deviceUnsolicitedPerSecond, this.bounds.unsolicitedBurst, deps.clock);
+    this.all = new TokenBucket(this.bounds.messagesPerSecond, this.bounds.messageBurst, deps.clock);
+  }
+
+  /** False: drop the frame without reading it. */
+  admit(): boolean {
+    if (this.closing) return false;
+    if (!this.all.take()) return this.shut('device frame rate');
+    const answersOne = this.deps.hub.inFlight(this.deviceId).some((entry) => entry.socketId === this.socketId);
+    if (answersOne || this.unsolicited.take()) return true;
+    this.dropped += 1;
+    if (this.dropped >= this.bounds.unsolicitedDropsBeforeClose) return this.shut('unsolicited frames');
+    return false;
+  }
+
+  private shut(reason: string): false {
+    this.closing = true;
+    this.deps.log.warn({ event: 'ws_device_flood', deviceId: this.deviceId, reason, dropped: this.dropped }, 'device socket closed: too many frames');
+    this.ws.close(closeCodeFor('RATE_LIMITED'), reason);
+    // Frames already buffered are dropped unread; a peer that does not finish the close is cut.
+    setTimeout(() => this.ws.terminate(), LIMITS.wsSlowCloseGraceMs).unref();
+    return false;
+  }
 }
 
 /** `/ws/client/{client_id}`: v1.0 ACKs; responses come back as bare packets (in either order). */

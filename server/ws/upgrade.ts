@@ -10,7 +10,7 @@ import { headerToken, runHandshake } from './handshake';
 import { ERROR_TABLE, closeCodeFor, errorBody, wsErrorFrame, type RelayErrorCode } from '../errors';
 import { clientAddress, type TrustFn } from '../net/client-address';
 import { originAllowed, requestOrigin } from '../net/origin';
-import { openClientSession, openDeviceSession, type SessionDeps } from './sessions';
+import { DEFAULT_DEVICE_FRAME_BOUNDS, openClientSession, openDeviceSession, type DeviceFrameBounds, type SessionDeps } from './sessions';
 
 export interface WsOptions {
   allowedOrigins: readonly string[];
@@ -28,6 +28,8 @@ export interface WsOptions {
   slowCloseGraceMs?: number;
   messagesPerSecond?: number;
   messageBurst?: number;
+  /** Bounds of device sockets' own frames (F8, issue 12 item 1); LIMITS when absent. */
+  deviceFrames?: DeviceFrameBounds;
 }
 
 export interface WsGateway {
@@ -63,10 +65,10 @@ function parseTarget(url: string | undefined): Target | 'bad_id' | null {
 }
 
 /** Refuses an upgrade with the table's status and the one JSON error body (errors.ts). */
-function reject(socket: Duplex, code: RelayErrorCode): void {
+function reject(socket: Duplex, code: RelayErrorCode, extraHeaders = ''): void {
   const status = ERROR_TABLE[code].http;
   const body = JSON.stringify(errorBody(code));
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\n${extraHeaders}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /** Shared by every upgrading socket (`this` is the socket): no closure per connection. */
@@ -103,6 +105,7 @@ export function attachWebSockets(
       drainTimeoutMs: options.drainTimeoutMs ?? LIMITS.wsDrainTimeoutMs,
       closeGraceMs: options.slowCloseGraceMs ?? LIMITS.wsSlowCloseGraceMs,
     },
+    deviceFrames: options.deviceFrames ?? DEFAULT_DEVICE_FRAME_BOUNDS,
   };
   const onSocketError = (error: Error) => deps.log.debug({ event: 'ws_error', code: (error as { code?: string }).code }, 'ws error');
   const rate = { perSecond: options.messagesPerSecond ?? LIMITS.wsMessagesPerSecond, burst: options.messageBurst ?? LIMITS.wsMessageBurst };
@@ -119,6 +122,12 @@ export function attachWebSockets(
       const own = requestOrigin(req, options.trustProxy ?? false);
       deps.log.warn({ event: 'ws_origin_refused', origin: req.headers.origin, own, ip }, 'WebSocket origin refused');
       return reject(socket, 'ORIGIN_REFUSED');
+    }
+    // An address over its failed-token budget (item 4) is refused before the upgrade costs anything.
+    const tokenWaitMs = deps.auth.tokenRetryAfterMs(ip);
+    if (tokenWaitMs > 0) {
+      deps.log.warn({ event: 'ws_token_throttled', ip }, 'WebSocket upgrade refused: too many failed tokens');
+      return reject(socket, 'TOO_MANY_ATTEMPTS', `Retry-After: ${Math.ceil(tokenWaitMs / 1000)}\r\n`);
     }
     if ((perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
       deps.log.warn({ event: 'ws_ip_limit', ip }, 'too many sockets from one address');
@@ -142,6 +151,7 @@ export function attachWebSockets(
         ws,
         headerToken: fromHeaders,
         auth: deps.auth,
+        ip,
         clock: deps.clock,
         authTimeoutMs: options.authTimeoutMs,
         // Device frames are never dropped (see HandshakeOptions.rate); clients keep the C3 limit.

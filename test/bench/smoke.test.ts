@@ -90,8 +90,11 @@ describe('benchmark smoke run', () => {
     }
     expect(out).toContain('WS round trip (L2)');
     // Raised through the relay's documented environment variables, nothing else.
-    expect(results.relay.limitOverrides.roundTrip).toEqual({ WS_MESSAGES_PER_SECOND: [20, 1_000_000], WS_MESSAGE_BURST: [50, 1_000_000] });
-    expect(out).toContain('relay limits raised: WS_MESSAGES_PER_SECOND 20 → 1000000, WS_MESSAGE_BURST 50 → 1000000');
+    expect(results.relay.limitOverrides.roundTrip).toEqual({
+      WS_MESSAGES_PER_SECOND: [20, 1_000_000], WS_MESSAGE_BURST: [50, 1_000_000],
+      DEVICE_MESSAGES_PER_SECOND: [200, 1_000_000], DEVICE_MESSAGE_BURST: [400, 1_000_000],
+    });
+    expect(out).toContain('relay limits raised: WS_MESSAGES_PER_SECOND 20 → 1000000, WS_MESSAGE_BURST 50 → 1000000, DEVICE_MESSAGES_PER_SECOND 200 → 1000000, DEVICE_MESSAGE_BURST 400 → 1000000');
   });
 
   it('HTTP push + long-poll pull round trips, with ratios to the baseline', () => {

@@ -126,6 +126,48 @@ describe('F13: replays across a reboot, while the clock is still unknown', () =>
   });
 });
 
+describe('F13: state-changing commands without a timestamp (issue 12 item 7)', () => {
+  const T = 1733500000;
+  const bare = (command: string, data: object, requestId: string) => ({ command, data, request_id: requestId });
+
+  it('a restart without timestamp is refused TIMESTAMP_REQUIRED and never runs, so its replays cannot reboot the device after every reboot', () => {
+    const store = provisionedStore();
+    const captured = clientLine(bootDevice({ store }).key, bare('restart', {}, 'feed0201'));
+    for (let boot = 0; boot < 4; boot += 1) {
+      const device = bootDevice({ store });
+      expect(sendLine(device, captured).inner).toBe('{"status":"error","error":"TIMESTAMP_REQUIRED","request_id":"feed0201"}');
+      device.platform.timers.advance(5000);
+      expect(device.platform.restarts).toBe(0);
+    }
+  });
+
+  it('a wake without timestamp sends no magic packet, before or after a power cut; with one it works', () => {
+    const store = provisionedStore();
+    const first = bootDevice({ store });
+    const captured = clientLine(first.key, bare('wake', { mac: 'AA:BB:CC:DD:EE:FF' }, 'feed0202'));
+    expect(sendLine(first, captured).inner).toContain('"TIMESTAMP_REQUIRED"');
+    const second = bootDevice({ store });
+    expect(sendLine(second, captured).inner).toContain('"TIMESTAMP_REQUIRED"');
+    // Present but not Unix seconds (v1.0 firmware's own generator sent millis since boot): the same.
+    [null, 'soon', 1733500000123, 12345].forEach((ts, i) => {
+      expect(sendCommand(second, { ...bare('wake', { mac: 'AA:BB:CC:DD:EE:FF' }, `feed021${i}`), timestamp: ts }).inner).toContain('"TIMESTAMP_REQUIRED"');
+    });
+    expect(first.platform.udp.sent).toHaveLength(0);
+    expect(second.platform.udp.sent).toHaveLength(0);
+    expect(sendCommand(second, { ...bare('wake', { mac: 'AA:BB:CC:DD:EE:FF' }, 'feed0203'), timestamp: T + 5 }).inner).toContain('"wol_sent"');
+    expect(second.platform.udp.sent).toHaveLength(1);
+  });
+
+  it('read-only commands and unknown ones keep working without a timestamp', () => {
+    const device = bootDevice();
+    expect(sendCommand(device, bare('ping', {}, 'feed0204')).inner).toBe('{"status":"success","result":"pong","request_id":"feed0204"}');
+    expect(sendCommand(device, bare('info', {}, 'feed0205')).inner).toContain('"status":"success"');
+    expect(sendCommand(device, bare('web_control', { action: 'status' }, 'feed0206')).inner).toContain('"web_enabled"');
+    expect(sendCommand(device, bare('nope', {}, 'feed0207')).inner).toBe('{"status":"error","error":"UNKNOWN_COMMAND","command":"nope","request_id":"feed0207"}');
+    expect(sendCommand(device, bare('web_control', { action: 'disable' }, 'feed0208')).inner).toContain('"TIMESTAMP_REQUIRED"');
+  });
+});
+
 describe('F13: a client clock far ahead cannot lock state changes out', () => {
   const T = 1733600000;
   const Y2100 = 4102444800;

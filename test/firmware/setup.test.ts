@@ -1,6 +1,8 @@
 /** Identity (B1), boot and setup-mode transitions, and the setup page (S7: auth, CSRF, escaping). */
 import { describe, expect, it } from 'vitest';
-import { LOGIN_LOCKOUT_BASE_MS, LOGIN_THROTTLE_MAX_CLIENTS, SETUP_RETRY_STATION_MS } from '../../firmware/constants';
+import {
+  LOGIN_GLOBAL_MAX_FAILURES, LOGIN_GLOBAL_WINDOW_MS, LOGIN_LOCKOUT_BASE_MS, LOGIN_THROTTLE_MAX_CLIENTS, SETUP_RETRY_STATION_MS,
+} from '../../firmware/constants';
 import { deviceIdFromChip, randomString } from '../../firmware/identity';
 import { MemoryStore } from '../../firmware/platform/memory/index';
 import { readStoredText, writeStoredText } from '../../firmware/stored-text';
@@ -154,6 +156,22 @@ describe('setup page (S7)', () => {
     // Many addresses: the table stays bounded, the oldest entries are dropped.
     for (let n = 0; n < LOGIN_THROTTLE_MAX_CLIENTS + 4; n++) tryLogin('x', `10.0.0.${n}`);
     expect(tryLogin(SETUP_PASSWORD, owner)).toBe(303);
+  });
+
+  it('S7 (issue 12 item 8): rotating client addresses does not give unlimited guesses: failed logins are bounded per minute for the whole device', () => {
+    const device = bootDevice();
+    const tryLogin = (password: string, from: string) => httpRequest(device, 'POST', '/login', form({ password }), {}, from).status;
+    // 9 addresses × 5 guesses: more addresses than the per-address table remembers.
+    const statuses: number[] = [];
+    for (let a = 0; a < LOGIN_THROTTLE_MAX_CLIENTS + 1; a++) {
+      for (let i = 0; i < 5; i++) statuses.push(tryLogin(`guess-${a}-${i}`, `10.9.0.${a}`));
+    }
+    expect(statuses.filter((s) => s === 403)).toHaveLength(LOGIN_GLOBAL_MAX_FAILURES);
+    expect(statuses.slice(LOGIN_GLOBAL_MAX_FAILURES).every((s) => s === 429)).toBe(true);
+    // No oracle while the bound holds: the right password from a new address waits too.
+    expect(tryLogin(SETUP_PASSWORD, '10.9.1.1')).toBe(429);
+    device.platform.timers.advance(LOGIN_GLOBAL_WINDOW_MS);
+    expect(tryLogin(SETUP_PASSWORD, '10.9.1.1')).toBe(303);
   });
 
   it('after login shows the token and id, never the Wi-Fi password, with every value escaped', () => {

@@ -1,7 +1,8 @@
 /**
  * Hardware-in-the-loop, LAN path (spec 3.1, 5.1, 5.2): the real firmware in the simulator, on
  * Node and on a real XS engine, over real loopback sockets. Every case runs on both engines.
- * Catalogue IDs: B3 (oversize line), B27 (half-written line), L8 (concurrent clients), B11 (replay).
+ * Catalogue IDs: B3 (oversize line), B27 (half-written line), L8 (concurrent clients), B11 (replay),
+ * F13 (state changes need a timestamp).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateResponse } from '../../shared/index';
@@ -68,6 +69,19 @@ describe.each(ENGINES)('LAN on the %s engine', (engine) => {
     expect(replay.text).toBe(first.text);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(wol.packets.filter((p) => p.equals(expectedMagicPacket('11:22:33:44:55:66')))).toHaveLength(1);
+  });
+
+  it('F13 (issue 12 item 7): a wake without a timestamp is refused TIMESTAMP_REQUIRED and sends nothing; a ping without one is answered', async () => {
+    const before = wol.packets.length;
+    const wake = client.sealInner({ command: 'wake', data: { mac: 'AA:BB:CC:00:11:22' }, request_id: 'nots0001' }, 'nots0001');
+    const refused = await lanSend(port, wake.line + '\n');
+    expect(client.open(refused.text.trim())).toEqual({ status: 'error', error: 'TIMESTAMP_REQUIRED', request_id: 'nots0001' });
+    // Not remembered as answered: the same packet again is refused again, never run.
+    expect(client.open((await lanSend(port, wake.line + '\n')).text.trim())).toMatchObject({ error: 'TIMESTAMP_REQUIRED' });
+    const ping = client.sealInner({ command: 'ping', data: {}, request_id: 'nots0002' }, 'nots0002');
+    expect(client.open((await lanSend(port, ping.line + '\n')).text.trim())).toEqual({ status: 'success', result: 'pong', request_id: 'nots0002' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(wol.packets.length).toBe(before);
   });
 
   it('gives a wrong token no success and sends nothing', async () => {

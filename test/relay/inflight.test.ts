@@ -217,7 +217,8 @@ describe('in-flight commands (F4, F14, C1)', () => {
     await registerDevice(relay.http, user.token, id);
     await registerDevice(relay.http, user.token, other);
     const { probe: client } = await connectClient(relay.ws, 'exp-client', user.token);
-    client.send(commandPacket(deviceToken, id, 'ping', 'e1'));
+    const e1 = commandPacket(deviceToken, id, 'ping', 'e1');
+    client.send(e1);
     expect(await client.next()).toMatchObject({ queued: true });
     // Another command is delivered but never answered before the TTL: its fate is unknown.
     client.send(commandPacket(deviceToken, other, 'ping', 'e2'));
@@ -228,7 +229,7 @@ describe('in-flight commands (F4, F14, C1)', () => {
     clock.advance(60_000 + 1);
     expect(relay.app.relay.sweepExpired()).toBeGreaterThanOrEqual(2);
     expect(await client.next()).toEqual({
-      status: 'error', error: 'expired', message: 'Command expired before the device connected', device_id: id,
+      status: 'error', error: 'expired', message: 'Command expired before the device connected', device_id: id, signature: e1.signature,
     });
     expect(await client.nothingFor(150)).toBe(true);
     expect(queueRows(relay.dbFile)).toEqual([]);

@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config';
 import { LIMIT_KNOBS } from '../../server/config-limits';
 import { LIMITS } from '../../server/limits';
-import { api, registerUser, uniqueName } from './helpers/http';
+import { api, registerDevice, registerUser, uniqueName } from './helpers/http';
+import { newDeviceToken, responsePacket } from './helpers/packets';
 import { TEST_SECRET, startRelay, tempDir, type RunningRelay } from './helpers/relay';
-import { WsProbe, connectClient } from './helpers/ws';
+import { WsProbe, connectClient, connectDevice } from './helpers/ws';
 
 let relay: RunningRelay | undefined;
 afterEach(async () => {
@@ -29,6 +30,13 @@ describe('deployment-tunable limits (environment variables, C3)', () => {
       loginFailuresPerAccount: LIMITS.loginFailuresPerAccount,
       loginFailuresPerIp: LIMITS.loginFailuresPerIp,
       registrationsPerIp: LIMITS.registrationsPerIp,
+      tokenFailuresPerIp: LIMITS.tokenFailuresPerIp,
+      passwordHashConcurrency: LIMITS.passwordHashConcurrency,
+      passwordHashQueue: LIMITS.passwordHashQueue,
+      deviceMessagesPerSecond: LIMITS.deviceMessagesPerSecond,
+      deviceMessageBurst: LIMITS.deviceMessageBurst,
+      deviceUnsolicitedBurst: LIMITS.deviceUnsolicitedBurst,
+      deviceUnsolicitedDropsBeforeClose: LIMITS.deviceUnsolicitedDropsBeforeClose,
     });
   });
 
@@ -108,5 +116,40 @@ describe('deployment-tunable limits (environment variables, C3)', () => {
     expect((await login('wrong password!')).status).toBe(401);
     expect((await login('wrong password!')).status).toBe(401);
     expect((await login(user.password)).status).toBe(429);
+  });
+
+  it('TOKEN_FAILURES_PER_IP sets the failed-token budget of an address (issue 12 item 4)', async () => {
+    relay = await startRelay({ env: { TOKEN_FAILURES_PER_IP: '2' }, throttle: {} });
+    const wrong = () => api(relay!.http, 'GET', '/api/devices', { token: 'sk-' + 'Z'.repeat(43) });
+    expect([(await wrong()).status, (await wrong()).status, (await wrong()).status]).toEqual([401, 401, 429]);
+  });
+
+  it('PASSWORD_HASH_CONCURRENCY and PASSWORD_HASH_QUEUE bound the password hashes in progress (issue 12 item 2)', async () => {
+    relay = await startRelay({ env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '0', TRUST_PROXY: '127.0.0.1' }, throttle: {} });
+    const user = await registerUser(relay.http);
+    const attempts = await Promise.all(['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((from) =>
+      api(relay!.http, 'POST', '/auth/login', { body: { username: user.username, password: user.password }, headers: { 'X-Forwarded-For': from } })));
+    expect(attempts.filter((r) => r.status === 429 && r.body.error === 'LOGIN_BUSY').length).toBeGreaterThanOrEqual(1);
+    expect(attempts.some((r) => r.status === 200)).toBe(true);
+    expect(relay.app.auth.passwordHashPeak()).toBe(1);
+  });
+
+  it('DEVICE_UNSOLICITED_BURST / _DROPS and DEVICE_MESSAGES_PER_SECOND / DEVICE_MESSAGE_BURST bound device sockets (issue 12 item 1)', async () => {
+    relay = await startRelay({ env: { DEVICE_UNSOLICITED_BURST: '1', DEVICE_UNSOLICITED_DROPS: '2' } });
+    const user = await registerUser(relay.http);
+    await registerDevice(relay.http, user.token, 'WLC0F1');
+    const { probe } = await connectDevice(relay.ws, 'WLC0F1', user.token);
+    for (let i = 0; i < 4; i++) probe.send(responsePacket(newDeviceToken(), 'WLC0F1', { status: 'success', request_id: `u${i}` }));
+    expect((await probe.closed).code).toBe(1008);
+    expect(relay.app.store.countResponses(user.id)).toBe(1);
+    await relay.close();
+
+    relay = await startRelay({ env: { DEVICE_MESSAGES_PER_SECOND: '1', DEVICE_MESSAGE_BURST: '3', DEVICE_UNSOLICITED_BURST: '100' } });
+    const other = await registerUser(relay.http);
+    await registerDevice(relay.http, other.token, 'WLC0F2');
+    const second = await connectDevice(relay.ws, 'WLC0F2', other.token);
+    for (let i = 0; i < 5; i++) second.probe.send(responsePacket(newDeviceToken(), 'WLC0F2', { status: 'success', request_id: `r${i}` }));
+    expect((await second.probe.closed).code).toBe(1008);
+    expect(relay.app.store.countResponses(other.id)).toBe(3);
   });
 });

@@ -64,16 +64,18 @@ describe('behind a trusted proxy, the client address is X-Forwarded-For (B22, C3
   });
 });
 
-describe('per-account throttle is the primary login defence (B22)', () => {
-  it('one shared address over its failure budget cannot lock out a correct login of an account that is not under attack', async () => {
-    relay = await startRelay({ throttle: { registrationsPerIp: 1000, loginFailuresPerIp: 3, loginFailuresPerAccount: 100 } });
+describe('an address over its failure budget is refused for every account (B22, issue 12 item 3)', () => {
+  it('its guesses are not evaluated, even the right password of an account it never tried; the owner logs in from another address', async () => {
+    relay = await startRelay({ env: { TRUST_PROXY: '127.0.0.1' }, throttle: { registrationsPerIp: 1000, loginFailuresPerIp: 3, loginFailuresPerAccount: 100 } });
     const attacked = await registerUser(relay.http);
     const bystander = await registerUser(relay.http);
-    for (let i = 0; i < 3; i++) expect((await login(relay.http, attacked.username, 'wrong password!')).status).toBe(401);
-    expect((await login(relay.http, bystander.username, bystander.password)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await login(relay.http, attacked.username, 'wrong password!', '203.0.113.8')).status).toBe(401);
     // Guessing from that address stays throttled, for the attacked account and any other.
-    expect((await login(relay.http, attacked.username, attacked.password)).status).toBe(429);
-    expect((await login(relay.http, bystander.username, 'wrong password!')).status).toBe(429);
-    expect((await login(relay.http, bystander.username, bystander.password)).status).toBe(429);
+    expect((await login(relay.http, attacked.username, attacked.password, '203.0.113.8')).status).toBe(429);
+    expect((await login(relay.http, bystander.username, 'wrong password!', '203.0.113.8')).status).toBe(429);
+    expect((await login(relay.http, bystander.username, bystander.password, '203.0.113.8')).status).toBe(429);
+    // Neither account was locked: both owners get in from their own addresses.
+    expect((await login(relay.http, bystander.username, bystander.password, '198.51.100.3')).status).toBe(200);
+    expect((await login(relay.http, attacked.username, attacked.password, '198.51.100.4')).status).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database';
 import { LIMITS } from '../../limits';
+import type { WriteHealth } from '../write-health';
 
 /** Activity of one device not yet written to the database. */
 export interface PendingActivity {
@@ -21,7 +22,12 @@ export class ActivityBuffer {
   private closed = false;
   private readonly writeAll: (entries: [string, PendingActivity][]) => void;
 
-  constructor(private readonly db: Db, private readonly flushMs: number = LIMITS.activityFlushMs) {
+  constructor(
+    private readonly db: Db,
+    private readonly flushMs: number = LIMITS.activityFlushMs,
+    /** Told about failures only: an in-place UPDATE can succeed while inserts still fail (F10). */
+    private readonly health?: WriteHealth,
+  ) {
     const seen = db.prepare<[number, string]>('UPDATE devices SET last_seen_at = ? WHERE device_id = ?');
     const seenWithCounter = db.prepare<[number, number, string]>(
       'UPDATE devices SET last_seen_at = ?, last_request_counter = ? WHERE device_id = ?',
@@ -68,6 +74,7 @@ export class ActivityBuffer {
     try {
       this.writeAll(entries);
     } catch (error) {
+      this.health?.failed(error);
       for (const [deviceId, a] of entries) this.merge(deviceId, a);
       this.schedule();
       throw error;

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database';
 import type { DeviceRecord, DeviceStore, RegisterOutcome } from '../types';
+import type { WriteHealth } from '../write-health';
 import { ActivityBuffer } from './device-activity';
 
 interface DeviceRow { device_id: string; user_id: number; name: string; added_at: number; last_seen_at: number | null; poll_count: number }
@@ -16,8 +17,8 @@ export interface SqliteDeviceStore extends DeviceStore {
 }
 
 /** Device ownership rows. No device token column exists: the relay is blind (spec 7 S1). */
-export function createDeviceStore(db: Db): SqliteDeviceStore {
-  const activity = new ActivityBuffer(db);
+export function createDeviceStore(db: Db, health?: WriteHealth): SqliteDeviceStore {
+  const activity = new ActivityBuffer(db, undefined, health);
   // Readers see activity not yet written, so `last_seen` and poll counts are never stale.
   const withActivity = (row: DeviceRow): DeviceRecord => {
     const device = toDevice(row);

@@ -27,19 +27,21 @@ export function createResponseStore(db: Db): ResponseStore {
   );
 
   const store = db.transaction((r: { deviceId: string; payload: string; signature: string; requestCounter: number | null }, now: number, ttlMs: number, max: number) => {
-    insert.run(r.deviceId, r.payload, r.signature, r.requestCounter, now, now + ttlMs);
+    const id = Number(insert.run(r.deviceId, r.payload, r.signature, r.requestCounter, now, now + ttlMs).lastInsertRowid);
     trim.run(r.deviceId, r.deviceId, max);
+    return id;
   });
-  const take = db.transaction((deviceId: string, now: number, limit: number) => {
+  const take = db.transaction((deviceId: string, now: number, limit: number, choose?: (rows: StoredResponse[]) => StoredResponse[]) => {
     purgeExpiredOf.run(deviceId, now);
-    const rows = live.all(deviceId, now, limit) as ResponseRow[];
-    for (const row of rows) removeOne.run(row.id);
-    return rows.map(toResponse);
+    const rows = (live.all(deviceId, now, limit) as ResponseRow[]).map(toResponse);
+    const chosen = choose ? choose(rows) : rows;
+    for (const row of chosen) removeOne.run(row.id);
+    return chosen;
   });
 
   return {
     storeResponse: (response, now, ttlMs, max) => store.immediate(response, now, ttlMs, max),
-    takeResponses: (deviceId, now, limit) => take.immediate(deviceId, now, limit),
+    takeResponses: (deviceId, now, limit, choose) => take.immediate(deviceId, now, limit, choose),
     countResponses: (userId) => ((userId === undefined ? countAll.get() : countOfUser.get(userId)) as { n: number }).n,
   };
 }

@@ -18,6 +18,10 @@ export interface ScenarioOutput {
   oversizeReply: string;
   counterAfterReboot: number;
   firstBootTokenLength: number;
+  /** Issue 12 item 7: a wake without timestamp, then a ping without one (inner replies). */
+  withoutTimestamp: JsonObject[];
+  /** Issue 12 item 8: setup login statuses, 9 rotating addresses × 5 wrong guesses, then the right one. */
+  setupLogins: number[];
 }
 
 export function runDeviceScenario(): ScenarioOutput {
@@ -66,6 +70,22 @@ export function runDeviceScenario(): ScenarioOutput {
     replies.push(reply);
     inner.push(openPacketText({ key, packet: reply, crypto: referenceCrypto }).inner);
   });
+  const withoutTimestamp = [
+    { command: 'wake', data: { mac: 'AA:BB:CC:DD:EE:FF' }, request_id: 'nots1' },
+    { command: 'ping', data: {}, request_id: 'nots2' },
+  ].map((command) => {
+    const packet = sealPacket({ key, deviceId: GOLDEN.deviceId, inner: command, nonce: clientRandom.bytes(16), crypto: referenceCrypto });
+    return openPacketText({ key, packet: exchange(JSON.stringify(packet)), crypto: referenceCrypto }).inner;
+  });
+  const setupLogin = (password: string, from: string): number => {
+    const http = platform.tcp.connect(80, from);
+    const body = 'password=' + password;
+    http.send(`POST /login HTTP/1.1\r\nHost: 192.168.4.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    return Number(http.text.split(' ')[1]);
+  };
+  const setupLogins: number[] = [];
+  for (let a = 0; a < 9; a++) for (let i = 0; i < 5; i++) setupLogins.push(setupLogin(`guess${a}x${i}`, `10.9.0.${a}`));
+  setupLogins.push(setupLogin('SetupPass123', '10.9.1.1'));
   const peer = platform.tcp.connect(99);
   peer.send('x'.repeat(2000));
   const oversizeReply = peer.text.trim();
@@ -89,6 +109,8 @@ export function runDeviceScenario(): ScenarioOutput {
     udpPackets,
     oversizeReply,
     counterAfterReboot,
+    withoutTimestamp,
+    setupLogins,
     firstBootTokenLength: (fresh.logger.lines.find((l) => l.message.startsWith(TOKEN_LINE))?.message ?? '').slice(TOKEN_LINE.length).length,
   };
 }

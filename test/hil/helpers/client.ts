@@ -19,7 +19,11 @@ export class V1Client {
 
   seal(command: string, data: JsonObject = {}): SealedCommand {
     const requestId = randomBytes(4).toString('hex');
-    const inner = buildCommand(command, data, requestId, Math.floor(Date.now() / 1000));
+    return this.sealInner(buildCommand(command, data, requestId, Math.floor(Date.now() / 1000)), requestId);
+  }
+
+  /** Seals an inner JSON exactly as given (e.g. without a timestamp, as no deployed v1.0 client sends). */
+  sealInner(inner: JsonObject, requestId: string): SealedCommand {
     const envelope = sealPacket({ key: this.key, deviceId: this.deviceId, inner, nonce: new Uint8Array(randomBytes(16)), crypto: nodeCrypto });
     return { line: JSON.stringify(envelope), envelope, requestId };
   }

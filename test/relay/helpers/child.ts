@@ -17,11 +17,13 @@ export interface ChildRelay {
  * and a SIGKILL aimed at the wrapper would leave the relay running), or, with 'npm-start', what
  * `npm start` runs (scripts/start-relay.mjs and the built dist/relay/main.mjs) minus npm itself.
  */
-export function spawnRelay(env: Record<string, string>, how: 'tsx' | 'npm-start' = 'tsx'): ChildRelay {
+export function spawnRelay(env: Record<string, string>, how: 'tsx' | 'npm-start' = 'tsx', as?: { uid: number; gid: number }): ChildRelay {
   const args = how === 'tsx' ? ['--import', 'tsx', 'server/main.ts'] : ['--enable-source-maps', 'scripts/start-relay.mjs'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
+    // Another user (tests running as root use it to meet file permissions as a service would).
+    ...(as ?? {}),
   });
   let out = '';
   let err = '';
