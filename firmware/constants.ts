@@ -75,9 +75,30 @@ export const REQUEST_ID_TOO_LONG = 'REQUEST_ID_TOO_LONG';
 /** Longest request id we echo, measured as JSON text (v1.0 clients send 8 hex characters). */
 export const MAX_REQUEST_ID_JSON_CHARS = 66;
 
+/** Wake confirmation: probe every 2 s, each waiting 1.5 s for an answer, until the target's window ends. */
+export const WATCH_PROBE_INTERVAL_MS = 2000;
+export const WATCH_PROBE_TIMEOUT_MS = 1500;
+/** `status` probes wait shorter, so a page of targets is answered within a LAN client's patience. */
+export const STATUS_PROBE_TIMEOUT_MS = 1000;
+/** At most one probe per target per second (the board must not be a LAN scanner). */
+export const PROBE_MIN_INTERVAL_MS = 1000;
+/** A reply that waits for probes (`status`) is given up after this long. */
+export const PENDING_REPLY_MAX_MS = 8000;
+/** Entries per reply page: each reply must fit v1.0's 500-byte plaintext. */
+export const STATUS_PAGE = 8;
+export const TARGETS_PAGE = 3;
+export const SCHEDULES_PAGE = 6;
+/** How often schedules are checked against the (SNTP) clock. */
+export const SCHEDULE_CHECK_MS = 20000;
+
 export interface ProfileLimits {
   /** Simultaneous LAN connections; extra ones are closed at once (L8, B27). */
   maxLanConnections: number;
+  /** Named targets the board stores; schedules; wakes watched at once; probes in flight at once. */
+  maxTargets: number;
+  maxSchedules: number;
+  maxWatches: number;
+  maxProbes: number;
   /** Replay memory entries (nonces + request ids). */
   freshnessCapacity: number;
   /** Recent sealed replies kept to answer a re-sent duplicate packet (F4); ~0.5 KB each. */
@@ -89,9 +110,9 @@ export const REPLY_CACHE_ENTRIES_ESP8266 = 2;
 export const REPLY_CACHE_ENTRIES_LARGE = 8;
 
 export const PROFILE_LIMITS: Readonly<Record<DeviceProfile, Readonly<ProfileLimits>>> = Object.freeze({
-  esp8266: Object.freeze({ maxLanConnections: 2, freshnessCapacity: 32, replyCacheEntries: REPLY_CACHE_ENTRIES_ESP8266 }),
-  esp32: Object.freeze({ maxLanConnections: 4, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE }),
-  host: Object.freeze({ maxLanConnections: 8, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE }),
+  esp8266: Object.freeze({ maxLanConnections: 2, freshnessCapacity: 32, replyCacheEntries: REPLY_CACHE_ENTRIES_ESP8266, maxTargets: 16, maxSchedules: 8, maxWatches: 2, maxProbes: 2 }),
+  esp32: Object.freeze({ maxLanConnections: 4, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE, maxTargets: 32, maxSchedules: 16, maxWatches: 4, maxProbes: 4 }),
+  host: Object.freeze({ maxLanConnections: 8, freshnessCapacity: 128, replyCacheEntries: REPLY_CACHE_ENTRIES_LARGE, maxTargets: 32, maxSchedules: 16, maxWatches: 4, maxProbes: 4 }),
 });
 
 /** Accepted distance between a command's timestamp and the SNTP clock. */

@@ -6,7 +6,7 @@
  * preloaded class live once in flash, where the closures of an object literal cost RAM each
  * (about 150 bytes apiece on the ESP8266, against a budget of 20 KB for everything).
  */
-import { deriveKey, FreshnessGuard } from '../shared/index';
+import { deriveKey, FreshnessGuard, type JsonObject } from '../shared/index';
 import { CloudLink } from './cloud/link';
 import type { CommandContext, NetworkSnapshot } from './commands/context';
 import { clearConfig, loadConfig, saveConfig, saveFlags, type DeviceConfig } from './config';
@@ -26,6 +26,7 @@ import { SetupPage, type SetupPageDeps } from './setup/page';
 import { UsageCounter } from './usage-counter';
 import { ReplayFloor } from './replay-floor';
 import { ReplyCache } from './reply-cache';
+import { DeviceTargets } from './targets/service';
 import { sendMagicPacket, type WolTarget } from './wol-sender';
 
 /** Grace period between handing a reply to the WebSocket and closing it (B6). */
@@ -53,6 +54,7 @@ class Device implements CommandContext, DeviceHandle {
   private readonly lan: LineServer;
   private readonly http: HttpServer;
   readonly setupPage: SetupPage;
+  readonly targets: DeviceTargets;
   token: string;
   key: Uint8Array;
   mode: DeviceStatus['mode'] = 'booting';
@@ -75,6 +77,7 @@ class Device implements CommandContext, DeviceHandle {
     this.apSsid = setupApSsid(network.chipId());
     this.wol = { address: options.wolAddress ?? DEFAULT_WOL_ADDRESS, port: options.wolPort ?? DEFAULT_WOL_PORT, localPort: options.wolLocalPort ?? 0 };
     this.lanPort = options.lanPort ?? DEFAULT_LAN_PORT;
+    this.targets = new DeviceTargets(platform, limits, this.wol, (event) => this.publish(event));
     this.packets = new PacketHandler({
       crypto: platform.crypto,
       random: platform.random,
@@ -122,6 +125,7 @@ class Device implements CommandContext, DeviceHandle {
     logger.log('info', `WakeLink-XS ${this.deviceId} booting`);
     if (this.config.ssid.length > 0) this.joinStation();
     else this.enterSetup('Wi-Fi not configured', false);
+    this.targets.start();
   }
 
   // --- DeviceHandle
@@ -134,6 +138,7 @@ class Device implements CommandContext, DeviceHandle {
     this.lan.stop();
     this.http.stop();
     this.cloud.stop();
+    this.targets.stop();
     if (!this.erased) this.counter.flush();
   }
 
@@ -236,6 +241,7 @@ class Device implements CommandContext, DeviceHandle {
     const { store, logger } = this.platform;
     clearConfig(store);
     clearIdentity(store);
+    this.targets.erase();
     this.counter.erase();
     this.replayFloor.erase();
     this.erased = true;
@@ -244,6 +250,13 @@ class Device implements CommandContext, DeviceHandle {
 
   setupPassword(): string {
     return this.identity.setupPassword;
+  }
+
+  /** An event (wake confirmation) to the relay, sealed like a reply: the relay cannot read it. */
+  private publish(event: JsonObject): void {
+    this.platform.logger.log('info', `event ${String(event.event)}: ${String(event.target)} ${String(event.state)}`);
+    if (this.cloud.status !== 'connected') return;
+    this.cloud.publish(String(event.event), this.packets.sealEvent(event));
   }
 
   // --- the boot sequence

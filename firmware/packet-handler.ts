@@ -33,12 +33,24 @@ export interface PacketHandlerDeps {
 /** What `decide` concluded: the reply to seal (remembered for duplicates), or an earlier one to re-send. */
 type Verdict =
   | { cached: string; reply?: undefined }
-  | { cached?: undefined; reply: JsonObject; remember?: { nonce: string; signature: string }; after?: () => void };
+  | {
+    cached?: undefined;
+    reply: JsonObject;
+    remember?: { nonce: string; signature: string };
+    after?: () => void;
+    /** The command answers later (status probes); `echoed` is the request id its reply ends with. */
+    defer?: { run: (answer: (reply: JsonObject) => void) => void; echoed: unknown };
+  };
 
 export interface HandledPacket {
-  /** Outer reply JSON, without a line terminator. */
+  /** Outer reply JSON, without a line terminator ('' while `later` is set). */
   text: string;
   after?: () => void;
+  /**
+   * The reply is not ready yet: `later(deliver)` hands it over once, or never if the transport
+   * went away first. A transport keeps the request open for at most PENDING_REPLY_MAX_MS.
+   */
+  later?: (deliver: (text: string) => void) => void;
 }
 
 /** Errors that prove the MAC and sizes were fine: v1.0 counts these packets (spec 1.6). */
@@ -63,6 +75,7 @@ export class PacketHandler {
     const opening = this.open(text, transport);
     const verdict = opening.opened ? this.decide(opening.opened, transport) : { reply: opening.reply };
     if (verdict.cached !== undefined) return { text: verdict.cached };
+    if (verdict.defer) return { text: '', later: (deliver) => this.answerLater(verdict, deliver) };
     const sealed = this.seal(verdict.reply);
     if (verdict.remember) this.deps.replies.remember(verdict.remember.nonce, verdict.remember.signature, sealed.text);
     return verdict.after ? { text: sealed.text, after: verdict.after } : sealed;
@@ -126,6 +139,7 @@ export class PacketHandler {
     try {
       const outcome = dispatchCommand(deps.context, parseCommand(opened.inner), transport);
       deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: ${String(outcome.reply.status)}`);
+      if (outcome.defer) return { reply: {}, remember, defer: { run: outcome.defer, echoed } };
       const reply = finishReply(outcome.reply, echoed);
       return outcome.after ? { reply, remember, after: outcome.after } : { reply, remember };
     } catch (error) {
@@ -137,6 +151,24 @@ export class PacketHandler {
         : failure(error.code, error.details);
       return { reply: finishReply(reply, echoed), remember };
     }
+  }
+
+  /** Runs a deferred command; its reply is sealed (and remembered for duplicates) when it comes. */
+  private answerLater(verdict: Extract<Verdict, { reply: JsonObject }>, deliver: (text: string) => void): void {
+    const { defer, remember } = verdict;
+    let answered = false;
+    defer!.run((reply) => {
+      if (answered) return;
+      answered = true;
+      const sealed = this.seal(finishReply(reply, defer!.echoed));
+      if (remember) this.deps.replies.remember(remember.nonce, remember.signature, sealed.text);
+      deliver(sealed.text);
+    });
+  }
+
+  /** An event the board publishes (wake confirmation), sealed like a reply so only clients holding the token can read it. */
+  sealEvent(event: JsonObject): string {
+    return this.seal(event).text;
   }
 
   /** The v1.0 reply to a line that is not JSON at all (oversize, undecodable bytes). */

@@ -12,7 +12,8 @@ import type { KeyValueStore } from './platform/types';
 
 export const REPLAY_FLOOR_KEY = 'ts_floor';
 
-const READ_ONLY_COMMANDS: readonly string[] = Object.freeze(['ping', 'info', 'crypto_info', 'counter_info']);
+// Ours too: listing targets or schedules, probing status and asking for a wake's outcome change nothing.
+const READ_ONLY_COMMANDS: readonly string[] = Object.freeze(['ping', 'info', 'crypto_info', 'counter_info', 'targets_list', 'schedules_list', 'status', 'wake_result']);
 
 export function isReadOnlyCommand(inner: { command?: unknown; data?: unknown }): boolean {
   if (typeof inner.command !== 'string') return true; // refused later without acting

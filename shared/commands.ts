@@ -1,5 +1,6 @@
 import { ErrorCodes, nameErrorClass, ProtocolError, type ErrorCode } from './errors';
 import { deepFreeze, isPlainObject, type JsonObject } from './json';
+import { checkTargetName, parseSchedule, parseTarget, type Schedule, type Target } from './targets';
 import { parseMac, parseSecureOn } from './wol';
 
 /** Every inner command of spec 5.1, matched case-sensitively. */
@@ -7,16 +8,29 @@ import { parseMac, parseSecureOn } from './wol';
 export const COMMAND_NAMES = Object.freeze([
   'ping', 'wake', 'info', 'restart', 'ota_start', 'open_setup', 'web_control',
   'cloud_control', 'crypto_info', 'counter_info', 'reset_counter', 'update_token',
+  // WakeLink-XS: named targets, wake confirmation, target status and schedules.
+  'targets_list', 'target_set', 'target_delete', 'status', 'wake_result',
+  'schedules_list', 'schedule_set', 'schedule_delete',
 ] as const);
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const CONTROL_ACTIONS = Object.freeze(['status', 'enable', 'disable'] as const);
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];
 
+/** Commands whose data these parsers read; every other command takes none. */
+type WithData = 'wake' | 'web_control' | 'cloud_control' | 'targets_list' | 'schedules_list' | 'status'
+  | 'target_set' | 'target_delete' | 'wake_result' | 'schedule_set' | 'schedule_delete';
+
 export type CommandData =
-  | { command: 'wake'; mac: string; macBytes: Uint8Array; secureOn?: Uint8Array }
+  | { command: 'wake'; mac: string; macBytes: Uint8Array; secureOn?: Uint8Array; target?: undefined }
+  | { command: 'wake'; target: string; mac?: undefined }
   | { command: 'web_control' | 'cloud_control'; action: ControlAction }
-  | { command: Exclude<CommandName, 'wake' | 'web_control' | 'cloud_control'> };
+  | { command: 'targets_list' | 'schedules_list' | 'status'; offset: number }
+  | { command: 'target_set'; target: Target }
+  | { command: 'target_delete' | 'wake_result'; name: string }
+  | { command: 'schedule_set'; schedule: Schedule }
+  | { command: 'schedule_delete'; id: number }
+  | { command: Exclude<CommandName, WithData> };
 
 export interface ParsedCommand {
   name: CommandName;
@@ -54,6 +68,8 @@ function parseAction(data: JsonObject, requestId: unknown): ControlAction {
 
 function parseWake(data: JsonObject, requestId: unknown): CommandData {
   const mac = data.mac;
+  // Without a MAC, a stored target's name (ours); with one, exactly v1.0.
+  if ((mac === undefined || mac === '') && data.target !== undefined) return { command: 'wake', target: checkTargetName(data.target) };
   if (typeof mac !== 'string' || mac.length === 0) throw new CommandError(ErrorCodes.MAC_ADDRESS_REQUIRED, requestId);
   try {
     const macBytes = parseMac(mac);
@@ -76,10 +92,43 @@ export function parseCommand(inner: JsonObject): ParsedCommand {
   if (!isCommandName(command)) throw new CommandError(ErrorCodes.UNKNOWN_COMMAND, requestId, { command });
   const data = isPlainObject(inner.data) ? inner.data : {};
   let args: CommandData;
-  if (command === 'wake') args = parseWake(data, requestId);
-  else if (command === 'web_control' || command === 'cloud_control') args = { command, action: parseAction(data, requestId) };
-  else args = { command };
+  try {
+    args = parseData(command, data, requestId);
+  } catch (error) {
+    // A bad field of our commands: its code, and which field (INVALID_TARGET, "port").
+    if (error instanceof ProtocolError && !(error instanceof CommandError)) {
+      const field = (error as ProtocolError & { field?: unknown }).field;
+      throw new CommandError(error.code, requestId, typeof field === 'string' ? { field } : {}, error.message);
+    }
+    throw error;
+  }
   return { name: command, args, requestId, timestamp: inner.timestamp };
+}
+
+function offset(data: JsonObject): number {
+  const value = data.offset;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 256 ? value : 0;
+}
+
+function parseData(command: CommandName, data: JsonObject, requestId: unknown): CommandData {
+  switch (command) {
+    case 'wake': return parseWake(data, requestId);
+    case 'web_control':
+    case 'cloud_control': return { command, action: parseAction(data, requestId) };
+    case 'targets_list':
+    case 'schedules_list':
+    case 'status': return { command, offset: offset(data) };
+    case 'target_set': return { command, target: parseTarget(data) };
+    case 'target_delete':
+    case 'wake_result': return { command, name: checkTargetName(data.name) };
+    case 'schedule_set': return { command, schedule: parseSchedule(data) };
+    case 'schedule_delete': {
+      const id = data.id;
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > 255) throw new CommandError(ErrorCodes.INVALID_SCHEDULE, requestId, { field: 'id' });
+      return { command, id };
+    }
+    default: return { command } as CommandData;
+  }
 }
 
 /** Builds an inner command as v1.0 clients do: command, data, request_id, timestamp (seconds). */
@@ -87,7 +136,7 @@ export function buildCommand(command: string, data: JsonObject, requestId: strin
   return { command, data, request_id: requestId, timestamp: timestampSeconds };
 }
 
-type FieldType = 'string' | 'number' | 'boolean' | 'string|null';
+type FieldType = 'string' | 'number' | 'boolean' | 'string|null' | 'number|null';
 const RESPONSE_FIELDS: Readonly<Record<CommandName, Readonly<Record<string, FieldType>>>> = deepFreeze({
   ping: { result: 'string' },
   wake: { result: 'string', mac: 'string' },
@@ -105,10 +154,19 @@ const RESPONSE_FIELDS: Readonly<Record<CommandName, Readonly<Record<string, Fiel
   counter_info: { request_counter: 'number', request_limit: 'number' },
   reset_counter: { result: 'string' },
   update_token: { result: 'string', new_token: 'string', message: 'string' },
+  targets_list: { next: 'number|null' },
+  target_set: { result: 'string', name: 'string' },
+  target_delete: { result: 'string', name: 'string' },
+  status: { next: 'number|null' },
+  wake_result: { target: 'string', state: 'string' },
+  schedules_list: { next: 'number|null', clock_set: 'boolean' },
+  schedule_set: { result: 'string', id: 'number' },
+  schedule_delete: { result: 'string', id: 'number' },
 });
 
 function hasType(value: unknown, type: FieldType): boolean {
   if (type === 'string|null') return value === null || typeof value === 'string';
+  if (type === 'number|null') return value === null || typeof value === 'number';
   return typeof value === type;
 }
 

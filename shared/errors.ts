@@ -30,6 +30,14 @@ export const ErrorCodes = Object.freeze({
   INVALID_NONCE: 'INVALID_NONCE', // nonce block is not 16 bytes
   NO_RANDOM_SOURCE: 'NO_RANDOM_SOURCE', // a backend without injected randomness was asked for bytes
   INVALID_ARGUMENT: 'INVALID_ARGUMENT', // wrong type or range handed to a core function
+  // Named targets, confirmation and schedules (commands v1.0 did not have):
+  INVALID_TARGET: 'INVALID_TARGET', // a target field is missing or out of range (`field` says which)
+  TARGET_NOT_FOUND: 'TARGET_NOT_FOUND', // no target of that name
+  TARGETS_FULL: 'TARGETS_FULL', // the board stores no more targets (`max` says how many)
+  INVALID_SCHEDULE: 'INVALID_SCHEDULE', // a schedule field is missing or out of range (`field`)
+  SCHEDULE_NOT_FOUND: 'SCHEDULE_NOT_FOUND', // no schedule with that id
+  SCHEDULES_FULL: 'SCHEDULES_FULL', // the board stores no more schedules (`max`)
+  BUSY: 'BUSY', // as many wake confirmations or probes are running as the board allows
 } as const);
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

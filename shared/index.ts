@@ -20,3 +20,8 @@ export {
 export { FreshnessGuard, isPlausibleUnixSeconds, type FreshnessOptions, type FreshnessInput } from './freshness';
 export { DEVICE_ID_PATTERN, DEVICE_ID_MAX_LENGTH, DEVICE_ID_RULE, isDeviceId, deviceIdFromChip, chipIdFromDeviceId } from './device-id';
 export { MAGIC_PACKET_BYTES, SECURE_ON_BYTES, parseMac, formatMac, parseSecureOn, buildMagicPacket } from './wol';
+export {
+  TARGET_NAME_MAX, TARGET_HOST_MAX, TARGET_RETRIES_MAX, TARGET_WAIT_MIN, TARGET_WAIT_MAX, TARGET_PORT_DEFAULT,
+  checkTargetName, parseTarget, targetFields, parseSchedule, scheduleFields, parseTimeOfDay, formatTimeOfDay, parseDays, formatDays,
+  type Target, type Schedule,
+} from './targets';

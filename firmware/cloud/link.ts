@@ -141,8 +141,25 @@ export class CloudLink {
     }
     const handled = this.options.responder.handle(text, 'ws');
     this.backoff.reset();
+    if (handled.later) {
+      // Answered on the link it came on, if that is still up when the reply is ready.
+      const client = this.client;
+      handled.later((reply) => {
+        if (client !== null && this.client === client) client.send(reply);
+      });
+      return;
+    }
     this.client?.send(handled.text);
     if (handled.after) handled.after();
+  }
+
+  /**
+   * Publishes an event (a sealed envelope, which the relay routes without reading) to the
+   * clients that follow this board. Dropped when the link is down: LAN clients ask instead.
+   */
+  publish(event: string, envelope: string): void {
+    if (!this.connected || !this.client) return;
+    this.client.send(`{"type":"event","event":${JSON.stringify(event)},"content":${envelope}}`);
   }
 
   private alive(): void {

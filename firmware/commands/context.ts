@@ -1,5 +1,10 @@
 /** What command handlers may see and do; implemented by device.ts, faked in tests. */
+import type { Target } from '../../shared/index';
 import type { CloudStatus, WifiMode } from '../platform/types';
+import type { ProbeQueue } from '../targets/probe-queue';
+import type { ScheduleStore } from '../targets/schedule-store';
+import type { TargetStore } from '../targets/target-store';
+import type { WakeWatcher } from '../targets/watcher';
 import type { UsageCounter } from '../usage-counter';
 
 export interface NetworkSnapshot {
@@ -10,9 +15,22 @@ export interface NetworkSnapshot {
   freeHeap: number;
 }
 
+/** Named targets, their confirmation and status, and schedules. */
+export interface TargetService {
+  readonly store: TargetStore;
+  readonly schedules: ScheduleStore;
+  readonly watcher: WakeWatcher;
+  readonly probes: ProbeQueue;
+  /** One magic packet to a stored target (to its broadcast address when it has one); throws when the send fails. */
+  wakeTarget(target: Target): void;
+  /** True once the wall clock is known (schedules run only then). */
+  clockSet(): boolean;
+}
+
 export interface CommandContext {
   readonly deviceId: string;
   readonly counter: UsageCounter;
+  readonly targets: TargetService;
   network(): NetworkSnapshot;
   webEnabled(): boolean;
   /** Persists the flag and starts/stops the setup page at once. */
@@ -43,4 +61,9 @@ export interface CommandOutcome {
   reply: { [key: string]: unknown };
   /** Side effect to run once the reply has been handed to the transport. */
   after?: () => void;
+  /**
+   * The reply waits for something (probes): instead of `reply`, it is handed to `answer` once,
+   * later. The transport keeps the request open meanwhile (bounded by PENDING_REPLY_MAX_MS).
+   */
+  defer?: (answer: (reply: { [key: string]: unknown }) => void) => void;
 }

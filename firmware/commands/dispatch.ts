@@ -1,11 +1,14 @@
 /** Runs one validated command of spec 5.1 and builds its v1.0 reply (field order matters). */
-import { ErrorCodes, type ControlAction, type ParsedCommand } from '../../shared/index';
+import { ErrorCodes, formatMac, type ControlAction, type ParsedCommand } from '../../shared/index';
 import { OTA_WINDOW_MS, REQUEST_LIMIT } from '../constants';
 import { failure, success, type Transport } from '../replies';
 import type { CommandContext, CommandOutcome } from './context';
+import {
+  scheduleDelete, scheduleSet, schedulesList, status, targetDelete, targetSet, targetsList, wakeResult, wakeTarget, watchByMac,
+} from './targets';
+import { WOL_SEND_FAILED } from './wol-errors';
 
-/** Our extension: the UDP send of a well-formed wake failed (v1.0 could not notice). */
-export const WOL_SEND_FAILED = 'WOL_SEND_FAILED';
+export { WOL_SEND_FAILED };
 
 function keyInfo(counter: number): string {
   // The lock-out of v1.0 is gone (B2), so the status stays ACTIVE past the nominal limit.
@@ -59,11 +62,14 @@ function cloudControl(ctx: CommandContext, action: ControlAction, transport: Tra
 }
 
 function wake(ctx: CommandContext, args: Extract<ParsedCommand['args'], { command: 'wake' }>): CommandOutcome {
+  if (args.target !== undefined) return wakeTarget(ctx, args.target);
   try {
     ctx.sendWake(args.macBytes, args.secureOn);
   } catch {
     return { reply: failure(WOL_SEND_FAILED, { mac: args.mac }) };
   }
+  // The reply is v1.0's, byte for byte; a confirmation of a known target comes as an event.
+  watchByMac(ctx, formatMac(args.macBytes));
   return { reply: success({ result: 'wol_sent', mac: args.mac }) };
 }
 
@@ -105,5 +111,13 @@ export function dispatchCommand(ctx: CommandContext, command: ParsedCommand, tra
         after: () => ctx.commitToken(token),
       };
     }
+    case 'targets_list': return targetsList(ctx, args);
+    case 'target_set': return targetSet(ctx, args);
+    case 'target_delete': return targetDelete(ctx, args);
+    case 'status': return status(ctx, args);
+    case 'wake_result': return wakeResult(ctx, args);
+    case 'schedules_list': return schedulesList(ctx, args);
+    case 'schedule_set': return scheduleSet(ctx, args);
+    case 'schedule_delete': return scheduleDelete(ctx, args);
   }
 }

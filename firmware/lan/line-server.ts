@@ -5,6 +5,7 @@
  * oversize line at once with the v1.0 JSON_PARSE reply instead of truncating it (B3, B4, B27).
  */
 import { utf8Decode } from '../../shared/index';
+import { PENDING_REPLY_MAX_MS } from '../constants';
 import type { HandledPacket } from '../packet-handler';
 import type { Logger, TcpConnection, TcpConnectionHandler, TcpListener, TcpServerFactory, Timers } from '../platform/types';
 
@@ -63,6 +64,8 @@ class LineConnection implements TcpConnectionHandler {
   private chunks: Uint8Array[] = [];
   private length = 0;
   private finished = false;
+  /** The give-up timer of a reply that waits (status); null otherwise. */
+  private waiting: unknown = null;
   private readonly timer: unknown;
 
   constructor(
@@ -97,6 +100,14 @@ class LineConnection implements TcpConnectionHandler {
   }
 
   abort(): void {
+    if (this.waiting !== null) {
+      // A reply still waiting (stop, or the peer gone): give it up.
+      this.options.timers.clearTimeout(this.waiting);
+      this.waiting = null;
+      this.release();
+      this.connection.close();
+      return;
+    }
     if (this.finished) return;
     this.finish();
     this.connection.close();
@@ -136,10 +147,32 @@ class LineConnection implements TcpConnectionHandler {
   }
 
   private reply(handled: HandledPacket): void {
+    if (handled.later) return this.replyLater(handled.later);
     this.finish();
     this.connection.write(handled.text + '\n');
     this.connection.close();
     if (handled.after) handled.after();
+  }
+
+  /** A reply that waits (status probes): the connection keeps its slot until it is sent or given up. */
+  private replyLater(later: NonNullable<HandledPacket['later']>): void {
+    this.finished = true;
+    this.chunks = [];
+    this.length = 0;
+    const { timers } = this.options;
+    timers.clearTimeout(this.timer);
+    this.waiting = timers.setTimeout(() => {
+      this.options.logger.log('warn', 'LAN: reply not ready in time; connection closed');
+      this.abort();
+    }, PENDING_REPLY_MAX_MS);
+    later((text) => {
+      if (this.waiting === null) return;
+      timers.clearTimeout(this.waiting);
+      this.waiting = null;
+      this.release();
+      this.connection.write(text + '\n');
+      this.connection.close();
+    });
   }
 
   private finish(): void {

@@ -82,6 +82,24 @@ export interface UdpFactory {
   open(localPort?: number): UdpSocket;
 }
 
+/** What a probe found: the host answered (a connection, or a refusal), or nothing answered in time. */
+export type ProbeState = 'up' | 'down';
+
+export interface Probe {
+  /** Stops waiting; `done` does not fire afterwards. Idempotent. */
+  cancel(): void;
+}
+
+export interface TcpProber {
+  /**
+   * Opens a TCP connection to `host:port` (an IPv4 address or a name the LAN resolves) to learn
+   * whether a computer is awake, and closes it at once. `done('up')` when it connects or is
+   * refused (a refusal comes from a running host), `done('down')` when nothing answers within
+   * `timeoutMs` or there is no route. `done` fires exactly once, never synchronously.
+   */
+  probe(host: string, port: number, timeoutMs: number, done: (state: ProbeState) => void): Probe;
+}
+
 export interface WebSocketClientOptions {
   /** Full URL, `ws://` or `wss://`, already built by the logic (spec 4.2 rules). */
   url: string;
@@ -177,6 +195,8 @@ export interface Logger {
 export interface Platform {
   tcp: TcpServerFactory;
   udp: UdpFactory;
+  /** Wake confirmation and target status: only ever pointed at a configured target. */
+  probe: TcpProber;
   websocket: WebSocketFactory;
   timers: Timers;
   store: KeyValueStore;

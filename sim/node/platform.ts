@@ -8,6 +8,7 @@ import type { Profile } from '../args';
 import type { HostPort } from '../loopback';
 import type { SerialConsole } from './logger';
 import { createSimulatedNetwork, SIMULATED_FREE_HEAP } from './network';
+import { createNodeProber } from './probe';
 import { BootResources } from './resources';
 import { createNodeTcp } from './tcp';
 import { createNodeTimers } from './timers';
@@ -49,6 +50,7 @@ export function createNodePlatform(options: NodePlatformOptions): NodeBoot {
       onListenError: (port, error) => options.onFatal(new Error(`cannot listen on 127.0.0.1:${port}: ${error.message}`)),
     }),
     udp: createNodeUdp({ resources, wolTarget: options.wolTarget, onError, log: (level, message) => options.console.line(level, message) }),
+    probe: createNodeProber({ resources, log: (level, message) => options.console.line(level, message) }),
     websocket: createNodeWebSocket({ resources, onError, log: (message) => options.console.line('warn', message) }),
     timers: createNodeTimers(resources, onError),
     store: options.store,

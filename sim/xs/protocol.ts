@@ -15,6 +15,8 @@ export type GuestRequest =
   | { op: 'udp.open'; socket: number; localPort?: number }
   | { op: 'udp.send'; socket: number; hex: string; address: string; port: number }
   | { op: 'udp.close'; socket: number }
+  | { op: 'probe.start'; probe: number; host: string; port: number; timeoutMs: number }
+  | { op: 'probe.cancel'; probe: number }
   | { op: 'ws.connect'; ws: number; url: string; headers: Array<[string, string]>; protocol?: string; verifyTls: boolean }
   | { op: 'ws.send'; ws: number; text: string }
   | { op: 'ws.ping'; ws: number }
@@ -67,7 +69,8 @@ export type HostEvent =
   | { ev: 'ws.message'; ws: number; text: string }
   | { ev: 'ws.pong'; ws: number }
   | { ev: 'ws.close'; ws: number }
-  | { ev: 'net.callback'; callback: number; ok?: boolean; ip?: string };
+  | { ev: 'net.callback'; callback: number; ok?: boolean; ip?: string }
+  | { ev: 'probe.done'; probe: number; state: 'up' | 'down' };
 
 export interface GuestReply {
   ok: boolean;

@@ -2,7 +2,7 @@
  * Host side of the bridge: answers each request XS makes by calling the same Node adapters the
  * node engine uses, and turns their callbacks into events pushed back into XS.
  */
-import type { Platform, TcpConnection, TcpListener, TimerHandle, UdpSocket, WebSocketClient } from '../../firmware/platform/types';
+import type { Platform, Probe, TcpConnection, TcpListener, TimerHandle, UdpSocket, WebSocketClient } from '../../firmware/platform/types';
 import { fromHex, toHex } from '../../shared/index';
 import type { GuestRequest, HostEvent, HostReply, NetInfo } from './protocol';
 
@@ -18,6 +18,7 @@ export class PlatformServer {
   private readonly udpSockets = new Map<number, UdpSocket>();
   private readonly webSockets = new Map<number, WebSocketClient>();
   private readonly timers = new Map<number, TimerHandle>();
+  private readonly probes = new Map<number, Probe>();
   private nextConnection = 1;
 
   constructor(private readonly options: PlatformServerOptions) {}
@@ -56,6 +57,18 @@ export class PlatformServer {
       case 'tcp.close':
         this.connections.get(request.conn)?.close();
         this.connections.delete(request.conn);
+        return undefined;
+      case 'probe.start': {
+        const { probe } = request;
+        this.probes.set(probe, platform.probe.probe(request.host, request.port, request.timeoutMs, (state) => {
+          this.probes.delete(probe);
+          push({ ev: 'probe.done', probe, state });
+        }));
+        return undefined;
+      }
+      case 'probe.cancel':
+        this.probes.get(request.probe)?.cancel();
+        this.probes.delete(request.probe);
         return undefined;
       case 'udp.open':
         this.udpSockets.set(request.socket, platform.udp.open(request.localPort));

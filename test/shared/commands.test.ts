@@ -15,7 +15,14 @@ function failure(inner: Record<string, unknown>): { code: string; requestId: unk
 describe('parseCommand: v1.0 order and codes (table 2.4)', () => {
   it('accepts every command of spec 5.1 with its data', () => {
     for (const name of COMMAND_NAMES) {
-      const data = name === 'wake' ? { mac: 'AA:BB:CC:DD:EE:FF' } : name.endsWith('_control') ? { action: 'status' } : {};
+      const data = ({
+        wake: { mac: 'AA:BB:CC:DD:EE:FF' },
+        target_set: { name: 'desk', mac: 'AA:BB:CC:DD:EE:FF' },
+        target_delete: { name: 'desk' },
+        wake_result: { name: 'desk' },
+        schedule_set: { target: 'desk', at: '07:30', days: 'weekdays' },
+        schedule_delete: { id: 1 },
+      } as Record<string, Record<string, unknown>>)[name] ?? (name.endsWith('_control') ? { action: 'status' } : {});
       expect(parseCommand({ command: name, data, request_id: 'r1' }).name).toBe(name);
     }
   });
@@ -44,7 +51,7 @@ describe('parseCommand: v1.0 order and codes (table 2.4)', () => {
   });
   it('parses an optional SecureOn password for wake', () => {
     const parsed = parseCommand({ command: 'wake', data: { mac: 'aabbccddeeff', secure_on: '01-02-03-04-05-06' } });
-    expect(parsed.args.command === 'wake' && Array.from(parsed.args.secureOn ?? [])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(parsed.args.command === 'wake' && parsed.args.target === undefined && Array.from(parsed.args.secureOn ?? [])).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
 

@@ -6,13 +6,14 @@
 import { createReferenceCrypto, type CryptoBackend } from '../../../shared/index';
 import type { Clock, Logger, LogLevel, Platform, RandomSource } from '../types';
 import { MemoryNetwork } from './network';
+import { MemoryProber } from './probe';
 import { MemoryStore } from './store';
 import { MemoryTcp } from './tcp';
 import { ManualTimers } from './timers';
 import { MemoryUdp } from './udp';
 import { MemoryWebSocket } from './websocket';
 
-export { ManualTimers, MemoryNetwork, MemoryStore, MemoryTcp, MemoryUdp, MemoryWebSocket };
+export { ManualTimers, MemoryNetwork, MemoryProber, MemoryStore, MemoryTcp, MemoryUdp, MemoryWebSocket };
 export { MemoryPeer } from './tcp';
 export { MemoryRelayConnection } from './websocket';
 
@@ -46,6 +47,7 @@ export class MemoryLogger implements Logger {
 export interface MemoryPlatform extends Platform {
   tcp: MemoryTcp;
   udp: MemoryUdp;
+  probe: MemoryProber;
   websocket: MemoryWebSocket;
   timers: ManualTimers;
   store: MemoryStore;
@@ -75,6 +77,7 @@ export function createMemoryPlatform(options: MemoryPlatformOptions = {}): Memor
   const platform: MemoryPlatform = {
     tcp: new MemoryTcp(),
     udp: new MemoryUdp(),
+    probe: new MemoryProber(timers),
     websocket: new MemoryWebSocket(),
     timers,
     store: options.store ?? new MemoryStore(),

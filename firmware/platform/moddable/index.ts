@@ -3,6 +3,7 @@ import type { Platform } from '../types';
 import { ModdableClock } from './clock';
 import { createModdableCrypto } from './crypto';
 import { ModdableNetwork } from './network';
+import { ModdableProber } from './probe';
 import { PreferenceStore } from './store';
 import { boardSystem, hardwareRandom, serialLogger } from './system';
 import { ModdableTcp } from './tcp';
@@ -30,6 +31,7 @@ export function createModdablePlatform(options: ModdablePlatformOptions): Platfo
   return {
     tcp: new ModdableTcp(timers),
     udp: new ModdableUdp(),
+    probe: new ModdableProber(timers),
     websocket: new ModdableWebSocket(timers),
     timers,
     store: new PreferenceStore(),

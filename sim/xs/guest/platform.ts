@@ -1,5 +1,5 @@
 /** The whole platform seam inside XS, bridged to the host; crypto is the plain-TypeScript reference. */
-import type { Network, Platform, TimerHandle, Timers } from '../../../firmware/platform/types';
+import type { Network, Platform, ProbeState, TcpProber, TimerHandle, Timers } from '../../../firmware/platform/types';
 import { createReferenceCrypto, fromHex } from '../../../shared/index';
 import type { ClockReading, HostEvent, NetInfo } from '../protocol';
 import { callHost, describe } from './channel';
@@ -72,14 +72,43 @@ function createNetwork(callbacks: Registry<NetCallback>): Network {
   };
 }
 
+function createProber(): { prober: TcpProber; settle(id: number, state: ProbeState): void } {
+  const waiting = new Registry<(state: ProbeState) => void>();
+  return {
+    prober: {
+      probe(host, port, timeoutMs, done) {
+        const probe = waiting.add(done);
+        callHost({ op: 'probe.start', probe, host, port, timeoutMs });
+        return {
+          cancel() {
+            if (waiting.delete(probe)) callHost({ op: 'probe.cancel', probe });
+          },
+        };
+      },
+    },
+    settle(id, state) {
+      const done = waiting.get(id);
+      if (done === undefined) return;
+      waiting.delete(id);
+      try {
+        done(state);
+      } catch (error) {
+        report('probe', error);
+      }
+    },
+  };
+}
+
 export function createGuestPlatform(): GuestPlatform {
   const sockets = new GuestSockets(report);
   const { timers, fire } = createTimers();
+  const { prober, settle } = createProber();
   const netCallbacks = new Registry<NetCallback>();
   const randomBytes = (length: number): Uint8Array => fromHex(callHost({ op: 'random', length }) as string);
   const platform: Platform = {
     tcp: sockets.tcp,
     udp: sockets.udp,
+    probe: prober,
     websocket: sockets.websocket,
     timers,
     store: {
@@ -103,6 +132,10 @@ export function createGuestPlatform(): GuestPlatform {
       if (sockets.dispatch(event)) return true;
       if (event.ev === 'timer') {
         fire(event.timer);
+        return true;
+      }
+      if (event.ev === 'probe.done') {
+        settle(event.probe, event.state);
         return true;
       }
       if (event.ev === 'net.callback') {
