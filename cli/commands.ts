@@ -5,9 +5,13 @@ import type { CommandDef } from './context';
 import { DEVICE_COMMAND_DEFS } from './device-run';
 import { MANAGEMENT_COMMANDS } from './management';
 import { RELAY_COMMANDS } from './relay-commands';
+import { TARGET_COMMANDS } from './target-commands';
+
+/** Commands whose first word is a saved device. */
+const DEVICE_DEFS: readonly CommandDef[] = [...DEVICE_COMMAND_DEFS, ...TARGET_COMMANDS];
 
 export const GROUPS = [
-  ['Device commands (wakelink <command> <device> ...)', DEVICE_COMMAND_DEFS],
+  ['Device commands (wakelink <command> <device> ...)', DEVICE_DEFS],
   ['Saved devices', MANAGEMENT_COMMANDS],
   ['Relay', [...RELAY_COMMANDS, ...CLOUD_COMMANDS]],
 ] as const;
@@ -20,7 +24,7 @@ export function findCommand(word: string): CommandDef | undefined {
 }
 
 export function isDeviceCommand(def: CommandDef): boolean {
-  return DEVICE_COMMAND_DEFS.includes(def);
+  return DEVICE_DEFS.includes(def);
 }
 
 /** Long options that take a value, across every command: their values are never read as words. */

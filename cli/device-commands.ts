@@ -27,7 +27,13 @@ export interface DeviceCommandSpec {
 export const DEVICE_COMMANDS: readonly DeviceCommandSpec[] = [
   { name: 'ping', aliases: ['p', 'test'], summary: 'check that the device answers', kind: 'none', wire: 'ping' },
   { name: 'info', aliases: ['i', 'information', 'status'], summary: 'show device status (ip, ssid, rssi, cloud, heap)', kind: 'none', wire: 'info' },
-  { name: 'wake', aliases: ['w', 'wol', 'wakeonlan'], summary: 'send a Wake-on-LAN magic packet to MAC', kind: 'mac', wire: 'wake', argsUsage: '<MAC> [--secure-on PASSWORD]' },
+  {
+    name: 'wake', aliases: ['w', 'wol', 'wakeonlan'], summary: 'send a Wake-on-LAN magic packet to MAC, or to a stored target', kind: 'mac', wire: 'wake',
+    argsUsage: '<MAC|target> [--secure-on PASSWORD] [--wait]',
+    details: 'With a MAC address this is the v1.0 wake. With the name of a target stored on the board (`wakelink targets`), '
+      + 'the board sends that target\'s magic packet and, when the target has an address, checks that it comes up; '
+      + '--wait shows that check and exits 0 once the target answers, 8 if it never did within its wait time.',
+  },
   { name: 'restart', aliases: ['r', 'reboot', 'reset'], summary: 'reboot the device (not a factory reset)', kind: 'none', wire: 'restart' },
   {
     name: 'ota', aliases: ['o', 'upgrade'], summary: 'send ota_start (v1.0 boards open OTA; WakeLink-XS boards only acknowledge it)', kind: 'none', wire: 'ota_start',
@@ -77,7 +83,11 @@ export function buildWireRequest(spec: DeviceCommandSpec, words: string[], secur
       return { command: spec.wire!, data: {} };
     case 'mac': {
       const mac = words[0];
-      if (mac === undefined) throw usageError('wake needs the MAC address of the machine to wake, e.g. AA:BB:CC:DD:EE:FF');
+      if (mac === undefined) throw usageError('wake needs the MAC address of the machine to wake, e.g. AA:BB:CC:DD:EE:FF, or the name of a stored target');
+      if (!looksLikeMac(mac) && TARGET_NAME.test(mac)) {
+        if (secureOn !== undefined) throw usageError('--secure-on is stored with the target (`wakelink targets <device> set`), not given to wake');
+        return { command: 'wake', data: { target: mac } };
+      }
       const data: JsonObject = { mac: normaliseMac(mac) };
       if (secureOn !== undefined) data.secure_on = normaliseSecureOn(secureOn);
       return { command: 'wake', data };
@@ -95,6 +105,13 @@ export function buildWireRequest(spec: DeviceCommandSpec, words: string[], secur
       throw usageError(`counter takes info or reset (got "${words[0]}")`);
     }
   }
+}
+
+const TARGET_NAME = /^[A-Za-z0-9_.-]{1,16}$/;
+
+/** Anything with the shape of a MAC is treated as one (and refused if malformed), never as a name. */
+function looksLikeMac(text: string): boolean {
+  return /^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$|^[0-9A-Fa-f]{12}$|^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$/.test(text) || /[:]/.test(text);
 }
 
 /** Sent as AA:BB:CC:DD:EE:FF like v1.0, but a malformed MAC is refused here instead of silently not sent (B7). */

@@ -1,4 +1,5 @@
-import { validateResponse, type JsonObject } from '../shared/index';
+import { validateResponse, type CommandName, type JsonObject } from '../shared/index';
+import { waitForWake } from './wake-wait';
 import { stringOption, TIMEOUT_RANGE_TEXT, type OptionSpec } from './args';
 import type { CommandDef, CommandResult, Context } from './context';
 import { DEVICE_COMMANDS, buildWireRequest, type DeviceCommandSpec } from './device-commands';
@@ -28,17 +29,22 @@ function apiTokenFor(ctx: Context, name: string, target: CloudTarget): string {
   return credential.api_token;
 }
 
-async function runDeviceCommand(spec: DeviceCommandSpec, ctx: Context): Promise<CommandResult> {
-  const [name, ...words] = ctx.positionals;
-  if (name === undefined) throw usageError(`${spec.name} needs a device name (see \`wakelink ${spec.name} --help\`)`);
-  const wire = buildWireRequest(spec, words, stringOption(ctx.values, 'secure-on'));
+/** One command's round trip, with its success reply; the device's error reply is a DEVICE_ERROR. */
+export interface DeviceExchange {
+  inner: JsonObject;
+  summary: { device: string; device_id: string; command: string; via: string; request_id: string; request_counter: unknown };
+  store: DeviceStore;
+}
+
+/** Seals `command` for the saved device `name`, sends it over its transport and opens the reply. */
+export async function exchangeWithDevice(ctx: Context, name: string, command: CommandName, data: JsonObject): Promise<DeviceExchange> {
   const store = DeviceStore.load(ctx.home);
   const entry = store.get(name);
   const target = resolveTarget(name, entry, ctx.flags.via);
   const deviceId = deviceIdOf(name, entry);
   const key = keyFromToken(name, entry.token);
   const timeoutMs = ctx.flags.timeoutMs ?? DEFAULT_TIMEOUT_MS[target.transport];
-  const request = sealRequest(deviceId, key, wire.command, wire.data);
+  const request = sealRequest(deviceId, key, command, data);
   const options = { deviceName: name, request, timeoutMs, progress: ctx.progress };
 
   let reply: DeviceReply;
@@ -50,17 +56,33 @@ async function runDeviceCommand(spec: DeviceCommandSpec, ctx: Context): Promise<
   const summary = {
     device: name,
     device_id: deviceId,
-    command: wire.command,
+    command,
     via: reply.via,
     request_id: request.requestId,
     request_counter: reply.requestCounter ?? null,
   };
   if (inner.status !== 'success') {
     const code = typeof inner.error === 'string' ? inner.error : 'UNKNOWN_ERROR';
-    const why = typeof inner.message === 'string' ? ` (${inner.message})` : '';
-    throw new CliError('DEVICE_ERROR', `${name} answered ${wire.command} with error ${code}${why}`, { ...summary, response: inner });
+    const why = typeof inner.message === 'string' ? ` (${inner.message})` : typeof inner.field === 'string' ? ` (field ${inner.field})` : '';
+    throw new CliError('DEVICE_ERROR', `${name} answered ${command} with error ${code}${why}`, { ...summary, response: inner });
   }
-  for (const problem of validateResponse(wire.command, inner)) ctx.warn(`reply does not look like a v1.0 ${wire.command} reply: ${problem}`);
+  for (const problem of validateResponse(command, inner)) ctx.warn(`reply does not look like a ${command} reply: ${problem}`);
+  return { inner, summary, store };
+}
+
+export function deviceName(ctx: Context, command: string): { name: string; words: string[] } {
+  const [name, ...words] = ctx.positionals;
+  if (name === undefined) throw usageError(`${command} needs a device name (see \`wakelink ${command} --help\`)`);
+  return { name, words };
+}
+
+async function runDeviceCommand(spec: DeviceCommandSpec, ctx: Context): Promise<CommandResult> {
+  const { name, words } = deviceName(ctx, spec.name);
+  const wire = buildWireRequest(spec, words, stringOption(ctx.values, 'secure-on'));
+  if (ctx.values.wait === true) return waitForWake(ctx, name, wire);
+  const { inner, summary, store } = await exchangeWithDevice(ctx, name, wire.command, wire.data);
+  const reply = { requestCounter: summary.request_counter, via: summary.via };
+  const deviceId = summary.device_id;
 
   const shown: JsonObject = { ...inner };
   if (wire.command === 'update_token') saveNewToken(ctx, store, name, inner, shown);
@@ -92,7 +114,7 @@ function saveNewToken(ctx: Context, store: DeviceStore, name: string, inner: Jso
   ctx.warn(`the new token of "${name}" is saved in ${store.path}`);
 }
 
-function fieldLines(inner: JsonObject, outerCounter: unknown): string[] {
+export function fieldLines(inner: JsonObject, outerCounter: unknown): string[] {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(inner)) {
     if (key === 'status' || key === 'request_id') continue;
@@ -102,7 +124,7 @@ function fieldLines(inner: JsonObject, outerCounter: unknown): string[] {
   return lines;
 }
 
-const SECURE_ON_OPTION: OptionSpec = { 'secure-on': { type: 'string' } };
+const WAKE_OPTIONS: OptionSpec = { 'secure-on': { type: 'string' }, wait: { type: 'boolean' } };
 
 const DEVICE_OPTION_HELP: ReadonlyArray<readonly [string, string]> = [
   ['--via tcp|http|wss', 'override the transport chosen from the saved device'],
@@ -116,9 +138,13 @@ export const DEVICE_COMMAND_DEFS: readonly CommandDef[] = DEVICE_COMMANDS.map((s
   usage: `wakelink ${spec.name} <device>${spec.argsUsage ? ` ${spec.argsUsage}` : ''}`,
   summary: spec.summary,
   details: spec.details,
-  options: spec.kind === 'mac' ? SECURE_ON_OPTION : {},
+  options: spec.kind === 'mac' ? WAKE_OPTIONS : {},
   optionHelp: spec.kind === 'mac'
-    ? [['--secure-on PASSWORD', 'SecureOn password (6 bytes written like a MAC)'], ...DEVICE_OPTION_HELP]
+    ? [
+      ['--secure-on PASSWORD', 'SecureOn password (6 bytes written like a MAC)'],
+      ['--wait', 'for a stored target: wait until it answers (exit 0) or its wait ends (exit 8)'],
+      ...DEVICE_OPTION_HELP,
+    ]
     : DEVICE_OPTION_HELP,
   run: (ctx: Context) => runDeviceCommand(spec, ctx),
 }));

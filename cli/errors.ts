@@ -11,6 +11,7 @@ export const ExitCodes = {
   AUTH: 5, // the relay refused the API token / credentials (401)
   SIGNATURE: 6, // a reply failed the HMAC check: the stored device token does not match the device
   QUEUED: 7, // the relay accepted the command but the device is offline
+  NOT_WOKEN: 8, // wake --wait: the target did not answer within its wait time
 } as const;
 
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
@@ -18,7 +19,7 @@ export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 /** Stable, machine-readable names for `--json` output. */
 export type CliErrorCode =
   | 'USAGE' | 'UNKNOWN_DEVICE' | 'STORE' | 'CONNECTION_REFUSED' | 'CONNECTION_ERROR' | 'TIMEOUT'
-  | 'RELAY_AUTH' | 'RELAY_ERROR' | 'INVALID_SIGNATURE' | 'BAD_REPLY' | 'DEVICE_ERROR' | 'QUEUED';
+  | 'RELAY_AUTH' | 'RELAY_ERROR' | 'INVALID_SIGNATURE' | 'BAD_REPLY' | 'DEVICE_ERROR' | 'QUEUED' | 'NOT_WOKEN';
 
 const EXIT_BY_CODE: Record<CliErrorCode, ExitCode> = {
   USAGE: ExitCodes.USAGE,
@@ -33,6 +34,7 @@ const EXIT_BY_CODE: Record<CliErrorCode, ExitCode> = {
   BAD_REPLY: ExitCodes.FAILED,
   DEVICE_ERROR: ExitCodes.FAILED,
   QUEUED: ExitCodes.QUEUED,
+  NOT_WOKEN: ExitCodes.NOT_WOKEN,
 };
 
 /** Every expected failure of the CLI: printed as one clear line (or a JSON object), never a stack. */

@@ -138,8 +138,9 @@ describe('argument parsing', () => {
     const notSaved = await runInProcess(['other', 'ping'], home);
     expect(notSaved.code).toBe(2);
     expect(notSaved.stderr).toContain('unknown command "other"');
-    const badMac = await runInProcess(['desk', 'wake', 'nope', '--json'], home);
+    // A word shaped like a MAC is one (and refused when malformed); any other word names a stored target.
+    const badMac = await runInProcess(['desk', 'wake', 'AA:BB:CC', '--json'], home);
     expect(badMac.code).toBe(2);
-    expect(JSON.parse(badMac.stdout).error.message).toContain('"nope" is not a MAC address');
+    expect(JSON.parse(badMac.stdout).error.message).toContain('"AA:BB:CC" is not a MAC address');
   });
 });

@@ -139,6 +139,6 @@ describe('wakelink over TCP (real subprocess, loopback responder)', () => {
     expect(badFlag.stderr).toMatch(/frobnicate.*wakelink ping --help/);
     const help = await runBin(['wake', '--help'], home);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Usage: wakelink wake <device> <MAC>');
+    expect(help.stdout).toContain('Usage: wakelink wake <device> <MAC|target>');
   });
 });

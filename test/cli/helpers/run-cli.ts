@@ -12,7 +12,8 @@ export interface CliRun {
 }
 
 /** Runs the real `wakelink` bin as a child process (async, so in-process test servers keep serving). */
-export function runBin(args: string[], home: string, input?: string): Promise<CliRun> {
+export function runBin(args: string[], home: string, input?: string | { input?: string; timeoutMs?: number }): Promise<CliRun> {
+  const options = typeof input === 'object' ? input : { input };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, WAKELINK_HOME: home, NO_COLOR: '1' },
@@ -22,12 +23,12 @@ export function runBin(args: string[], home: string, input?: string): Promise<Cl
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), CLI_RUN_LIMIT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? CLI_RUN_LIMIT_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(input ?? '');
+    child.stdin.end(options.input ?? '');
   });
 }
