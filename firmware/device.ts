@@ -77,7 +77,7 @@ class Device implements CommandContext, DeviceHandle {
     this.apSsid = setupApSsid(network.chipId());
     this.wol = { address: options.wolAddress ?? DEFAULT_WOL_ADDRESS, port: options.wolPort ?? DEFAULT_WOL_PORT, localPort: options.wolLocalPort ?? 0 };
     this.lanPort = options.lanPort ?? DEFAULT_LAN_PORT;
-    this.targets = new DeviceTargets(platform, limits, this.wol, (event) => this.publish(event));
+    this.targets = new DeviceTargets(platform, limits, this.wol, this);
     this.packets = new PacketHandler({
       crypto: platform.crypto,
       random: platform.random,
@@ -201,6 +201,10 @@ class Device implements CommandContext, DeviceHandle {
     return { ssid: this.apSsid, ip: SETUP_AP_IP };
   }
 
+  soon(action: () => void): void {
+    this.later(0, action);
+  }
+
   enterSetupMode(): void {
     this.later(SETUP_SWITCH_DELAY_MS, () => this.enterSetup('requested by open_setup', true));
   }
@@ -253,7 +257,7 @@ class Device implements CommandContext, DeviceHandle {
   }
 
   /** An event (wake confirmation) to the relay, sealed like a reply: the relay cannot read it. */
-  private publish(event: JsonObject): void {
+  publishEvent(event: JsonObject): void {
     this.platform.logger.log('info', `event ${String(event.event)}: ${String(event.target)} ${String(event.state)}`);
     if (this.cloud.status !== 'connected') return;
     this.cloud.publish(String(event.event), this.packets.sealEvent(event));

@@ -138,7 +138,7 @@ export class PacketHandler {
     const remember = { nonce, signature };
     try {
       const outcome = dispatchCommand(deps.context, parseCommand(opened.inner), transport);
-      deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: ${String(outcome.reply.status)}`);
+      deps.logger.log('info', `command ${commandName(opened.inner)} via ${transport}: ${outcome.defer ? 'answered shortly' : String(outcome.reply.status)}`);
       if (outcome.defer) return { reply: {}, remember, defer: { run: outcome.defer, echoed } };
       const reply = finishReply(outcome.reply, echoed);
       return outcome.after ? { reply, remember, after: outcome.after } : { reply, remember };

@@ -31,6 +31,11 @@ export interface CommandContext {
   readonly deviceId: string;
   readonly counter: UsageCounter;
   readonly targets: TargetService;
+  /**
+   * Runs `action` in a later turn (cancelled by stop). Commands that read flash do their work
+   * there rather than at the bottom of the request's deep call chain (the ESP8266 stack is 288 slots).
+   */
+  soon(action: () => void): void;
   network(): NetworkSnapshot;
   webEnabled(): boolean;
   /** Persists the flag and starts/stops the setup page at once. */

@@ -1,6 +1,8 @@
 /**
  * The commands of named targets, wake confirmation, status and schedules. Replies are paged so
- * each fits v1.0's 500-byte plaintext (`next` is the offset of the next page, or null).
+ * each fits v1.0's 500-byte plaintext (`next` is the offset of the next page, or null). Their work
+ * reads flash, so it runs in a later turn (`ctx.soon`) and the reply follows, rather than at the
+ * deepest point of the request (see CommandContext.soon).
  */
 import {
   ErrorCodes, ProtocolError, scheduleFields, targetFields, type CommandData, type JsonObject, type Target,
@@ -14,6 +16,11 @@ type Args<C extends CommandData['command']> = Extract<CommandData, { command: C 
 type Paged = { offset: number };
 type Named = { name: string };
 
+/** The reply of `work`, computed in a later turn. */
+function later(ctx: CommandContext, work: () => CommandOutcome): CommandOutcome {
+  return { reply: {}, defer: (answer) => ctx.soon(() => answer(work().reply)) };
+}
+
 function page<T>(items: readonly T[], offset: number, size: number): { slice: readonly T[]; next: number | null } {
   const slice = items.slice(offset, offset + size);
   return { slice, next: offset + size < items.length ? offset + size : null };
@@ -26,49 +33,61 @@ function refused(error: unknown, details: JsonObject = {}): CommandOutcome {
 }
 
 export function targetsList(ctx: CommandContext, args: Paged): CommandOutcome {
-  const { slice, next } = page(ctx.targets.store.list(), args.offset, TARGETS_PAGE);
-  return { reply: success({ targets: slice.map(targetFields), next, max: ctx.targets.store.max }) };
+  return later(ctx, () => {
+    const { slice, next } = page(ctx.targets.store.list(), args.offset, TARGETS_PAGE);
+    return { reply: success({ targets: slice.map(targetFields), next, max: ctx.targets.store.max }) };
+  });
 }
 
 export function targetSet(ctx: CommandContext, args: Args<'target_set'>): CommandOutcome {
-  try {
-    ctx.targets.store.set(args.target);
-  } catch (error) {
-    return refused(error, { max: ctx.targets.store.max });
-  }
-  return { reply: success({ result: 'target_saved', name: args.target.name }) };
+  return later(ctx, () => {
+    try {
+      ctx.targets.store.set(args.target);
+    } catch (error) {
+      return refused(error, { max: ctx.targets.store.max });
+    }
+    return { reply: success({ result: 'target_saved', name: args.target.name }) };
+  });
 }
 
 export function targetDelete(ctx: CommandContext, args: Named): CommandOutcome {
-  if (!ctx.targets.store.delete(args.name)) return { reply: failure(ErrorCodes.TARGET_NOT_FOUND, { name: args.name }) };
-  return { reply: success({ result: 'target_deleted', name: args.name }) };
+  return later(ctx, () => {
+    if (!ctx.targets.store.delete(args.name)) return { reply: failure(ErrorCodes.TARGET_NOT_FOUND, { name: args.name }) };
+    return { reply: success({ result: 'target_deleted', name: args.name }) };
+  });
 }
 
 /** `wake {target}`: the v1.0 wake reply plus the target's name and whether the wake is watched. */
 export function wakeTarget(ctx: CommandContext, name: string): CommandOutcome {
-  const target = ctx.targets.store.get(name);
-  if (!target) return { reply: failure(ErrorCodes.TARGET_NOT_FOUND, { name }) };
-  try {
-    ctx.targets.wakeTarget(target);
-  } catch {
-    return { reply: failure(WOL_SEND_FAILED, { mac: target.mac, target: name }) };
-  }
-  return { reply: success({ result: 'wol_sent', mac: target.mac, target: name, watching: ctx.targets.watcher.watch(target, 'command') }) };
+  return later(ctx, () => {
+    const target = ctx.targets.store.get(name);
+    if (!target) return { reply: failure(ErrorCodes.TARGET_NOT_FOUND, { name }) };
+    try {
+      ctx.targets.wakeTarget(target);
+    } catch {
+      return { reply: failure(WOL_SEND_FAILED, { mac: target.mac, target: name }) };
+    }
+    return { reply: success({ result: 'wol_sent', mac: target.mac, target: name, watching: ctx.targets.watcher.watch(target, 'command') }) };
+  });
 }
 
 /** After a v1.0 `wake {mac}`: a stored target with that MAC and an address is watched (the reply stays v1.0's). */
 export function watchByMac(ctx: CommandContext, mac: string): void {
-  const target = ctx.targets.store.byMac(mac);
-  if (target) ctx.targets.watcher.watch(target, 'command');
+  ctx.soon(() => {
+    const target = ctx.targets.store.byMac(mac);
+    if (target) ctx.targets.watcher.watch(target, 'command');
+  });
 }
 
 export function wakeResult(ctx: CommandContext, args: Named): CommandOutcome {
-  if (!ctx.targets.store.get(args.name)) return { reply: failure(ErrorCodes.TARGET_NOT_FOUND, { name: args.name }) };
-  const result = ctx.targets.watcher.result(args.name);
-  const fields: JsonObject = { target: args.name, state: result.state };
-  if (result.afterMs !== undefined) fields.after_ms = result.afterMs;
-  if (result.elapsedMs !== undefined) fields.elapsed_ms = result.elapsedMs;
-  return { reply: success(fields) };
+  return later(ctx, () => {
+    if (!ctx.targets.store.get(args.name)) return { reply: failure(ErrorCodes.TARGET_NOT_FOUND, { name: args.name }) };
+    const result = ctx.targets.watcher.result(args.name);
+    const fields: JsonObject = { target: args.name, state: result.state };
+    if (result.afterMs !== undefined) fields.after_ms = result.afterMs;
+    if (result.elapsedMs !== undefined) fields.elapsed_ms = result.elapsedMs;
+    return { reply: success(fields) };
+  });
 }
 
 /** Probes a page of targets now (through the probe queue's bounds) and answers when all have. */
@@ -94,21 +113,27 @@ export function status(ctx: CommandContext, args: Paged): CommandOutcome {
 }
 
 export function schedulesList(ctx: CommandContext, args: Paged): CommandOutcome {
-  const { slice, next } = page(ctx.targets.schedules.list(), args.offset, SCHEDULES_PAGE);
-  return { reply: success({ schedules: slice.map(scheduleFields), next, clock_set: ctx.targets.clockSet(), max: ctx.targets.schedules.max }) };
+  return later(ctx, () => {
+    const { slice, next } = page(ctx.targets.schedules.list(), args.offset, SCHEDULES_PAGE);
+    return { reply: success({ schedules: slice.map(scheduleFields), next, clock_set: ctx.targets.clockSet(), max: ctx.targets.schedules.max }) };
+  });
 }
 
 export function scheduleSet(ctx: CommandContext, args: Args<'schedule_set'>): CommandOutcome {
-  let id: number;
-  try {
-    id = ctx.targets.schedules.set(args.schedule);
-  } catch (error) {
-    return refused(error, { max: ctx.targets.schedules.max });
-  }
-  return { reply: success({ result: 'schedule_saved', id, clock_set: ctx.targets.clockSet() }) };
+  return later(ctx, () => {
+    let id: number;
+    try {
+      id = ctx.targets.schedules.set(args.schedule);
+    } catch (error) {
+      return refused(error, { max: ctx.targets.schedules.max });
+    }
+    return { reply: success({ result: 'schedule_saved', id, clock_set: ctx.targets.clockSet() }) };
+  });
 }
 
 export function scheduleDelete(ctx: CommandContext, args: Args<'schedule_delete'>): CommandOutcome {
-  if (!ctx.targets.schedules.delete(args.id)) return { reply: failure(ErrorCodes.SCHEDULE_NOT_FOUND, { id: args.id }) };
-  return { reply: success({ result: 'schedule_deleted', id: args.id }) };
+  return later(ctx, () => {
+    if (!ctx.targets.schedules.delete(args.id)) return { reply: failure(ErrorCodes.SCHEDULE_NOT_FOUND, { id: args.id }) };
+    return { reply: success({ result: 'schedule_deleted', id: args.id }) };
+  });
 }

@@ -22,10 +22,11 @@ interface Last {
   state: ProbeState;
 }
 
+/** The maps are made on first probe: most boards are never asked for one (RAM, see device.ts). */
 export class ProbeQueue {
-  private readonly pending = new Map<string, Pending>();
-  private readonly running = new Set<string>();
-  private readonly last = new Map<string, Last>();
+  private pendingMap: Map<string, Pending> | null = null;
+  private runningSet: Set<string> | null = null;
+  private lastMap: Map<string, Last> | null = null;
   private wake: TimerHandle | null = null;
   /** Probes started since boot (diagnostics, tests). */
   started = 0;
@@ -36,6 +37,18 @@ export class ProbeQueue {
     private readonly clock: Clock,
     private readonly maxInFlight: number,
   ) {}
+
+  private get pending(): Map<string, Pending> {
+    return (this.pendingMap ??= new Map());
+  }
+
+  private get running(): Set<string> {
+    return (this.runningSet ??= new Set());
+  }
+
+  private get last(): Map<string, Last> {
+    return (this.lastMap ??= new Map());
+  }
 
   probe(host: string, port: number, timeoutMs: number, done: (state: ProbeState) => void): void {
     const key = `${host}:${port}`;
@@ -53,8 +66,8 @@ export class ProbeQueue {
 
   /** Drops what is waiting (stop, factory reset); probes already out finish unheard. */
   clear(): void {
-    this.pending.clear();
-    this.last.clear();
+    this.pendingMap?.clear();
+    this.lastMap?.clear();
     if (this.wake !== null) this.timers.clearTimeout(this.wake);
     this.wake = null;
   }

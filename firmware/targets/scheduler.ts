@@ -17,7 +17,7 @@ export class Scheduler {
     private readonly clock: Clock,
     private readonly logger: Logger,
     /** Wakes the target by name (and watches it); false when it is not stored. */
-    private readonly wake: (target: string, scheduleId: number) => boolean,
+    private readonly waker: { scheduledWake(target: string, scheduleId: number): boolean },
   ) {}
 
   start(): void {
@@ -43,7 +43,7 @@ export class Scheduler {
       if (minuteOfDay !== schedule.minute || !(schedule.days & (1 << weekday))) continue;
       if (this.schedules.lastRun(schedule.id) === unixMinute) continue;
       this.schedules.markRun(schedule.id, unixMinute);
-      if (!this.wake(schedule.target, schedule.id)) this.logger.log('warn', `schedule ${schedule.id}: no target "${schedule.target}"`);
+      if (!this.waker.scheduledWake(schedule.target, schedule.id)) this.logger.log('warn', `schedule ${schedule.id}: no target "${schedule.target}"`);
     }
   }
 }

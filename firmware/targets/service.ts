@@ -8,31 +8,46 @@ import { ProbeQueue } from './probe-queue';
 import { Scheduler } from './scheduler';
 import { ScheduleStore } from './schedule-store';
 import { TargetStore } from './target-store';
-import { WakeWatcher } from './watcher';
+import { WakeWatcher, type WatcherDeps } from './watcher';
 
-export class DeviceTargets implements TargetService {
+/** Where events go: the device seals them and hands them to its cloud link. */
+export interface EventSink {
+  publishEvent(event: JsonObject): void;
+}
+
+/** Also the watcher's and the scheduler's deps, as methods (no closures: RAM, see device.ts). */
+export class DeviceTargets implements TargetService, WatcherDeps {
   readonly store: TargetStore;
   readonly schedules: ScheduleStore;
   readonly probes: ProbeQueue;
   readonly watcher: WakeWatcher;
+  readonly timers: Platform['timers'];
+  readonly clock: Platform['clock'];
+  readonly maxWatches: number;
   private readonly scheduler: Scheduler;
 
-  constructor(private readonly platform: Platform, limits: ProfileLimits, private readonly wol: WolTarget, publish: (event: JsonObject) => void) {
+  constructor(private readonly platform: Platform, limits: ProfileLimits, private readonly wol: WolTarget, private readonly events: EventSink) {
     const { store, timers, clock, logger } = platform;
+    this.timers = timers;
+    this.clock = clock;
+    this.maxWatches = limits.maxWatches;
     this.store = new TargetStore(store, limits.maxTargets);
     this.schedules = new ScheduleStore(store, limits.maxSchedules);
     this.probes = new ProbeQueue(platform.probe, timers, clock, limits.maxProbes);
-    this.watcher = new WakeWatcher({
-      probes: this.probes, timers, clock, maxWatches: limits.maxWatches, publish,
-      resend: (target) => {
-        try {
-          this.wakeTarget(target);
-        } catch (error) {
-          logger.log('warn', `wake ${target.name}: re-send failed: ${String(error)}`);
-        }
-      },
-    });
-    this.scheduler = new Scheduler(this.schedules, timers, clock, logger, (name, id) => this.scheduledWake(name, id));
+    this.watcher = new WakeWatcher(this);
+    this.scheduler = new Scheduler(this.schedules, timers, clock, logger, this);
+  }
+
+  resend(target: Target): void {
+    try {
+      this.wakeTarget(target);
+    } catch (error) {
+      this.platform.logger.log('warn', `wake ${target.name}: re-send failed: ${String(error)}`);
+    }
+  }
+
+  publish(event: JsonObject): void {
+    this.events.publishEvent(event);
   }
 
   wakeTarget(target: Target): void {
@@ -61,7 +76,7 @@ export class DeviceTargets implements TargetService {
     this.schedules.erase();
   }
 
-  private scheduledWake(name: string, id: number): boolean {
+  scheduledWake(name: string, id: number): boolean {
     const target = this.store.get(name);
     if (!target) return false;
     this.platform.logger.log('info', `schedule ${id}: waking ${name}`);

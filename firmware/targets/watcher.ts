@@ -22,10 +22,10 @@ export interface WakeResult {
 }
 
 export interface WatcherDeps {
-  probes: ProbeQueue;
-  timers: Timers;
-  clock: Clock;
-  maxWatches: number;
+  readonly probes: ProbeQueue;
+  readonly timers: Timers;
+  readonly clock: Clock;
+  readonly maxWatches: number;
   /** Sends the target's magic packet again. */
   resend(target: Target): void;
   /** Hands the outcome to the cloud link (sealed there); LAN clients ask with `wake_result`. */
@@ -78,9 +78,18 @@ class Watch {
   }
 }
 
+/** The maps are made on first use: most boards are never asked to watch a wake (RAM, see device.ts). */
 export class WakeWatcher {
-  private readonly watches = new Map<string, Watch>();
-  private readonly results = new Map<string, { state: 'up' | 'timeout'; afterMs: number }>();
+  private watchesMap: Map<string, Watch> | null = null;
+  private resultsMap: Map<string, { state: 'up' | 'timeout'; afterMs: number }> | null = null;
+
+  private get watches(): Map<string, Watch> {
+    return (this.watchesMap ??= new Map());
+  }
+
+  private get results(): Map<string, { state: 'up' | 'timeout'; afterMs: number }> {
+    return (this.resultsMap ??= new Map());
+  }
 
   constructor(readonly deps: WatcherDeps) {}
 
@@ -102,8 +111,9 @@ export class WakeWatcher {
   }
 
   stop(): void {
-    for (const watch of this.watches.values()) watch.stop();
-    this.watches.clear();
+    if (!this.watchesMap) return;
+    for (const watch of this.watchesMap.values()) watch.stop();
+    this.watchesMap.clear();
   }
 
   finish(watch: Watch, state: 'up' | 'timeout', afterMs: number): void {

@@ -145,6 +145,8 @@ describe('LAN framing (spec 3.1)', () => {
       expect(peer.closed).toBe(true);
     }
     expect(device.handle.status().lanConnections).toBe(0);
+    // Each v1.0 wake looks for a stored target with its MAC in the next turn; nothing stays after it.
+    device.platform.timers.advance(0);
     expect(device.platform.timers.pending).toBe(timersBefore);
     expect(device.platform.udp.openSockets).toBe(0);
     expect(device.platform.udp.sent).toHaveLength(200);

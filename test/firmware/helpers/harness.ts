@@ -124,6 +124,8 @@ export function decodeReply(key: Uint8Array, line: string): Omit<Reply, 'closed'
 export function sendLine(device: TestDevice, line: string, key: Uint8Array = device.key): Reply {
   const peer = device.platform.tcp.connect(LAN_PORT);
   peer.send(line + '\n');
+  // Commands that read flash answer from the next turn (CommandContext.soon).
+  if (!peer.text.endsWith('\n')) device.platform.timers.advance(0);
   const text = peer.text;
   if (!text.endsWith('\n')) throw new Error(`no reply line (got ${JSON.stringify(text)})`);
   return { ...decodeReply(key, text.slice(0, -1)), closed: peer.closed };
