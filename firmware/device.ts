@@ -7,7 +7,7 @@
  * (about 150 bytes apiece on the ESP8266, against a budget of 20 KB for everything).
  */
 import { deriveKey, FreshnessGuard, type JsonObject } from '../shared/index';
-import { CloudLink } from './cloud/link';
+import { CloudLink, type CredentialKeeper } from './cloud/link';
 import type { CommandContext, NetworkSnapshot } from './commands/context';
 import { clearConfig, loadConfig, saveConfig, saveFlags, type DeviceConfig } from './config';
 import {
@@ -26,8 +26,12 @@ import { SetupPage, type SetupPageDeps } from './setup/page';
 import { UsageCounter } from './usage-counter';
 import { ReplayFloor } from './replay-floor';
 import { ReplyCache } from './reply-cache';
+import { deleteStoredText, readStoredText, writeStoredText } from './stored-text';
 import { DeviceTargets } from './targets/service';
 import { sendMagicPacket, type WolTarget } from './wol-sender';
+
+/** The board's own relay credential (issue 14), in flash. */
+export const CREDENTIAL_KEY = 'cred';
 
 /** Grace period between handing a reply to the WebSocket and closing it (B6). */
 const CLOUD_CLOSE_GRACE_MS = 250;
@@ -38,7 +42,7 @@ export function startDevice(platform: Platform, options: DeviceOptions = {}): De
   return device;
 }
 
-class Device implements CommandContext, DeviceHandle {
+class Device implements CommandContext, DeviceHandle, CredentialKeeper {
   readonly deviceId: string;
   readonly counter: UsageCounter;
   private readonly identity: Identity;
@@ -59,6 +63,8 @@ class Device implements CommandContext, DeviceHandle {
   key: Uint8Array;
   mode: DeviceStatus['mode'] = 'booting';
   private stopped = false;
+  /** This board's own relay credential (claimed with a code); '' until then. */
+  private credential: string;
   /** Set by a factory reset, so the restart does not write the counter back. */
   private erased = false;
   /** At most one retry is pending, however often setup mode is entered. */
@@ -94,8 +100,10 @@ class Device implements CommandContext, DeviceHandle {
       // The key in force: the old one while an update_token reply is being sealed.
       key: () => this.key,
     });
+    this.credential = readStoredText(store, CREDENTIAL_KEY) ?? '';
     this.cloud = new CloudLink({
-      websocket: platform.websocket, timers, random: platform.random, logger, deviceId: this.deviceId, responder: this.packets,
+      websocket: platform.websocket, timers, random: platform.random, logger, clock: platform.clock, deviceId: this.deviceId,
+      responder: this.packets, credentials: this,
     });
     this.lan = new LineServer({
       port: this.lanPort,
@@ -245,6 +253,7 @@ class Device implements CommandContext, DeviceHandle {
     const { store, logger } = this.platform;
     clearConfig(store);
     clearIdentity(store);
+    deleteStoredText(store, CREDENTIAL_KEY);
     this.targets.erase();
     this.counter.erase();
     this.replayFloor.erase();
@@ -254,6 +263,29 @@ class Device implements CommandContext, DeviceHandle {
 
   setupPassword(): string {
     return this.identity.setupPassword;
+  }
+
+  // --- CredentialKeeper (the cloud link's claim flow)
+
+  credentialReceived(credential: string): void {
+    writeStoredText(this.platform.store, CREDENTIAL_KEY, credential);
+    this.credential = credential;
+    this.applyCloud();
+  }
+
+  credentialRevoked(): void {
+    deleteStoredText(this.platform.store, CREDENTIAL_KEY);
+    this.credential = '';
+    this.applyCloud();
+  }
+
+  hasCredential(): boolean {
+    return this.credential.length > 0;
+  }
+
+  /** For the setup page: the code to claim this board with, while it waits for one to be entered. */
+  claimCode(): string | undefined {
+    return this.cloud.claimCode(this.platform.clock.uptimeMs());
   }
 
   /** An event (wake confirmation) to the relay, sealed like a reply: the relay cannot read it. */
@@ -284,7 +316,9 @@ class Device implements CommandContext, DeviceHandle {
     if (this.stopped) return;
     const { config } = this;
     if (this.mode === 'STA' && config.cloudEnabled && config.relayUrl.length > 0) {
-      this.cloud.start({ relayUrl: config.relayUrl, apiToken: config.apiToken, tlsVerify: config.tlsVerify });
+      // A board's own credential wins: the account token stays only for v1.0-style set-ups.
+      const apiToken = this.credential ? '' : config.apiToken;
+      this.cloud.start({ relayUrl: config.relayUrl, apiToken, credential: this.credential, tlsVerify: config.tlsVerify });
     } else {
       this.cloud.stop();
     }
@@ -386,6 +420,14 @@ class SetupBinding implements SetupPageDeps {
 
   restartSoon(): void {
     this.device.restartSoon();
+  }
+
+  claimCode(): string | undefined {
+    return this.device.claimCode();
+  }
+
+  claimed(): boolean {
+    return this.device.hasCredential();
   }
 
   factoryReset(): void {

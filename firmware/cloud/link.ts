@@ -5,14 +5,26 @@
  */
 import { CLOUD_HEARTBEAT_MS, CLOUD_MAX_FRAME_CHARS, CLOUD_MAX_MISSED_PONGS, CLOUD_PONG_TIMEOUT_MS } from '../constants';
 import type { HandledPacket } from '../packet-handler';
-import type { CloudStatus, Logger, RandomSource, TimerHandle, Timers, WebSocketClient, WebSocketFactory } from '../platform/types';
+import type { Clock, CloudStatus, Logger, RandomSource, TimerHandle, Timers, WebSocketClient, WebSocketFactory } from '../platform/types';
 import { Backoff } from './backoff';
+import { claimEndpoint, CREDENTIAL_REVOKED, parseClaimFrame } from './claim';
 import { buildRelayEndpoint } from './url';
 
 export interface CloudSettings {
   relayUrl: string;
+  /** The account API token of a v1.0-style set-up; '' when the board has a credential or claims one. */
   apiToken: string;
+  /** The board's own device credential (issue 14); '' until it is claimed. */
+  credential: string;
   tlsVerify: boolean;
+}
+
+/** What the link tells the device about its credential. */
+export interface CredentialKeeper {
+  /** The relay handed over a credential on the claim socket: store it (the link then reconnects as the device). */
+  credentialReceived(credential: string): void;
+  /** The relay says the stored credential was revoked: forget it (the link then claims again). */
+  credentialRevoked(): void;
 }
 
 export interface CloudLinkOptions {
@@ -20,8 +32,10 @@ export interface CloudLinkOptions {
   timers: Timers;
   random: RandomSource;
   logger: Logger;
+  clock: Clock;
   deviceId: string;
   responder: { handle(text: string, transport: 'ws'): HandledPacket };
+  credentials: CredentialKeeper;
 }
 
 /** v1.0's test for a relay status frame: mentions "status" and carries no packet. */
@@ -48,7 +62,9 @@ export class CloudLink {
   private pongTimer: TimerHandle | null = null;
   private missedPongs = 0;
   private readonly backoff: Backoff;
-  private settings: CloudSettings = { relayUrl: '', apiToken: '', tlsVerify: true };
+  private settings: CloudSettings = { relayUrl: '', apiToken: '', credential: '', tlsVerify: true };
+  /** The code the relay gave for claiming this board, while it has none of its own. */
+  private claim: { code: string; expiresAt: number } | null = null;
   /** Connection attempts since boot, for diagnostics and leak tests. */
   attempts = 0;
 
@@ -56,9 +72,20 @@ export class CloudLink {
     this.backoff = new Backoff(options.random);
   }
 
+  /** While claiming, the link is up but the board is not yet anyone's: v1.0 clients see 'disconnected'. */
   get status(): CloudStatus {
     if (!this.running) return 'disabled';
-    return this.connected ? 'connected' : 'disconnected';
+    return this.connected && !this.claiming ? 'connected' : 'disconnected';
+  }
+
+  /** No credential and no account token: the link runs on the claim socket. */
+  get claiming(): boolean {
+    return this.running && !this.settings.credential && !this.settings.apiToken;
+  }
+
+  /** The current claim code, if one was given and has not expired (`nowMs` is uptime). */
+  claimCode(nowMs: number): string | undefined {
+    return this.claiming && this.claim && this.claim.expiresAt > nowMs ? this.claim.code : undefined;
   }
 
   /** Starts (or restarts) the link; stays 'disabled' when the URL is empty or invalid. */
@@ -90,10 +117,13 @@ export class CloudLink {
   private connect(): void {
     this.reconnectTimer = null;
     if (!this.running) return;
-    const endpoint = buildRelayEndpoint(this.settings.relayUrl, this.options.deviceId);
-    if (typeof endpoint === 'string') return;
-    const { apiToken, tlsVerify } = this.settings;
-    const headers: Array<[string, string]> = apiToken ? [['X-API-Token', apiToken], ['X-Device-ID', this.options.deviceId]] : [];
+    const device = buildRelayEndpoint(this.settings.relayUrl, this.options.deviceId);
+    if (typeof device === 'string') return;
+    const endpoint = this.claiming ? claimEndpoint(device, this.options.deviceId) : device;
+    const { apiToken, credential, tlsVerify } = this.settings;
+    const headers: Array<[string, string]> = credential
+      ? [['Authorization', `Bearer ${credential}`], ['X-Device-ID', this.options.deviceId]]
+      : apiToken ? [['X-API-Token', apiToken], ['X-Device-ID', this.options.deviceId]] : [];
     this.attempts++;
     this.options.logger.log('info', `cloud: connecting to ${endpoint.secure ? 'wss' : 'ws'}://${endpoint.host}:${endpoint.port}${endpoint.path}`);
     let client: WebSocketClient | null = null;
@@ -119,7 +149,8 @@ export class CloudLink {
   private opened(): void {
     this.connected = true;
     this.missedPongs = 0;
-    if (this.settings.apiToken) this.client?.send(JSON.stringify({ type: 'auth', token: this.settings.apiToken }));
+    const token = this.settings.credential || this.settings.apiToken;
+    if (token) this.client?.send(JSON.stringify({ type: 'auth', token }));
     this.heartbeatTimer = this.options.timers.setInterval(() => this.heartbeat(), CLOUD_HEARTBEAT_MS);
   }
 
@@ -129,8 +160,14 @@ export class CloudLink {
       this.options.logger.log('warn', `cloud: dropped a ${text.length}-character frame`);
       return;
     }
+    if (this.claiming) return this.claimFrame(text);
     if (isStatusFrame(text)) {
       const label = describeStatusFrame(text);
+      if (text.includes(`"${CREDENTIAL_REVOKED}"`) && this.settings.credential) {
+        this.options.logger.log('warn', 'cloud: the relay revoked this board\'s credential; claiming again');
+        this.options.credentials.credentialRevoked();
+        return;
+      }
       if (text.includes('"error"')) {
         this.lost(`relay error ${label}`);
         return;
@@ -160,6 +197,21 @@ export class CloudLink {
   publish(event: string, envelope: string): void {
     if (!this.connected || !this.client) return;
     this.client.send(`{"type":"event","event":${JSON.stringify(event)},"content":${envelope}}`);
+  }
+
+  private claimFrame(text: string): void {
+    const frame = parseClaimFrame(text);
+    if (!frame) return;
+    if (frame.kind === 'code') {
+      this.claim = { code: frame.code, expiresAt: this.options.clock.uptimeMs() + frame.expiresInSeconds * 1000 };
+      this.backoff.reset();
+      // The one place the code is shown besides the setup page: the owner reads it here.
+      this.options.logger.log('info', `CLAIM code=${frame.code} (valid ${Math.round(frame.expiresInSeconds / 60)} min): enter it in the relay's dashboard or run \`wakelink claim ${frame.code}\``);
+      return;
+    }
+    this.claim = null;
+    this.options.logger.log('info', 'cloud: claimed; connecting with this board\'s own credential');
+    this.options.credentials.credentialReceived(frame.credential);
   }
 
   private alive(): void {

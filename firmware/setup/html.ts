@@ -32,6 +32,10 @@ export interface SettingsView {
   ssid: string;
   relayUrl: string;
   apiTokenSet: boolean;
+  /** The relay's code for claiming this board, while it has no credential of its own. */
+  claimCode?: string;
+  /** The board has its own relay credential (it was claimed). */
+  claimed: boolean;
   cloudEnabled: boolean;
   tlsVerify: boolean;
   csrf: string;
@@ -48,11 +52,13 @@ export function settingsPage(view: SettingsView): string {
       (view.message ? `<p><strong>${escapeHtml(view.message)}</strong></p>` : '') +
       `<p>Mode ${escapeHtml(view.mode)}, address ${escapeHtml(view.ip)}</p>` +
       `<p>Device token (keep it secret):<br><code>${escapeHtml(view.token)}</code></p>` +
+      (view.claimCode ? `<p>Relay claim code: <strong><code>${escapeHtml(view.claimCode)}</code></strong> (enter it in the relay's dashboard, or run <code>wakelink claim ${escapeHtml(view.claimCode)}</code>)</p>` : '') +
+      (view.claimed ? '<p>This board is claimed: it connects to the relay with its own credential.</p>' : '') +
       '<form method="post" action="/save">' + csrf +
       `<label>Wi-Fi network <input type="text" name="ssid" maxlength="32" value="${escapeHtml(view.ssid)}"></label>` +
       '<label>Wi-Fi password (leave empty to keep the stored one) <input type="password" name="pass" maxlength="63" autocomplete="new-password"></label>' +
       `<label>Relay URL <input type="url" name="cloud_url" maxlength="127" value="${escapeHtml(view.relayUrl)}"></label>` +
-      `<label>Relay API token (${view.apiTokenSet ? 'set; leave empty to keep' : 'not set'}) <input type="password" name="cloud_token" maxlength="128"></label>` +
+      `<label>Relay API token, only for a v1.0 relay; without one the board shows a claim code (${view.apiTokenSet ? 'set; leave empty to keep' : 'not set'}) <input type="password" name="cloud_token" maxlength="128"></label>` +
       `<label><input type="checkbox" name="cloud_enabled" value="1"${checked(view.cloudEnabled)}> Connect to the relay</label>` +
       `<label><input type="checkbox" name="tls_verify" value="1"${checked(view.tlsVerify)}> Verify the relay's TLS certificate</label>` +
       '<p><button type="submit">Save and restart</button></p></form>' +

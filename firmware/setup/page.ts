@@ -22,6 +22,9 @@ export interface SetupPageDeps {
   network(): { mode: string; ip: string };
   /** Stores the settings (already validated). */
   save(config: DeviceConfig): void;
+  /** The relay's claim code while the board has no credential; and whether it has one. */
+  claimCode(): string | undefined;
+  claimed(): boolean;
   /** Runs after the "saved" page was sent. */
   restartSoon(): void;
   /** Clears settings, identity and counter (spec 5.5); the caller restarts afterwards. */
@@ -199,6 +202,8 @@ export class SetupPage {
       ssid: config.ssid,
       relayUrl: config.relayUrl,
       apiTokenSet: config.apiToken.length > 0,
+      claimed: this.deps.claimed(),
+      ...(this.deps.claimCode() ? { claimCode: this.deps.claimCode()! } : {}),
       cloudEnabled: config.cloudEnabled,
       tlsVerify: config.tlsVerify,
       csrf: session.csrf,
