@@ -65,4 +65,56 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE device_queue ADD COLUMN delivered_at INTEGER;
     `,
   },
+  {
+    // Issue 13: endpoints (every board is one, joined to its device row), the mailbox of
+    // endpoint-to-endpoint messages, and the history (audit log). Existing devices become board
+    // endpoints. A board's name stays in devices.name (one place); endpoints.name is for the others.
+    version: 3,
+    sql: `
+      CREATE TABLE endpoints (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        uuid TEXT,
+        public_key_type TEXT,
+        public_key TEXT,
+        device_id TEXT UNIQUE REFERENCES devices(device_id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX endpoints_user ON endpoints(user_id, created_at);
+      CREATE UNIQUE INDEX endpoints_uuid ON endpoints(user_id, uuid) WHERE uuid IS NOT NULL;
+      INSERT INTO endpoints (id, user_id, kind, device_id, created_at)
+        SELECT 'ep_' || lower(hex(randomblob(10))), user_id, 'board', device_id, added_at FROM devices;
+      CREATE TABLE endpoint_mailbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        to_endpoint TEXT NOT NULL,
+        from_endpoint TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        msgid TEXT NOT NULL,
+        frame TEXT NOT NULL,
+        acknowledge INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX endpoint_mailbox_msgid ON endpoint_mailbox(to_endpoint, from_endpoint, kind, msgid);
+      CREATE INDEX endpoint_mailbox_to ON endpoint_mailbox(to_endpoint, id);
+      CREATE INDEX endpoint_mailbox_expiry ON endpoint_mailbox(expires_at);
+      CREATE TABLE history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        from_endpoint TEXT,
+        to_endpoint TEXT,
+        status TEXT NOT NULL,
+        meta TEXT NOT NULL
+      );
+      CREATE INDEX history_user ON history(user_id, id);
+      CREATE INDEX history_from ON history(from_endpoint, id);
+      CREATE INDEX history_to ON history(to_endpoint, id);
+      CREATE INDEX history_at ON history(at);
+    `,
+  },
 ];

@@ -1,9 +1,12 @@
 import { closeDatabase, openDatabase, openUnsyncedConnection, type Db } from '../db/database';
 import { createAccountStore } from './sqlite/accounts';
 import { createDeviceStore } from './sqlite/devices';
+import { createEndpointStore } from './sqlite/endpoints';
+import { createHistoryStore } from './sqlite/history';
+import { createMailboxStore } from './sqlite/mailbox';
 import { createQueueStore } from './sqlite/queue';
 import { createResponseStore } from './sqlite/responses';
-import type { Store } from './types';
+import type { EndpointRecord, Store } from './types';
 import { WriteHealth } from './write-health';
 
 export interface SqliteStore extends Store {
@@ -50,9 +53,19 @@ export function createSqliteStore(file: string): SqliteStore {
   const sweepResponses = db.prepare<[number]>('DELETE FROM device_responses WHERE expires_at <= ?');
   const ping = db.prepare('SELECT 1 AS ok');
   const { committer, forgetter, ...queueStore } = queue;
-  const { closeActivity, ...deviceStore } = createDeviceStore(db, health);
+  const { closeActivity, pendingLastSeen, ...deviceStore } = createDeviceStore(db, health);
   const accounts = createAccountStore(db);
   const responses = createResponseStore(responsesDb);
+  // Connect/disconnect times are bookkeeping: the unsynced connection.
+  const endpoints = createEndpointStore(db, responsesDb);
+  const { committer: mailCommitter, dropper: mailDropper, ...mailbox } = createMailboxStore(db, health, responsesDb);
+  const { committer: historyCommitter, ...history } = createHistoryStore(responsesDb, health);
+  /** A board's last contact may still be in the activity buffer. */
+  const withActivity = (endpoint: EndpointRecord): EndpointRecord => {
+    const pending = endpoint.deviceId === null ? null : pendingLastSeen(endpoint.deviceId);
+    return pending !== null && (endpoint.lastSeenAt === null || pending > endpoint.lastSeenAt) ? { ...endpoint, lastSeenAt: pending } : endpoint;
+  };
+  const maybe = (endpoint: EndpointRecord | undefined) => endpoint && withActivity(endpoint);
   return {
     db,
     ...accounts,
@@ -70,6 +83,19 @@ export function createSqliteStore(file: string): SqliteStore {
     // On the unsynced second connection: its success says nothing about the main one.
     storeResponse: attempts(responses.storeResponse),
     takeResponses: attempts(responses.takeResponses),
+    ...endpoints,
+    createEndpoint: commits(endpoints.createEndpoint, (created) => created.ok),
+    updateEndpoint: attempts(endpoints.updateEndpoint),
+    deleteEndpoint: attempts(endpoints.deleteEndpoint),
+    touchEndpoint: attempts(endpoints.touchEndpoint),
+    findEndpoint: (id) => maybe(endpoints.findEndpoint(id)),
+    findEndpointByUuid: (userId, uuid) => maybe(endpoints.findEndpointByUuid(userId, uuid)),
+    findEndpointByDevice: (deviceId) => maybe(endpoints.findEndpointByDevice(deviceId)),
+    listEndpoints: (userId) => endpoints.listEndpoints(userId).map(withActivity),
+    ...mailbox,
+    clearMailbox: attempts(mailbox.clearMailbox),
+    takeExpiredMail: attempts(mailbox.takeExpiredMail),
+    ...history,
     queueBatches: () => committer.batches,
     sweepExpired: attempts((now: number) => sweepQueue.run(now).changes + sweepResponses.run(now).changes),
     healthy: () => {
@@ -83,6 +109,9 @@ export function createSqliteStore(file: string): SqliteStore {
     close: async () => {
       committer.flush();
       forgetter.flush();
+      mailCommitter.flush();
+      mailDropper.flush();
+      historyCommitter.flush();
       try {
         closeActivity();
       } catch {

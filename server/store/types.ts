@@ -27,6 +27,8 @@ export interface ApiTokenRecord {
 export interface DeviceRecord {
   deviceId: string;
   userId: number;
+  /** Its board endpoint (issue 13): every device is one. */
+  endpointId: string;
   name: string;
   addedAt: number;
   lastSeenAt: number | null;
@@ -141,7 +143,7 @@ export interface ResponseStore {
   countResponses(userId?: number): number;
 }
 
-export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, ResponseStore {
+export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, ResponseStore, EndpointStore, MailboxStore, HistoryStore {
   /** Deletes expired queue rows and responses; returns how many. */
   sweepExpired(now: number): number;
   /** True when the database answers a trivial query. */
@@ -150,4 +152,113 @@ export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, R
   writeFailure(): WriteFailure | null;
   /** Waits for pending group commits, checkpoints and closes. */
   close(): Promise<void>;
+}
+
+/** Endpoint kinds (issue 13). `board` endpoints are devices; the others are registered over REST. */
+export const ENDPOINT_KINDS = ['board', 'app', 'cli', 'host', 'client', 'browser'] as const;
+export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
+export type PublicKeyType = 'ed25519' | 'x25519';
+
+export interface EndpointRecord {
+  id: string;
+  userId: number;
+  kind: EndpointKind;
+  name: string;
+  uuid: string | null;
+  publicKey: { type: PublicKeyType; key: string } | null;
+  /** Boards only. */
+  deviceId: string | null;
+  createdAt: number;
+  lastSeenAt: number | null;
+}
+
+export interface NewEndpoint {
+  kind: Exclude<EndpointKind, 'board'>;
+  name: string;
+  uuid: string | null;
+  publicKey: { type: PublicKeyType; key: string } | null;
+}
+
+export type CreateEndpointOutcome = { ok: true; endpoint: EndpointRecord } | { ok: false; reason: 'limit' | 'uuid_taken' };
+
+/** Endpoint rows. A board's row is created and deleted with its device (registerDevice, deleteDevice). */
+export interface EndpointStore {
+  createEndpoint(userId: number, endpoint: NewEndpoint, id: string, now: number, limit: number): CreateEndpointOutcome;
+  findEndpoint(id: string): EndpointRecord | undefined;
+  findEndpointByUuid(userId: number, uuid: string): EndpointRecord | undefined;
+  findEndpointByDevice(deviceId: string): EndpointRecord | undefined;
+  listEndpoints(userId: number): EndpointRecord[];
+  /** Renames (boards: their device name) and/or replaces the public key (null clears it); false when not the user's. */
+  updateEndpoint(userId: number, id: string, change: { name?: string; publicKey?: EndpointRecord['publicKey'] }): boolean;
+  /** Non-board endpoints only (boards go with their device); also drops its mailbox. */
+  deleteEndpoint(userId: number, id: string): boolean;
+  /** Bookkeeping (connect/disconnect); may be batched. */
+  touchEndpoint(id: string, now: number): void;
+}
+
+/** What waits in a mailbox: a routed message, or a recipient's ack routed back to its sender. */
+export type MailboxKind = 'message' | 'ack';
+
+export interface MailboxItem {
+  id: number;
+  toEndpoint: string;
+  fromEndpoint: string;
+  kind: MailboxKind;
+  msgid: string;
+  /** The exact frame the recipient gets. */
+  frame: string;
+  acknowledge: boolean;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type MailboxPutResult =
+  | { ok: true; id: number; duplicate: boolean }
+  | { ok: false; reason: 'full' | 'unavailable' };
+
+/**
+ * Endpoint mailboxes: every routed message is written here first (durably, group commit) and
+ * deleted when its recipient acks it, so delivery is at least once across disconnects and restarts.
+ */
+export interface MailboxStore {
+  /** Resolves after commit. The same (to, from, kind, msgid) again is a duplicate: the existing row, not a second one. */
+  putMail(item: Omit<MailboxItem, 'id'>, cap: number): Promise<MailboxPutResult>;
+  /** Live items of the recipient, oldest first (the order of arrival, so per-sender order holds). */
+  pendingMail(toEndpoint: string, now: number, limit: number, afterId?: number): MailboxItem[];
+  /** The recipient's live items with this msgid (any sender), for its ack. */
+  mailByMsgid(toEndpoint: string, msgid: string, now: number): MailboxItem[];
+  /** Deletes soon, batched, without an fsync: a delete lost to a power cut only redelivers (recognisable by msgid). */
+  dropMail(ids: readonly number[]): void;
+  /** Everything waiting for the endpoint (it was deleted, or it was connection-scoped and left). */
+  clearMailbox(toEndpoint: string): void;
+  /** Deletes and returns expired items. */
+  takeExpiredMail(now: number): MailboxItem[];
+  countMail(toEndpoint: string, now: number): number;
+}
+
+export type HistoryKind = 'command' | 'message' | 'ack' | 'event' | 'signal';
+
+export interface HistoryEntry {
+  userId: number;
+  at: number;
+  kind: HistoryKind;
+  fromEndpoint: string | null;
+  toEndpoint: string | null;
+  /** What the relay did: delivered, queued, stored, fanned_out, or the refusal's wire code. */
+  status: string;
+  /** Metadata only (ids, names, sizes, via, address): never a payload or content. */
+  meta: Record<string, unknown>;
+}
+
+export interface StoredHistoryEntry extends HistoryEntry {
+  id: number;
+}
+
+export interface HistoryStore {
+  /** Batched on the unsynced connection (an audit row is not an acknowledged command); keeps at most `maxPerAccount`. */
+  recordHistory(entry: HistoryEntry, maxPerAccount: number): void;
+  /** Newest first; `endpoint` matches either side; `beforeId` pages on. */
+  listHistory(userId: number, query: { endpoint?: string; beforeId?: number; limit: number }): StoredHistoryEntry[];
+  /** Retention: deletes entries older than `cutoff` and beyond `maxPerAccount` per account; returns how many. */
+  pruneHistory(cutoff: number, maxPerAccount: number): number;
 }

@@ -1,19 +1,25 @@
 import type { Db } from '../../db/database';
+import { newEndpointId } from '../../ids';
 import type { DeviceRecord, DeviceStore, RegisterOutcome } from '../types';
 import type { WriteHealth } from '../write-health';
 import { ActivityBuffer } from './device-activity';
 
-interface DeviceRow { device_id: string; user_id: number; name: string; added_at: number; last_seen_at: number | null; poll_count: number }
+interface DeviceRow { device_id: string; user_id: number; endpoint_id: string; name: string; added_at: number; last_seen_at: number | null; poll_count: number }
 
 const toDevice = (row: DeviceRow): DeviceRecord => ({
-  deviceId: row.device_id, userId: row.user_id, name: row.name, addedAt: row.added_at, lastSeenAt: row.last_seen_at, pollCount: row.poll_count,
+  deviceId: row.device_id, userId: row.user_id, endpointId: row.endpoint_id, name: row.name, addedAt: row.added_at, lastSeenAt: row.last_seen_at,
+  pollCount: row.poll_count,
 });
+/** Every device has its board endpoint (created with it, deleted with it by the foreign key). */
+const WITH_ENDPOINT = 'SELECT d.*, e.id AS endpoint_id FROM devices d JOIN endpoints e ON e.device_id = d.device_id';
 
 export interface SqliteDeviceStore extends DeviceStore {
   /** Writes buffered activity now (shutdown, before the checkpoint). */
   flushActivity(): void;
   /** Final flush at shutdown; afterwards activity is never scheduled again. */
   closeActivity(): void;
+  /** `last_seen` not yet written, for other readers of the device row (board endpoints). */
+  pendingLastSeen(deviceId: string): number | null;
 }
 
 /** Device ownership rows. No device token column exists: the relay is blind (spec 7 S1). */
@@ -28,18 +34,22 @@ export function createDeviceStore(db: Db, health?: WriteHealth): SqliteDeviceSto
     device.pollCount += pending.polls;
     return device;
   };
-  const byId = db.prepare<[string]>('SELECT * FROM devices WHERE device_id = ?');
-  const ofUser = db.prepare<[number]>('SELECT * FROM devices WHERE user_id = ? ORDER BY added_at, device_id');
+  const byId = db.prepare<[string]>(`${WITH_ENDPOINT} WHERE d.device_id = ?`);
+  const ofUser = db.prepare<[number]>(`${WITH_ENDPOINT} WHERE d.user_id = ? ORDER BY d.added_at, d.device_id`);
+  const ownerOf = db.prepare<[string]>('SELECT user_id FROM devices WHERE device_id = ?');
   const countOfUser = db.prepare<[number]>('SELECT COUNT(*) AS n FROM devices WHERE user_id = ?');
   const countAll = db.prepare('SELECT COUNT(*) AS n FROM devices');
   const insert = db.prepare<[string, number, string, number]>(
     'INSERT INTO devices (device_id, user_id, name, added_at) VALUES (?, ?, ?, ?)',
   );
+  const insertEndpoint = db.prepare<[string, number, string, number]>(
+    "INSERT INTO endpoints (id, user_id, kind, device_id, created_at) VALUES (?, ?, 'board', ?, ?)",
+  );
   const rename = db.prepare<[string, string]>('UPDATE devices SET name = ? WHERE device_id = ?');
   const remove = db.prepare<[string, number]>('DELETE FROM devices WHERE device_id = ? AND user_id = ?');
 
   const register = db.transaction((userId: number, deviceId: string, name: string, limit: number, now: number): RegisterOutcome => {
-    const existing = byId.get(deviceId) as DeviceRow | undefined;
+    const existing = ownerOf.get(deviceId) as { user_id: number } | undefined;
     if (existing) {
       if (existing.user_id !== userId) return 'taken';
       if (name !== '') rename.run(name, deviceId);
@@ -48,6 +58,7 @@ export function createDeviceStore(db: Db, health?: WriteHealth): SqliteDeviceSto
     const { n } = countOfUser.get(userId) as { n: number };
     if (n >= limit) return 'limit';
     insert.run(deviceId, userId, name, now);
+    insertEndpoint.run(newEndpointId(), userId, deviceId, now);
     return 'created';
   });
 
@@ -68,6 +79,7 @@ export function createDeviceStore(db: Db, health?: WriteHealth): SqliteDeviceSto
     touchDevice: (deviceId, now, requestCounter) => activity.seen(deviceId, now, requestCounter),
     addPolls: (deviceId, count) => activity.addPolls(deviceId, count),
     flushActivity: () => activity.flush(),
+    pendingLastSeen: (deviceId) => activity.peek(deviceId)?.lastSeenAt ?? null,
     closeActivity: () => activity.close(),
   };
 }
