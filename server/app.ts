@@ -12,8 +12,12 @@ import { installRequestLogging } from './plugins/request-log';
 import './plugins/fastify-types';
 import { createRequireUser } from './plugins/require-user';
 import { RelayService } from './relay/relay-service';
+import type { Backplane } from './routing/backplane';
+import { LocalBackplane } from './routing/local-backplane';
+import { Router } from './routing/router';
 import { authRoutes } from './routes/auth';
 import { deviceRoutes } from './routes/devices';
+import { endpointRoutes } from './routes/endpoints';
 import { docsPlugin } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { relayRoutes } from './routes/relay';
@@ -33,6 +37,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** Another Store implementation; defaults to SQLite at `config.databaseFile`. */
   store?: Store;
+  /** Connection state of the routing core; defaults to the in-process LocalBackplane. */
+  backplane?: Backplane;
   hub?: Hub;
   ws?: Partial<WsOptions>;
   throttle?: Partial<ThrottleBudgets>;
@@ -62,7 +68,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ajv: { customOptions: { allowUnionTypes: true } },
   });
   const store = options.store ?? createSqliteStore(config.databaseFile);
-  const hub = options.hub ?? new LocalHub(clock);
+  const backplane = options.backplane ?? new LocalBackplane();
+  const hub = options.hub ?? new LocalHub(backplane);
   const keys = deriveKeys(config.secretKey);
   const {
     loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, tokenFailuresPerIp, passwordHashConcurrency, passwordHashQueue,
@@ -72,19 +79,33 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ...options.throttle,
   });
   const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap });
+  const { limits } = config;
+  const router = new Router({
+    store, hub, relay, backplane, clock, log: app.log,
+    limits: {
+      eventContentBytes: limits.eventContentBytes, messageContentBytes: limits.messageContentBytes, subscriptionsPerSocket: limits.subscriptionsPerSocket,
+      messageTtlMs: limits.messageTtlMs, messageQueueCap: limits.messageQueueCap, messagesInFlight: limits.messagesInFlight,
+      eventsPerSecond: limits.eventsPerSecond, eventBurst: limits.eventBurst, historyMaxEntries: limits.historyMaxEntries,
+      historyMaxAgeMs: limits.historyMaxAgeMs, endpointsPerAccount: limits.endpointsPerAccount,
+    },
+  });
 
   app.decorate('relayConfig', config);
   app.decorate('store', store);
   app.decorate('hub', hub);
   app.decorate('auth', auth);
   app.decorate('relay', relay);
+  app.decorate('router', router);
+  app.decorate('backplane', backplane);
   app.decorate('keys', keys);
   app.decorate('clock', clock);
   app.decorate('requireUser', createRequireUser(auth));
   app.decorateRequest('principal', null);
 
-  const gateway = attachWebSockets(app.server, { store, hub, relay, auth, clock, log: app.log }, {
+  const gateway = attachWebSockets(app.server, { store, hub, relay, router, auth, clock, log: app.log }, {
     maxPayloadBytes: config.limits.wsMaxFrameBytes,
+    clientFrameCeilingBytes: config.limits.wsClientFrameCeilingBytes,
+    maxBufferedBytes: config.limits.wsSendBufferBytes,
     messagesPerSecond: config.limits.wsMessagesPerSecond,
     messageBurst: config.limits.wsMessageBurst,
     deviceFrames: {
@@ -106,7 +127,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const sweeper = setInterval(() => {
     try {
-      relay.sweepExpired();
+      router.sweep();
     } catch (error) {
       app.log.error({ err: error }, 'queue sweep failed');
     }
@@ -131,6 +152,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(tokenRoutes);
   await app.register(deviceRoutes);
   await app.register(relayRoutes);
+  await app.register(endpointRoutes);
   await app.register(healthRoutes);
   await app.register(dashboardRoutes);
   for (const plugin of options.routePlugins ?? []) await app.register(plugin);

@@ -22,6 +22,20 @@ export interface TunableLimits {
   deviceMessageBurst: number;
   deviceUnsolicitedBurst: number;
   deviceUnsolicitedDropsBeforeClose: number;
+  wsSendBufferBytes: number;
+  wsClientFrameCeilingBytes: number;
+  endpointsPerAccount: number;
+  messageTtlMs: number;
+  messageQueueCap: number;
+  messagesInFlight: number;
+  messageContentBytes: number;
+  eventContentBytes: number;
+  eventsPerSecond: number;
+  eventBurst: number;
+  subscriptionsPerSocket: number;
+  historyMaxEntries: number;
+  historyMaxAgeMs: number;
+  dashboardStreamsPerAccount: number;
 }
 
 interface Knob {
@@ -41,7 +55,7 @@ const MiB = 1024 * 1024;
 /** Order and wording as in the README's configuration table. */
 export const LIMIT_KNOBS: readonly Knob[] = [
   { env: 'HTTP_BODY_BYTES', key: 'httpBodyBytes', fallback: LIMITS.httpBodyBytes, min: 4096, max: 16 * MiB, meaning: 'largest HTTP request body (413 above)' },
-  { env: 'WS_MAX_FRAME_BYTES', key: 'wsMaxFrameBytes', fallback: LIMITS.wsMaxPayloadBytes, min: 4096, max: 16 * MiB, meaning: 'largest incoming WebSocket frame (close 1009 above)' },
+  { env: 'WS_MAX_FRAME_BYTES', key: 'wsMaxFrameBytes', fallback: LIMITS.wsMaxPayloadBytes, min: 4096, max: 16 * MiB, meaning: 'largest WebSocket frame handled (64 KB: the signaling channel); above it device sockets are closed 1009 and client sockets answered frame_too_large' },
   { env: 'WS_MESSAGES_PER_SECOND', key: 'wsMessagesPerSecond', fallback: LIMITS.wsMessagesPerSecond, min: 1, max: 1_000_000, meaning: 'sustained frames per second per client socket (device sockets: DEVICE_MESSAGES_PER_SECOND)' },
   { env: 'WS_MESSAGE_BURST', key: 'wsMessageBurst', fallback: LIMITS.wsMessageBurst, min: 1, max: 1_000_000, meaning: 'burst of frames per client socket above that rate' },
   { env: 'WS_CONNECTIONS_PER_IP', key: 'wsConnectionsPerIp', fallback: LIMITS.wsConnectionsPerIp, min: 1, max: 1_000_000, meaning: 'open WebSockets per client address (429 above)' },
@@ -57,6 +71,20 @@ export const LIMIT_KNOBS: readonly Knob[] = [
   { env: 'DEVICE_MESSAGE_BURST', key: 'deviceMessageBurst', fallback: LIMITS.deviceMessageBurst, min: 1, max: 1_000_000, meaning: 'burst of frames per device socket above that rate' },
   { env: 'DEVICE_UNSOLICITED_BURST', key: 'deviceUnsolicitedBurst', fallback: LIMITS.deviceUnsolicitedBurst, min: 1, max: 1_000_000, meaning: 'device frames answering no command in flight that are still kept (1 more per second); later ones are dropped unread' },
   { env: 'DEVICE_UNSOLICITED_DROPS', key: 'deviceUnsolicitedDropsBeforeClose', fallback: LIMITS.deviceUnsolicitedDropsBeforeClose, min: 1, max: 1_000_000, meaning: 'such frames dropped before the device socket is closed 1008' },
+  { env: 'WS_SEND_BUFFER_BYTES', key: 'wsSendBufferBytes', fallback: LIMITS.wsMaxBufferedBytes, min: 16 * 1024, max: 256 * MiB, meaning: 'unsent bytes one socket may hold (a client that stops reading); above it, or not drained in 10 s, the socket is closed 1013 and the others are not slowed' },
+  { env: 'WS_CLIENT_FRAME_CEILING_BYTES', key: 'wsClientFrameCeilingBytes', fallback: LIMITS.wsClientFrameCeilingBytes, min: 4096, max: 64 * MiB, meaning: 'client sockets: a frame above WS_MAX_FRAME_BYTES and up to this is answered frame_too_large and the socket stays open; above this close 1009 (device sockets: 1009 above WS_MAX_FRAME_BYTES)' },
+  { env: 'ENDPOINTS_PER_ACCOUNT', key: 'endpointsPerAccount', fallback: LIMITS.endpointsPerAccount, min: 1, max: 100_000, meaning: 'registered endpoints (apps, CLIs, hosts, …) per account besides its boards (403 endpoint_limit above)' },
+  { env: 'MESSAGE_TTL_SECONDS', key: 'messageTtlMs', fallback: LIMITS.messageTtlMs / 1000, min: 1, max: 90 * 86_400, scale: 1000, meaning: 'how long a message for an offline endpoint is stored (then its sender is told `expired`)' },
+  { env: 'MESSAGE_QUEUE_CAP', key: 'messageQueueCap', fallback: LIMITS.messageQueueCap, min: 1, max: 100_000, meaning: 'messages stored per recipient endpoint, then mailbox_full' },
+  { env: 'MESSAGES_IN_FLIGHT', key: 'messagesInFlight', fallback: LIMITS.messagesInFlight, min: 1, max: 10_000, meaning: 'messages written to one endpoint and not yet acked; later ones wait in its mailbox, in order' },
+  { env: 'MESSAGE_CONTENT_BYTES', key: 'messageContentBytes', fallback: LIMITS.messageContentBytes, min: 256, max: 16 * MiB, meaning: 'largest `content` of a message, as JSON' },
+  { env: 'EVENT_CONTENT_BYTES', key: 'eventContentBytes', fallback: LIMITS.eventContentBytes, min: 256, max: 16 * MiB, meaning: 'largest `content` of an event, as JSON' },
+  { env: 'EVENTS_PER_SECOND', key: 'eventsPerSecond', fallback: LIMITS.eventsPerSecond, min: 1, max: 1_000_000, meaning: 'sustained events per second one socket may publish (rate_limited above)' },
+  { env: 'EVENT_BURST', key: 'eventBurst', fallback: LIMITS.eventBurst, min: 1, max: 1_000_000, meaning: 'burst of events per socket above that rate' },
+  { env: 'SUBSCRIPTIONS_PER_SOCKET', key: 'subscriptionsPerSocket', fallback: LIMITS.subscriptionsPerSocket, min: 1, max: 100_000, meaning: 'endpoints one socket may subscribe to (subscription_limit above)' },
+  { env: 'HISTORY_MAX_ENTRIES', key: 'historyMaxEntries', fallback: LIMITS.historyMaxEntries, min: 10, max: 10_000_000, meaning: 'history (audit log) entries kept per account; the oldest go first' },
+  { env: 'HISTORY_MAX_AGE_SECONDS', key: 'historyMaxAgeMs', fallback: LIMITS.historyMaxAgeMs / 1000, min: 60, max: 3650 * 86_400, scale: 1000, meaning: 'history entries older than this are deleted' },
+  { env: 'DASHBOARD_STREAMS_PER_ACCOUNT', key: 'dashboardStreamsPerAccount', fallback: LIMITS.dashboardStreamsPerAccount, min: 1, max: 10_000, meaning: 'dashboard pages with live presence open at once per account (more get static pages)' },
 ];
 
 /** Reads every knob; `readInt` is config.ts's checked integer reader (throws ConfigError). */

@@ -43,6 +43,22 @@ export const ERROR_TABLE = {
   SERVICE_UNAVAILABLE: { http: 503, wsClose: 1013, message: 'Try again later' },
 
   DEVICE_DELETED: { http: 410, wsClose: 4004, message: 'Device deleted' },
+
+  // The routing core (endpoints, events, messages, signaling; issue 13). Another account's
+  // endpoint is ENDPOINT_NOT_FOUND, exactly like a missing one.
+  ENDPOINT_NOT_FOUND: { http: 404, wsClose: null, message: 'Endpoint not found', wire: 'endpoint_not_found' },
+  ENDPOINT_DELETED: { http: 410, wsClose: 4004, message: 'Endpoint deleted', wire: 'endpoint_deleted' },
+  ENDPOINT_LIMIT: { http: 403, wsClose: null, message: 'Endpoint limit reached', wire: 'endpoint_limit' },
+  UUID_TAKEN: { http: 409, wsClose: null, message: 'Another endpoint of this account has that uuid', wire: 'uuid_taken' },
+  TARGET_OFFLINE: { http: 409, wsClose: null, message: 'The target endpoint is not connected', wire: 'target_offline' },
+  UNSUPPORTED_TARGET: { http: 400, wsClose: null, message: 'That endpoint cannot receive this frame', wire: 'unsupported_target' },
+  FORGED_FROM: { http: 403, wsClose: null, message: '`from` is not the endpoint of this connection', wire: 'forged_from' },
+  INVALID_FRAME: { http: 400, wsClose: null, message: 'Invalid frame', wire: 'invalid_frame' },
+  UNKNOWN_TYPE: { http: 400, wsClose: null, message: 'Unknown frame type', wire: 'unknown_type' },
+  FRAME_TOO_LARGE: { http: 413, wsClose: null, message: 'Frame too large', wire: 'frame_too_large' },
+  MAILBOX_FULL: { http: 429, wsClose: null, message: 'The target endpoint has too many stored messages', wire: 'mailbox_full' },
+  UNKNOWN_MSGID: { http: 404, wsClose: null, message: 'No message with that msgid is waiting for your ack', wire: 'unknown_msgid' },
+  SUBSCRIPTION_LIMIT: { http: 429, wsClose: null, message: 'Too many subscriptions on this connection', wire: 'subscription_limit' },
   TOKEN_REVOKED: { http: 401, wsClose: 1008, message: 'Token revoked' },
   INTERNAL: { http: 500, wsClose: 1011, message: 'Internal Server Error' },
 } as const;
@@ -114,4 +130,13 @@ export function errorBody(code: RelayErrorCode, detail?: string): ErrorBody {
 /** The v1.0 WS error frame: `{"status":"error","error":CODE,"message":...}`. */
 export function wsErrorFrame(code: string, message?: string): string {
   return JSON.stringify(message === undefined ? { status: 'error', error: code } : { status: 'error', error: code, message });
+}
+
+/**
+ * The error frame of the routing protocol (issue 13): `{"type":"error","error":CODE,"detail":text,…}`,
+ * plus what the failed frame was about (`id`, `msgid`, `target`, `event`), so a client with several
+ * frames in flight can tell which one failed. v1.0 packets keep wsErrorFrame.
+ */
+export function routedErrorFrame(code: RelayErrorCode, detail?: string, context: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type: 'error', error: wireCode(code), detail: detail ?? ERROR_TABLE[code].message, ...context });
 }

@@ -142,6 +142,35 @@ export const LIMITS = {
   onlineWindowMs: 5 * 60_000,
   /** Grace for graceful shutdown before main.ts gives up and exits non-zero. */
   shutdownTimeoutMs: 10_000,
+
+  // The routing core (issue 13): endpoints, events, messages, signaling, history.
+  /**
+   * Client sockets: frames above wsMaxPayloadBytes (the 64 KB of the signaling channel) up to this
+   * are answered `frame_too_large` and the socket stays usable; above this the socket is closed 1009.
+   */
+  wsClientFrameCeilingBytes: 256 * 1024,
+  /** Registered endpoints per account besides its boards (boards are bounded by the device limit). */
+  endpointsPerAccount: 32,
+  endpointNameMaxLength: 64,
+  /** Stored endpoint-to-endpoint messages: how long one waits for its recipient, and how many may wait per recipient. */
+  messageTtlMs: 24 * 3600_000,
+  messageQueueCap: 100,
+  /** Messages written to one endpoint's socket and not yet acked; more wait in its mailbox (flow control, like MQTT's inflight). */
+  messagesInFlight: 32,
+  /** JSON size of a message's `content` and of an event's `content` (boards send sealed v1.0 envelopes of about 1.2 KB). */
+  messageContentBytes: 32 * 1024,
+  eventContentBytes: 4 * 1024,
+  /** Events one socket may publish: sustained per second and burst (token bucket). */
+  eventsPerSecond: 10,
+  eventBurst: 30,
+  /** Endpoints one socket may subscribe to by id (scopes like "boards" count as one). */
+  subscriptionsPerSocket: 256,
+  /** History (audit log): entries kept per account, and for how long. */
+  historyMaxEntries: 10_000,
+  historyMaxAgeMs: 30 * 86_400_000,
+  historyPageMax: 200,
+  /** Dashboard live-presence streams (server-sent events) open at once per account. */
+  dashboardStreamsPerAccount: 8,
 } as const;
 
 /** Operator-tunable defaults (see config.ts). */

@@ -1,5 +1,5 @@
 import { LIMITS } from '../limits';
-import type { Clock } from '../time';
+import type { Presence } from '../routing/backplane';
 import { UNKNOWN_ORIGIN, type HandedReply, type Hub, type HttpRequester, type InFlight, type PeerSocket, type ResponseOrigin } from './types';
 
 interface Waiter {
@@ -10,39 +10,22 @@ interface Waiter {
 /** Bound on queued origins remembered (the queue holds at most cap × devices rows; this is a sane multiple). */
 const MAX_QUEUED_ORIGINS = LIMITS.outstandingPerDevice * 1024;
 
-/** Single-process hub: plain maps, every one bounded. */
+/** Single-process hub: plain maps, every one bounded. Sockets are the backplane's. */
 export class LocalHub implements Hub {
-  private readonly devices = new Map<string, PeerSocket>();
-  private readonly clients = new Set<PeerSocket>();
   private readonly inFlightByDevice = new Map<string, InFlight[]>();
   /** Per device: queue row id → who queued it (WS, or the HTTP requester). */
   private readonly queued = new Map<string, Map<number, ResponseOrigin>>();
   private queuedCount = 0;
   private readonly waiters = new Map<string, Set<Waiter>>();
 
-  constructor(private readonly clock: Clock) {}
-
-  attachDevice(deviceId: string, socket: PeerSocket): PeerSocket | undefined {
-    const previous = this.devices.get(deviceId);
-    this.devices.set(deviceId, socket);
-    return previous === socket ? undefined : previous;
-  }
-
-  detachDevice(deviceId: string, socket: PeerSocket): void {
-    if (this.devices.get(deviceId) === socket) this.devices.delete(deviceId);
-  }
+  constructor(private readonly presence: Presence) {}
 
   deviceSocket(deviceId: string): PeerSocket | undefined {
-    const socket = this.devices.get(deviceId);
+    const socket = this.presence.localBoard(deviceId)?.peer;
     return socket?.isOpen() ? socket : undefined;
   }
 
-  attachClient(socket: PeerSocket): void {
-    this.clients.add(socket);
-  }
-
-  detachClient(socket: PeerSocket): void {
-    this.clients.delete(socket);
+  forgetClient(socket: PeerSocket): void {
     // Its queued commands' responses will go to HTTP pulling instead.
     for (const [deviceId, origins] of this.queued) {
       for (const [id, origin] of origins) if (origin.kind === 'ws' && origin.client === socket) this.dropQueued(deviceId, id);
@@ -169,15 +152,18 @@ export class LocalHub implements Hub {
 
   counts(): { devices: number; clients: number } {
     let devices = 0;
-    for (const socket of this.devices.values()) if (socket.isOpen()) devices += 1;
     let clients = 0;
-    for (const socket of this.clients) if (socket.isOpen()) clients += 1;
+    for (const conn of this.presence.localConnections()) {
+      if (!conn.peer.isOpen()) continue;
+      if (conn.kind === 'board') devices += 1;
+      else clients += 1;
+    }
     return { devices, clients };
   }
 
   closeWhere(predicate: (socket: PeerSocket) => boolean, code: number, reason: string): void {
-    for (const socket of [...this.devices.values(), ...this.clients]) {
-      if (predicate(socket)) socket.close(code, reason);
+    for (const conn of [...this.presence.localConnections()]) {
+      if (predicate(conn.peer)) conn.peer.close(code, reason);
     }
   }
 

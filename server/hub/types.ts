@@ -39,8 +39,14 @@ export interface HandedReply {
   requester: HttpRequester | null;
 }
 
-/** Who gets the device's response: a WS client, or HTTP pulling (by the requester when known). */
-export type ResponseOrigin = { kind: 'ws'; client: PeerSocket } | { kind: 'http'; requester: HttpRequester | null };
+/**
+ * Who gets the device's response: a WS client, or HTTP pulling (by the requester when known). A WS
+ * client that sent a routing-protocol `command` frame (issue 13) gets it wrapped as a `response`
+ * frame naming the board (`routed`); a v1.0 packet sender gets the bare packet.
+ */
+export type ResponseOrigin =
+  | { kind: 'ws'; client: PeerSocket; routed?: { from: string; id: string | undefined } }
+  | { kind: 'http'; requester: HttpRequester | null };
 
 /** The response origin when nothing is known: any pull of the device's owner may take the reply. */
 export const UNKNOWN_ORIGIN: ResponseOrigin = { kind: 'http', requester: null };
@@ -61,14 +67,16 @@ export interface InFlight {
   expiresAt: number;
 }
 
+/**
+ * v1.0 command correlation: which commands are in flight on which device socket, who queued what,
+ * and the HTTP long polls waiting. Which sockets are connected is the routing core's backplane
+ * (routing/backplane.ts); the hub reads device sockets and counts from it.
+ */
 export interface Hub {
-  /** Binds the socket to the device; returns the older socket it replaced (newest wins, F12). */
-  attachDevice(deviceId: string, socket: PeerSocket): PeerSocket | undefined;
-  /** Ignored unless `socket` is still the current one (a replaced socket must not evict its successor). */
-  detachDevice(deviceId: string, socket: PeerSocket): void;
+  /** The device's open socket on this instance (its board endpoint's connection). */
   deviceSocket(deviceId: string): PeerSocket | undefined;
-  attachClient(socket: PeerSocket): void;
-  detachClient(socket: PeerSocket): void;
+  /** A client socket closed: its queued and in-flight commands' replies go to HTTP pulling instead (F5). */
+  forgetClient(socket: PeerSocket): void;
 
   /**
    * Response routing: in-flight commands per device, in the order they were written, across WS

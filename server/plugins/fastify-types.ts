@@ -6,6 +6,8 @@ import type { DerivedKeys } from '../auth/keys';
 import type { RelayConfig } from '../config';
 import type { Hub } from '../hub/types';
 import type { RelayService } from '../relay/relay-service';
+import type { Backplane } from '../routing/backplane';
+import type { Router } from '../routing/router';
 import type { Store } from '../store/types';
 import type { Clock } from '../time';
 
@@ -20,6 +22,9 @@ declare module 'fastify' {
     hub: Hub;
     auth: AuthService;
     relay: RelayService;
+    /** The one routing core (issue 13): every socket frame and v1.0 push goes through it. */
+    router: Router;
+    backplane: Backplane;
     keys: DerivedKeys;
     clock: Clock;
     /** onRequest hook: API token (Bearer / X-API-Token) or JWT; sets `request.principal` or answers 401. */

@@ -4,6 +4,7 @@ import { UNKNOWN_ORIGIN, type HandedReply, type HttpRequester, type Hub, type In
 import { LIMITS } from '../limits';
 import type { DeviceRecord, Store } from '../store/types';
 import type { Clock } from '../time';
+import { responseFrame } from '../routing/frames';
 import { clientFrame, deviceFrame, type RelayPacket } from './packets';
 import { HttpPickup, type EndedCode, type PullResult } from './pickup';
 import { isOwn } from './requesters';
@@ -49,11 +50,11 @@ export class RelayService {
   }
 
   /**
-   * Forwards to the live device socket, or queues. Either way it resolves once the command's row
+   * Forwards to the live device socket, or queues (unless `liveOnly`: then TARGET_OFFLINE). Either way it resolves once the command's row
    * is committed (C1: `queued` and `delivered` both survive a crash, item 11); a live command whose
    * row cannot be written (database failing, F9/F10) is still forwarded and tracked in memory.
    */
-  async submitCommand(principal: Principal, packet: RelayPacket, origin: ResponseOrigin): Promise<SubmitResult> {
+  async submitCommand(principal: Principal, packet: RelayPacket, origin: ResponseOrigin, liveOnly = false): Promise<SubmitResult> {
     const socket = this.hub.deviceSocket(packet.deviceId);
     // An open device socket was bound to the device's owner at its handshake, and deleting the
     // device closes it, so its owner is the device's owner: no database read on the live path.
@@ -84,6 +85,8 @@ export class RelayService {
       }
       return { delivered: true, queued: false };
     }
+    // A routing-protocol `command` is never queued: its sender is told at once (issue 13).
+    if (liveOnly) throw new RelayError('TARGET_OFFLINE');
     const result = await this.store.enqueue(packet, now, this.policy.queueTtlMs, this.policy.queueCap);
     if (!result.ok) {
       if (result.reason === 'queue_full') throw new RelayError('QUEUE_FULL', `Device queue full (${this.policy.queueCap} commands)`);
@@ -165,7 +168,8 @@ export class RelayService {
     if (entry?.queueId != null) this.store.forget([entry.queueId]);
     const origin = entry?.origin;
     const frame = { ...packet, deviceId: device.deviceId };
-    const toClient = origin?.kind === 'ws' && origin.client.userId === device.userId && origin.client.send(clientFrame(frame));
+    const toClient = origin?.kind === 'ws' && origin.client.userId === device.userId
+      && origin.client.send(origin.routed ? responseFrame(origin.routed.from, device.deviceId, clientFrame(frame), origin.routed.id) : clientFrame(frame));
     // Bookkeeping only: a locked or full database must not stop live forwarding (F9, F10).
     this.bestEffort(() => this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter));
     if (toClient) return 'ws';

@@ -42,7 +42,7 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
     const packet = validatePacket(request.body, 'Missing', true);
     // The reply goes to this client's pull, not to another client's (item 6).
     const requester = requesterOf(request, request.body.client_id);
-    const result = await app.relay.submitCommand(principalOf(request), packet, { kind: 'http', requester });
+    const result = await app.router.push(principalOf(request), packet, requester);
     return { status: 'ok', device_id: packet.deviceId, delivered_via_ws: result.delivered, queued: result.queued, messages: null, count: 0 };
   });
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { AuthService, Principal } from '../auth/auth-service';
-import { ERROR_TABLE, RelayError, closeCodeFor, wsErrorFrame } from '../errors';
+import { ERROR_TABLE, RelayError, closeCodeFor, routedErrorFrame, wsErrorFrame } from '../errors';
 import { LIMITS } from '../limits';
 import type { Clock } from '../time';
 import { isPlainObject } from '../../shared/index';
@@ -42,6 +42,13 @@ export interface HandshakeOptions {
    * the per-device in-flight bound after it.
    */
   rate?: { perSecond: number; burst: number } | null;
+  /**
+   * Client sockets (issue 13): frames larger than this (WS_MAX_FRAME_BYTES, the 64 KB of the
+   * signaling channel) are answered `frame_too_large` and dropped unread; the socket stays usable.
+   * The socket's own maxPayload (WS_CLIENT_FRAME_CEILING_BYTES) closes it 1009 above that.
+   * Undefined for device sockets, whose maxPayload is this bound itself (v1.0 B1: 1009).
+   */
+  maxFrameBytes?: number;
   /** Called once with the authenticated caller; returns the per-frame handler, or null after refusing. */
   onAuthenticated(principal: Principal): ((text: string, isBinary: boolean) => void) | null;
   onRejected(reason: string): void;
@@ -125,6 +132,13 @@ export function runHandshake(opts: HandshakeOptions): void {
       if (strikes > LIMITS.wsRateStrikes) ws.close(closeCodeFor('RATE_LIMITED'), 'rate limit');
       else ws.send(wsErrorFrame('RATE_LIMITED', 'Too many messages'));
       return;
+    }
+    if (opts.maxFrameBytes !== undefined) {
+      const size = Array.isArray(data) ? data.reduce((sum, chunk) => sum + chunk.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+      if (size > opts.maxFrameBytes) {
+        ws.send(routedErrorFrame('FRAME_TOO_LARGE', `a frame of ${size} bytes; at most ${opts.maxFrameBytes} (WS_MAX_FRAME_BYTES); nothing was done with it`));
+        return;
+      }
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     if (state === 'open' && handler) return handler(text, isBinary);

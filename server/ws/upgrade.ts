@@ -23,6 +23,8 @@ export interface WsOptions {
   extraConnectionsPerUser: number;
   /** Largest incoming frame (B1), slow-consumer bounds (F7) and per-socket message rate (C3); LIMITS when absent. */
   maxPayloadBytes?: number;
+  /** Client sockets: frames above maxPayloadBytes up to this get `frame_too_large` and the socket stays open (issue 13). */
+  clientFrameCeilingBytes?: number;
   maxBufferedBytes?: number;
   drainTimeoutMs?: number;
   slowCloseGraceMs?: number;
@@ -82,13 +84,18 @@ export function attachWebSockets(
   deps: SessionDeps & { auth: AuthService; log: FastifyBaseLogger },
   options: WsOptions,
 ): WsGateway {
-  const wss = new WebSocketServer({
+  const maxFrameBytes = options.maxPayloadBytes ?? LIMITS.wsMaxPayloadBytes;
+  const serverFor = (maxPayload: number) => new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxPayloadBytes ?? LIMITS.wsMaxPayloadBytes,
+    maxPayload,
     perMessageDeflate: false,
     // v1.0 firmware offers subprotocol "arduino"; accept without echoing it, like v1.0.
     handleProtocols: () => false,
   });
+  // Two servers because ws bounds frames per server: devices close 1009 above the frame limit
+  // (v1.0 B1); clients get `frame_too_large` up to the ceiling and keep their socket (issue 13).
+  const deviceWss = serverFor(maxFrameBytes);
+  const clientWss = serverFor(Math.max(maxFrameBytes, options.clientFrameCeilingBytes ?? LIMITS.wsClientFrameCeilingBytes));
   let accepting = true;
   const perIp = new Map<string, number>();
   const perUser = new Map<number, number>();
@@ -97,7 +104,7 @@ export function attachWebSockets(
     if (next <= 0) map.delete(key);
     else map.set(key, next);
   };
-  const stopHeartbeat = startHeartbeat(wss, options.pingIntervalMs);
+  const stopHeartbeats = [startHeartbeat(deviceWss, options.pingIntervalMs), startHeartbeat(clientWss, options.pingIntervalMs)];
   const sessionDeps: SessionDeps = {
     ...deps,
     peerBounds: {
@@ -137,7 +144,7 @@ export function attachWebSockets(
     // or every idle connection would keep its IncomingMessage and headers alive.
     const fromHeaders = headerToken(req);
     const kind = target.kind;
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    (kind === 'device' ? deviceWss : clientWss).handleUpgrade(req, socket, head, (ws) => {
       bump(perIp, ip, 1);
       let countedUser: number | undefined;
       // One close listener for both counters.
@@ -156,6 +163,7 @@ export function attachWebSockets(
         authTimeoutMs: options.authTimeoutMs,
         // Device frames are never dropped (see HandshakeOptions.rate); clients keep the C3 limit.
         rate: kind === 'device' ? null : rate,
+        maxFrameBytes: kind === 'device' ? undefined : maxFrameBytes,
         onAuthenticated: (principal) => {
           const devicesLimit = deps.store.findUserById(principal.userId)?.devicesLimit ?? 0;
           if ((perUser.get(principal.userId) ?? 0) >= 2 * devicesLimit + options.extraConnectionsPerUser) {
@@ -164,8 +172,8 @@ export function attachWebSockets(
             return null;
           }
           const handler = target.kind === 'device'
-            ? openDeviceSession(sessionDeps, ws, target.id, principal)
-            : openClientSession(sessionDeps, ws, target.id, principal);
+            ? openDeviceSession(sessionDeps, ws, target.id, principal, ip)
+            : openClientSession(sessionDeps, ws, target.id, principal, ip);
           if (handler) {
             bump(perUser, principal.userId, 1);
             countedUser = principal.userId;
@@ -180,10 +188,12 @@ export function attachWebSockets(
   return {
     shutdown() {
       accepting = false;
-      stopHeartbeat();
-      for (const ws of wss.clients) ws.close(closeCodeFor('SERVICE_RESTART'), 'service restart');
-      wss.close();
+      for (const stop of stopHeartbeats) stop();
+      for (const wss of [deviceWss, clientWss]) {
+        for (const ws of wss.clients) ws.close(closeCodeFor('SERVICE_RESTART'), 'service restart');
+        wss.close();
+      }
     },
-    openSockets: () => wss.clients.size,
+    openSockets: () => deviceWss.clients.size + clientWss.clients.size,
   };
 }

@@ -37,6 +37,20 @@ describe('deployment-tunable limits (environment variables, C3)', () => {
       deviceMessageBurst: LIMITS.deviceMessageBurst,
       deviceUnsolicitedBurst: LIMITS.deviceUnsolicitedBurst,
       deviceUnsolicitedDropsBeforeClose: LIMITS.deviceUnsolicitedDropsBeforeClose,
+      wsSendBufferBytes: LIMITS.wsMaxBufferedBytes,
+      wsClientFrameCeilingBytes: LIMITS.wsClientFrameCeilingBytes,
+      endpointsPerAccount: LIMITS.endpointsPerAccount,
+      messageTtlMs: LIMITS.messageTtlMs,
+      messageQueueCap: LIMITS.messageQueueCap,
+      messagesInFlight: LIMITS.messagesInFlight,
+      messageContentBytes: LIMITS.messageContentBytes,
+      eventContentBytes: LIMITS.eventContentBytes,
+      eventsPerSecond: LIMITS.eventsPerSecond,
+      eventBurst: LIMITS.eventBurst,
+      subscriptionsPerSocket: LIMITS.subscriptionsPerSocket,
+      historyMaxEntries: LIMITS.historyMaxEntries,
+      historyMaxAgeMs: LIMITS.historyMaxAgeMs,
+      dashboardStreamsPerAccount: LIMITS.dashboardStreamsPerAccount,
     });
   });
 
@@ -57,13 +71,21 @@ describe('deployment-tunable limits (environment variables, C3)', () => {
     for (const knob of LIMIT_KNOBS) expect(readme, knob.env).toContain(`| \`${knob.env}\` | \`${knob.fallback}\` |`);
   });
 
-  it('HTTP_BODY_BYTES and WS_MAX_FRAME_BYTES bound bodies (413) and frames (close 1009)', async () => {
-    relay = await startRelay({ env: { HTTP_BODY_BYTES: '4096', WS_MAX_FRAME_BYTES: '4096' } });
+  it('HTTP_BODY_BYTES, WS_MAX_FRAME_BYTES and WS_CLIENT_FRAME_CEILING_BYTES bound bodies (413) and frames (device 1009; client frame_too_large, then 1009 above the ceiling)', async () => {
+    relay = await startRelay({ env: { HTTP_BODY_BYTES: '4096', WS_MAX_FRAME_BYTES: '4096', WS_CLIENT_FRAME_CEILING_BYTES: '8192' } });
     const user = await registerUser(relay.http);
     const big = await api(relay.http, 'POST', '/api/push', { token: user.token, rawBody: JSON.stringify({ device_id: 'WL1', payload: 'a'.repeat(5000), signature: 'b' }) });
     expect(big.status).toBe(413);
+    await registerDevice(relay.http, user.token, 'WL4096');
+    const { probe: device } = await connectDevice(relay.ws, 'WL4096', user.token);
+    device.send('x'.repeat(5000));
+    expect((await device.closed).code).toBe(1009);
     const { probe } = await connectClient(relay.ws, 'c-frame', user.token);
     probe.send('x'.repeat(5000));
+    expect(await probe.next()).toMatchObject({ type: 'error', error: 'frame_too_large' });
+    probe.send({ type: 'ping', id: 'still-open' });
+    expect(await probe.next()).toMatchObject({ type: 'pong', id: 'still-open' });
+    probe.send('x'.repeat(8193));
     expect((await probe.closed).code).toBe(1009);
   });
 

@@ -33,7 +33,8 @@ describe('socket limits', () => {
     const user = await registerUser(relay.http);
     const { probe: flooder } = await connectClient(relay.ws, 'flood', user.token);
     const { probe: calm } = await connectClient(relay.ws, 'calm', user.token);
-    for (let i = 0; i < 200; i += 1) flooder.send({ type: 'ping' });
+    // A frame the relay answers with nothing (`{"type":"ping"}` is answered with a pong since issue 13).
+    for (let i = 0; i < 200; i += 1) flooder.send({ type: 'pong' });
     const first = await flooder.next();
     expect(first).toEqual({ status: 'error', error: 'RATE_LIMITED', message: 'Too many messages' });
     expect((await flooder.closed).code).toBe(1008);
