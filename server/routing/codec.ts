@@ -36,6 +36,7 @@ export interface CodecBounds {
 export type Side = 'client' | 'board';
 
 const IGNORED = new Set(['auth', 'pong', 'status']);
+const ROUTING_TYPES = new Set(['ping', 'subscribe', 'unsubscribe', 'event', 'message', 'ack', 'command', ...SIGNAL_TYPES]);
 const BOARD_TYPES = new Set(['ping', 'event']);
 const EVENT_NAME_RE = /^[a-z0-9_.-]{1,64}$/;
 const STATUS_MAX = 64;
@@ -44,11 +45,12 @@ const SDP_MAX = 60 * 1024;
 export function decodeFrame(text: string, isBinary: boolean, side: Side, bounds: CodecBounds): Inbound {
   if (isBinary) throw new RelayError('INVALID_JSON', 'Binary frames are not supported; send JSON text');
   const frame = parseFrame(text);
-  // v1.0 packets, whatever else they carry (v1.0 relays ignored extra fields).
-  if (frame.payload !== undefined || typeof frame.type !== 'string') {
+  const type = frame.type;
+  // v1.0 packets, whatever else they carry (v1.0 relays ignored extra fields), unless the `type`
+  // is one of the routing protocol's (signaling frames carry a `payload` of their own).
+  if (typeof type !== 'string' || (frame.payload !== undefined && !ROUTING_TYPES.has(type))) {
     return { type: 'packet', packet: validatePacket(frame, side === 'board' ? 'Missing fields' : 'Missing') };
   }
-  const type = frame.type;
   if (IGNORED.has(type)) return { type: 'ignored' };
   if (side === 'board' && !BOARD_TYPES.has(type)) {
     throw new FrameError('UNKNOWN_TYPE', `a board socket takes v1.0 packets and \`event\` and \`ping\` frames, not \`${type.slice(0, 40)}\``);
