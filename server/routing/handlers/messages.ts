@@ -47,15 +47,18 @@ export async function handleMessage(ctx: RoutingContext, session: Session, messa
     record(ctx, { userId: session.userId, kind: 'message', fromEndpoint: session.endpointId, toEndpoint: target.id, status: code === 'MAILBOX_FULL' ? 'mailbox_full' : 'unavailable', meta });
     throw new FrameError(code, code === 'MAILBOX_FULL' ? `${target.id} already has ${ctx.limits.messageQueueCap} messages waiting (MESSAGE_QUEUE_CAP)` : 'The message could not be stored; try again', { msgid, to: target.id });
   }
+  // The pump that writes it to the recipient tells its sender `delivered` (this one, or a later one).
   const delivered = await ctx.backplane.mailboxChanged(target.id, put.id);
-  session.peer.send(receiptFrame(msgid, target.id, delivered ? 'delivered' : 'stored', ctx.clock.now(), put.duplicate));
+  if (put.duplicate) session.peer.send(receiptFrame(msgid, target.id, delivered ? 'delivered' : 'stored', ctx.clock.now(), true));
+  else if (!delivered) session.peer.send(receiptFrame(msgid, target.id, 'stored', ctx.clock.now()));
   if (!put.duplicate) record(ctx, { userId: session.userId, kind: 'message', fromEndpoint: session.endpointId, toEndpoint: target.id, status: delivered ? 'delivered' : 'stored', meta });
 }
 
 /**
- * Writes what the connection's window allows from its mailbox, oldest first; the senders of items
- * written here (except `itemId`'s, whose sender is answering now) hear `delivered`. Routed acks are
- * written once and deleted. Returns whether item `itemId` is on the socket.
+ * Writes what the connection's window allows from its mailbox, oldest first; the sender of each
+ * message written hears `delivered` (a message written here before its own handler resumes is
+ * answered here too, so no sender hears `delivered` twice). Routed acks are written once and
+ * deleted. Returns whether item `itemId` is on the socket.
  */
 export function pumpMailbox(ctx: RoutingContext, session: Session, itemId: number): boolean {
   if (session.ephemeral) session.hadMail = true;
@@ -70,7 +73,7 @@ export function pumpMailbox(ctx: RoutingContext, session: Session, itemId: numbe
         continue;
       }
       session.mailOnSocket.set(item.id, { msgid: item.msgid, from: item.fromEndpoint, acknowledge: item.acknowledge });
-      if (item.id !== itemId) void ctx.backplane.deliver(item.fromEndpoint, receiptFrame(item.msgid, session.endpointId, 'delivered', now), true);
+      void ctx.backplane.deliver(item.fromEndpoint, receiptFrame(item.msgid, session.endpointId, 'delivered', now), true);
     }
   }
   return session.mailOnSocket.has(itemId);
