@@ -40,7 +40,6 @@ const ROUTING_TYPES = new Set(['ping', 'subscribe', 'unsubscribe', 'event', 'mes
 const BOARD_TYPES = new Set(['ping', 'event']);
 const EVENT_NAME_RE = /^[a-z0-9_.-]{1,64}$/;
 const STATUS_MAX = 64;
-const SDP_MAX = 60 * 1024;
 
 export function decodeFrame(text: string, isBinary: boolean, side: Side, bounds: CodecBounds): Inbound {
   if (isBinary) throw new RelayError('INVALID_JSON', 'Binary frames are not supported; send JSON text');
@@ -149,7 +148,8 @@ function decodeSignal(signal: SignalType, frame: JsonObject): Inbound {
       fail('`payload.sdpMLineIndex` must be a non-negative integer or null');
     }
   } else {
-    if (typeof payload.sdp !== 'string' || payload.sdp.length === 0 || payload.sdp.length > SDP_MAX) fail(`\`payload.sdp\` must be a non-empty string of at most ${SDP_MAX} characters`);
+    // Its size is the frame's (WS_MAX_FRAME_BYTES, checked before the frame is read).
+    if (typeof payload.sdp !== 'string' || payload.sdp.length === 0) fail('`payload.sdp` must be a non-empty string');
     if (payload.type !== signal) fail(`\`payload.type\` must be "${signal}"`);
   }
   return { type: 'signal', signal, id, target: target as string, payload };
