@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, preValidationAsyncHookHandler } from 'fastify';
 import { DEVICE_ID_PATTERN } from '../../shared/index';
 import { RelayError } from '../errors';
 import { isConnectionEndpointId, UUID_PATTERN } from '../ids';
@@ -25,6 +25,19 @@ export const ENDPOINT_VIEW = object('An endpoint of your account', {
   ephemeral: { type: 'boolean', description: 'a connection-scoped endpoint (a client socket that is not a registered endpoint, such as a v1.0 CLI): it exists while connected' },
 });
 
+/**
+ * Fastify's validator drops unknown body fields silently (removeAdditional); these routes refuse
+ * them by name instead, before validation, so a typo is an error and not a field that vanished.
+ */
+function refuseUnknownFields(allowed: readonly string[]): preValidationAsyncHookHandler {
+  return async (request) => {
+    const body = request.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+    const extra = Object.keys(body).filter((key) => !allowed.includes(key));
+    if (extra.length > 0) throw new RelayError('VALIDATION', `unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `\`${k.slice(0, 40)}\``).join(', ')}`);
+  };
+}
+
 interface CreateBody { kind: EndpointKind; name: string; uuid?: string; public_key?: { type: string; key: string }; device_id?: string }
 interface UpdateBody { name?: string; public_key?: { type: string; key: string } | null }
 
@@ -38,6 +51,7 @@ export const endpointRoutes: FastifyPluginAsync = async (app) => {
   const deviceLimitOf = (userId: number) => app.store.findUserById(userId)?.devicesLimit ?? app.relayConfig.deviceLimit;
 
   app.post<{ Body: CreateBody }>('/api/endpoints', {
+    preValidation: refuseUnknownFields(['kind', 'name', 'uuid', 'public_key', 'device_id']),
     schema: {
       tags: ['endpoints'], summary: 'Register an endpoint (a board needs device_id; others may give a uuid and a public key)', security,
       body: {
@@ -68,6 +82,7 @@ export const endpointRoutes: FastifyPluginAsync = async (app) => {
   }, async (request) => app.router.endpoints.get(principalOf(request).userId, request.params.ref));
 
   app.patch<{ Params: { ref: string }; Body: UpdateBody }>('/api/endpoints/:ref', {
+    preValidation: refuseUnknownFields(['name', 'public_key']),
     schema: {
       tags: ['endpoints'], summary: 'Rename an endpoint (a board: its device name) or set/clear its public key', security, params: ref,
       body: { type: 'object', minProperties: 1, additionalProperties: false, properties: { name, public_key: { ...publicKey, type: ['object', 'null'] } } },

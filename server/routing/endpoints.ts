@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import { isDeviceId } from '../../shared/index';
 import type { Principal } from '../auth/auth-service';
 import { RelayError, closeCodeFor } from '../errors';
@@ -7,6 +6,7 @@ import type { RelayService } from '../relay/relay-service';
 import type { EndpointKind, EndpointRecord, NewEndpoint, PublicKeyType, Store } from '../store/types';
 import type { Clock } from '../time';
 import type { Backplane } from './backplane';
+import { checkPublicKey } from './public-keys';
 
 /** An endpoint a frame or request named, already checked to be the caller's. */
 export interface ResolvedEndpoint {
@@ -32,26 +32,6 @@ export interface EndpointView {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const CURVES: Record<PublicKeyType, string> = { ed25519: 'Ed25519', x25519: 'X25519' };
-
-/**
- * A public key as `{type: "ed25519"|"x25519", key: base64 or base64url of the 32 raw bytes}`:
- * decoded, length-checked and imported as a key of that curve; stored as base64url.
- */
-export function checkPublicKey(value: { type: string; key: string }): { type: PublicKeyType; key: string } {
-  const type = value.type.toLowerCase() as PublicKeyType;
-  if (!(type in CURVES)) throw new RelayError('BAD_REQUEST', 'public_key.type must be ed25519 or x25519');
-  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value.key)) throw new RelayError('BAD_REQUEST', 'public_key.key must be the 32-byte raw key in base64 or base64url');
-  const raw = Buffer.from(value.key.replace(/\+/g, '-').replace(/\//g, '_').replace(/=$/, ''), 'base64url');
-  if (raw.length !== 32) throw new RelayError('BAD_REQUEST', 'public_key.key must decode to exactly 32 bytes');
-  const x = raw.toString('base64url');
-  try {
-    createPublicKey({ key: { kty: 'OKP', crv: CURVES[type], x }, format: 'jwk' });
-  } catch {
-    throw new RelayError('BAD_REQUEST', `public_key.key is not a valid ${type} public key`);
-  }
-  return { type, key: x };
-}
 
 /**
  * Endpoints of an account (issue 13): registration, listing with presence, rename, delete, and the
