@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, preValidationAsyncHookHandler } from 'fastify';
 import { DEVICE_ID_PATTERN } from '../../shared/index';
 import { RelayError } from '../errors';
-import { isConnectionEndpointId, UUID_PATTERN } from '../ids';
+import { CONNECTION_ENDPOINT_ID_PATTERN, ENDPOINT_ID_PATTERN, isConnectionEndpointId, UUID_PATTERN } from '../ids';
 import { LIMITS } from '../limits';
 import { principalOf } from '../plugins/fastify-types';
 import type { EndpointKind } from '../store/types';
@@ -15,7 +15,12 @@ const publicKey = {
   description: 'An Ed25519 or X25519 public key: the 32 raw bytes in base64 or base64url (checked; returned as base64url)',
   properties: { type: { type: 'string', enum: ['ed25519', 'x25519'] }, key: { type: 'string', maxLength: 64 } },
 } as const;
-const ref = { type: 'object', required: ['ref'], properties: { ref: { type: 'string', maxLength: 64, description: 'endpoint id (ep_…), connection endpoint id (ec_…), device id (WL…) or uuid' } } } as const;
+/** Any name of an endpoint: its id, a connection's id, a board's device id, or its uuid. */
+const ENDPOINT_REF_PATTERN = [ENDPOINT_ID_PATTERN, CONNECTION_ENDPOINT_ID_PATTERN, DEVICE_ID_PATTERN, UUID_PATTERN].map((p) => `(${p})`).join('|');
+const ref = {
+  type: 'object', required: ['ref'],
+  properties: { ref: { type: 'string', pattern: ENDPOINT_REF_PATTERN, description: 'endpoint id (ep_…), connection endpoint id (ec_…), device id (WL…) or uuid' } },
+} as const;
 const timestamp = { type: 'string', description: 'ISO-8601, UTC' } as const;
 
 export const ENDPOINT_VIEW = object('An endpoint of your account', {
@@ -78,7 +83,7 @@ export const endpointRoutes: FastifyPluginAsync = async (app) => {
   }, async (request) => ({ endpoints: await app.router.endpoints.list(principalOf(request).userId) }));
 
   app.get<{ Params: { ref: string } }>('/api/endpoints/:ref', {
-    schema: { tags: ['endpoints'], summary: 'One endpoint', security, params: ref, response: { 200: ENDPOINT_VIEW, ...errors(...AUTH_ERRORS, 404, 503) } },
+    schema: { tags: ['endpoints'], summary: 'One endpoint', security, params: ref, response: { 200: ENDPOINT_VIEW, ...errors(...AUTH_ERRORS, 404, 422, 503) } },
   }, async (request) => app.router.endpoints.get(principalOf(request).userId, request.params.ref));
 
   app.patch<{ Params: { ref: string }; Body: UpdateBody }>('/api/endpoints/:ref', {
@@ -93,7 +98,7 @@ export const endpointRoutes: FastifyPluginAsync = async (app) => {
   app.delete<{ Params: { ref: string } }>('/api/endpoints/:ref', {
     schema: {
       tags: ['endpoints'], summary: 'Delete an endpoint; its socket is closed (a board: the device, its queue and socket)', security, params: ref,
-      response: { 200: object('Deleted', { status: { type: 'string', enum: ['deleted'] }, id: text }), ...errors(400, ...AUTH_ERRORS, 404, 503) },
+      response: { 200: object('Deleted', { status: { type: 'string', enum: ['deleted'] }, id: text }), ...errors(400, ...AUTH_ERRORS, 404, 422, 503) },
     },
   }, async (request) => {
     const principal = principalOf(request);
