@@ -8,6 +8,7 @@ import { DEVICE_ID_PATTERN } from '../../shared/index';
 import { ERROR_TABLE } from '../errors';
 import { LIMITS } from '../limits';
 import { CLIENT_ID_PATTERN } from '../relay/packets';
+import { BOARD_TEXT, ROUTING_FRAME_SCHEMAS, ROUTING_TEXT } from './routing-docs';
 import { errors } from './schemas';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -59,6 +60,7 @@ export const WS_FRAME_SCHEMAS = {
       signature: { type: 'string', description: 'on `expired` (never reached the device) / `undelivered` (no reply came; it may have run): the signature of that command packet' },
     },
   },
+  ...ROUTING_FRAME_SCHEMAS,
 } as const;
 
 function closeCodes(): string {
@@ -70,7 +72,8 @@ function closeCodes(): string {
 
 const AUTH_TEXT = 'Authenticate with an `Authorization: Bearer <token>` or `X-API-Token` upgrade header, or with a first frame `{"type":"auth","token":…}`. '
   + 'Browsers must send an Origin equal to the relay\'s own origin or listed in ALLOWED_ORIGINS; devices and CLIs may send none. '
-  + `Ping every ${LIMITS.wsPingIntervalMs / 1000} s; a peer that misses a pong is dropped.`;
+  + `Ping every ${LIMITS.wsPingIntervalMs / 1000} s; a peer that misses a pong is dropped. `
+  + `Slow readers: more than WS_SEND_BUFFER_BYTES (${LIMITS.wsMaxBufferedBytes} bytes) unsent, or nothing drained for ${LIMITS.wsDrainTimeoutMs / 1000} s, closes the socket 1013; the others are not slowed.`;
 
 /** OpenAPI path items for the two WebSocket endpoints. */
 export function websocketPaths(): Record<string, unknown> {
@@ -94,15 +97,18 @@ export function websocketPaths(): Record<string, unknown> {
     '/ws/{device_id}': upgrade(
       'Device socket (the board)',
       'One socket per device, bound to the device id and its owner. The relay forwards commands as WsPacket frames '
-        + '(at most 1 KiB each, for the ESP8266) and treats every WsPacket the device sends as the reply to the oldest command in flight.',
-      ['WsAuthFrame', 'WsPacket'], ['WsDeviceWelcome', 'WsPacket', 'WsErrorFrame'],
+        + `(at most 1 KiB each, for the ESP8266) and treats every WsPacket the device sends as the reply to the oldest command in flight. A frame above ${LIMITS.wsMaxPayloadBytes} bytes (WS_MAX_FRAME_BYTES) closes it 1009.\n\n${BOARD_TEXT}`,
+      ['WsAuthFrame', 'WsPacket', 'WsPublishEvent', 'WsPing'], ['WsDeviceWelcome', 'WsPacket', 'WsErrorFrame', 'WsPong', 'WsRoutedError'],
       { name: 'device_id', in: 'path', required: true, schema: { type: 'string', pattern: DEVICE_ID_PATTERN } },
     ),
     '/ws/client/{client_id}': upgrade(
       'Client socket (CLI, app)',
       'Send WsPacket commands for your devices; each gets a WsAck, and the device\'s reply arrives as a bare WsPacket (in either order). '
-        + 'A command for an offline device is stored durably and delivered when it connects (QUEUE_TTL_SECONDS).',
-      ['WsAuthFrame', 'WsPacket'], ['WsClientWelcome', 'WsAck', 'WsPacket', 'WsErrorFrame'],
+        + 'A command for an offline device is stored durably and delivered when it connects (QUEUE_TTL_SECONDS). '
+        + `A frame above ${LIMITS.wsMaxPayloadBytes} bytes (WS_MAX_FRAME_BYTES) is answered frame_too_large and the socket stays usable; above ${LIMITS.wsClientFrameCeilingBytes} (WS_CLIENT_FRAME_CEILING_BYTES) it is closed 1009.\n\n${ROUTING_TEXT}`,
+      ['WsAuthFrame', 'WsPacket', 'WsSubscribe', 'WsPublishEvent', 'WsSendMessage', 'WsMessageAck', 'WsCommand', 'WsSignal', 'WsPing'],
+      ['WsClientWelcome', 'WsAck', 'WsPacket', 'WsErrorFrame', 'WsSubscribed', 'WsPresence', 'WsEvent', 'WsMessage', 'WsReceipt', 'WsRoutedAck', 'WsResponse',
+        'WsSignalDelivery', 'WsDelivered', 'WsPong', 'WsRoutedError'],
       { name: 'client_id', in: 'path', required: true, schema: { type: 'string', pattern: CLIENT_ID_PATTERN } },
     ),
   };
