@@ -1,7 +1,9 @@
 import { html, type SafeHtml } from './html';
 import { csrfField, layout, type HeaderUser } from './layout';
 import type { Flash } from './sessions';
+import { DEVICE_ID_PATTERN } from '../../shared/index';
 import { LIMITS } from '../limits';
+import { LIVE_SCRIPT_PATH } from './live-script';
 
 export interface DeviceView {
   deviceId: string;
@@ -48,13 +50,16 @@ function flashBlock(flash: Flash | null): SafeHtml {
 
 function deviceRows(view: DashboardView): SafeHtml {
   if (view.devices.length === 0) {
-    return html`<p class="hint">No devices yet. Register one with the CLI or <code>POST /api/register_device</code> using an API token.</p>`;
+    return html`<p class="hint">No devices yet. Add one below, or register one with the CLI or <code>POST /api/register_device</code> using an API token.</p>`;
   }
   const rows = view.devices.map((d) => html`<tr data-device="${d.deviceId}">
 <td><code>${d.deviceId}</code></td>
-<td>${d.name || '—'}</td>
-<td>${d.online ? html`<span class="online">Online now</span>` : html`<span class="offline">Offline</span>`}</td>
-<td>${formatTime(d.lastSeenAt)}</td>
+<td><form method="post" action="/dashboard/devices/rename" class="inline">${csrfField(view.user.csrf)}
+<input type="hidden" name="device_id" value="${d.deviceId}">
+<input type="text" name="name" value="${d.name}" maxlength="${LIMITS.endpointNameMaxLength}" aria-label="Name of ${d.deviceId}" placeholder="no name">
+<button type="submit" class="link">Rename</button></form></td>
+<td data-status>${d.online ? html`<span class="online">Online now</span>` : html`<span class="offline">Offline</span>`}</td>
+<td data-last-seen>${formatTime(d.lastSeenAt)}</td>
 <td>${formatTime(d.addedAt)}</td>
 <td><form method="post" action="/dashboard/delete_device" class="inline">${csrfField(view.user.csrf)}
 <input type="hidden" name="device_id" value="${d.deviceId}">
@@ -86,8 +91,15 @@ function tokenRows(view: DashboardView): SafeHtml {
 export function dashboardPage(view: DashboardView): SafeHtml {
   return layout('Dashboard', view.user, html`<h1>Dashboard</h1>
 ${flashBlock(view.flash)}
-<h2>Devices <span class="hint">(${view.devices.length} of ${view.devicesLimit})</span></h2>
+<h2>Devices <span class="hint">(${view.devices.length} of ${view.devicesLimit})</span> <span id="live" class="hint" aria-live="polite"></span></h2>
 ${deviceRows(view)}
+<form method="post" action="/dashboard/devices" class="row">
+${csrfField(view.user.csrf)}
+<label>Device id <input type="text" name="device_id" required maxlength="${LIMITS.idMaxLength}" pattern="${DEVICE_ID_PATTERN.slice(1, -1)}" placeholder="WL35080814"></label>
+<label>Name <input type="text" name="name" maxlength="${LIMITS.endpointNameMaxLength}" placeholder="e.g. study"></label>
+<button type="submit">Add device</button>
+</form>
+<p class="hint">The device id is printed on the board's serial console at first boot and shown on its setup page (<code>WL</code> and its chip id).</p>
 <h2>API tokens</h2>
 ${tokenRows(view)}
 <form method="post" action="/dashboard/tokens" class="row">
@@ -95,5 +107,5 @@ ${csrfField(view.user.csrf)}
 <label>New token name <input type="text" name="name" maxlength="${LIMITS.tokenNameMaxLength}" placeholder="e.g. laptop CLI"></label>
 <button type="submit">Create token</button>
 </form>
-<p class="hint">Revoking a token closes every device or client connection opened with it.</p>`);
+<p class="hint">Revoking a token closes every device or client connection opened with it.</p>`, LIVE_SCRIPT_PATH);
 }

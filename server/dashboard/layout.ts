@@ -3,7 +3,8 @@ import { html, type SafeHtml } from './html';
 export const STYLESHEET_PATH = '/dashboard.css';
 
 /**
- * Headers for every dashboard response. No script is allowed at all (the pages need none), styles
+ * Headers for every dashboard response. No script is allowed (the dashboard page alone allows its
+ * own, see live.ts), styles
  * only from our own stylesheet, forms only back to us, and no framing (clickjacking).
  */
 export const PAGE_SECURITY_HEADERS: Record<string, string> = {
@@ -28,7 +29,8 @@ export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${token}">`;
 }
 
-export function layout(title: string, user: HeaderUser | null, body: SafeHtml): SafeHtml {
+/** `script`: the path of this relay's own script for the page (only the dashboard has one, live presence). */
+export function layout(title: string, user: HeaderUser | null, body: SafeHtml, script?: string): SafeHtml {
   const nav = user
     ? html`<span class="who">Signed in as <strong>${user.username}</strong></span>
         <a href="/dashboard">Dashboard</a>
@@ -41,6 +43,7 @@ export function layout(title: string, user: HeaderUser | null, body: SafeHtml): 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · WakeLink relay</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
+${script ? html`<script src="${script}" defer></script>` : ''}
 </head>
 <body>
 <header><a class="brand" href="/">WakeLink relay</a><nav>${nav}</nav></header>
@@ -85,4 +88,5 @@ th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #8884;
 .online { color: var(--ok); font-weight: 600; }
 .offline { color: var(--muted); }
 .row { display: flex; gap: .5rem; flex-wrap: wrap; align-items: end; }
+td form.inline input[type=text] { width: 9rem; padding: .2rem .4rem; }
 `;

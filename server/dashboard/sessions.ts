@@ -80,6 +80,14 @@ export class SessionStore {
     return session;
   }
 
+  /** Whether the session is still live, without counting this as a use (a page left open does not keep it alive). */
+  isLive(id: string): boolean {
+    const session = this.sessions.get(id);
+    if (!session) return false;
+    const now = this.clock.now();
+    return now - session.createdAt < this.limits.ttlMs && now - session.lastUsedAt < this.limits.idleMs;
+  }
+
   /** Milliseconds until the absolute expiry (the cookie's Max-Age). */
   remainingMs(session: DashboardSession): number {
     return Math.max(0, session.createdAt + this.limits.ttlMs - this.clock.now());

@@ -9,9 +9,11 @@ import { formField, formId } from '../dashboard/forms';
 import type { SafeHtml } from '../dashboard/html';
 import { PAGE_SECURITY_HEADERS, STYLESHEET, STYLESHEET_PATH, type HeaderUser } from '../dashboard/layout';
 import { DASHBOARD_LIMITS } from '../dashboard/limits';
+import { LIVE_PAGE_CSP, registerLiveRoutes } from '../dashboard/live';
 import { landingPage, loginPage, logoutConfirmPage, messagePage, registerPage, type RegisterErrors } from '../dashboard/pages';
 import { SessionStore, type DashboardSession, type SessionLimits } from '../dashboard/sessions';
 import { RelayError, databaseErrorCode } from '../errors';
+import { isDeviceId } from '../relay/packets';
 import { LIMITS } from '../limits';
 import type { UserRecord } from '../store/types';
 
@@ -47,8 +49,9 @@ function registrationErrors(username: string, password: string, confirm: string)
 
 /**
  * The server-rendered dashboard: landing page, register/login/logout forms and `/dashboard`
- * (devices with live status, API tokens, device deletion). No script anywhere; sessions are
- * server-side and referenced by a signed HttpOnly cookie; every state change checks a CSRF token.
+ * (devices: add, rename, delete, live presence; API tokens). The dashboard page alone runs one
+ * script, the relay's own (live.ts), under a CSP allowing only that; sessions are server-side and
+ * referenced by a signed HttpOnly cookie; every state change checks a CSRF token.
  */
 export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPluginAsync {
   return async (app) => {
@@ -223,7 +226,16 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       return sendPage(reply, 200, logoutConfirmPage(who.header));
     });
 
+    const live = registerLiveRoutes(app, {
+      sessions,
+      signedIn: (request) => {
+        const who = signedIn(request);
+        return who && { sessionId: who.session.id, principal: who.principal };
+      },
+    });
+
     app.post('/logout', formOptions, guarded(async (request, reply, who) => {
+      live.endSession(who.session.id);
       sessions.destroy(who.session.id);
       cookies.clearSession(request, reply);
       return reply.redirect('/', 303);
@@ -235,6 +247,7 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       const devices = app.store.listDevices(who.user.id).map((d) => ({
         deviceId: d.deviceId, name: d.name, online: app.hub.deviceSocket(d.deviceId) !== undefined, lastSeenAt: d.lastSeenAt, addedAt: d.addedAt,
       }));
+      reply.header('content-security-policy', LIVE_PAGE_CSP);
       return sendPage(reply, 200, dashboardPage({
         user: who.header, devices, devicesLimit: who.user.devicesLimit, tokens: app.auth.listApiTokens(who.user.id), flash: sessions.takeFlash(who.session),
       }));
@@ -257,6 +270,32 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       app.auth.revokeApiToken(who.user.id, tokenId);
       request.log.info({ event: 'token_revoked', userId: who.user.id, tokenId }, 'api token revoked from the dashboard');
       who.session.flash = { notice: 'Token revoked. Connections opened with it were closed.' };
+      return reply.redirect('/dashboard', 303);
+    }));
+
+    app.post('/dashboard/devices', formOptions, guarded(async (request, reply, who) => {
+      const deviceId = (formField(request.body, 'device_id', LIMITS.idMaxLength) ?? '').trim();
+      const name = formField(request.body, 'name', LIMITS.endpointNameMaxLength);
+      if (!isDeviceId(deviceId)) {
+        return sendPage(reply, 400, messagePage('Not a device id', 'A device id is WL followed by the board\'s chip id in upper-case hex, e.g. WL35080814.', who.header, '/dashboard'));
+      }
+      if (name === undefined && formField(request.body, 'name') !== undefined) {
+        return sendPage(reply, 400, messagePage('Name too long', `Names are at most ${LIMITS.endpointNameMaxLength} characters.`, who.header, '/dashboard'));
+      }
+      app.router.endpoints.register(who.principal, { kind: 'board', name: name ?? '', device_id: deviceId }, who.user.devicesLimit);
+      request.log.info({ event: 'dashboard_device_added', userId: who.user.id, deviceId }, 'device added from the dashboard');
+      who.session.flash = { notice: `Device ${deviceId} added. Put this relay's URL and an API token in its settings.` };
+      return reply.redirect('/dashboard', 303);
+    }));
+
+    app.post('/dashboard/devices/rename', formOptions, guarded(async (request, reply, who) => {
+      const deviceId = formField(request.body, 'device_id', LIMITS.idMaxLength);
+      const name = formField(request.body, 'name', LIMITS.endpointNameMaxLength);
+      if (deviceId === undefined || !isDeviceId(deviceId) || name === undefined) {
+        return sendPage(reply, 400, messagePage('Bad request', `Choose a device and a name of at most ${LIMITS.endpointNameMaxLength} characters.`, who.header, '/dashboard'));
+      }
+      await app.router.endpoints.update(who.user.id, deviceId, { name });
+      who.session.flash = { notice: `Device ${deviceId} renamed.` };
       return reply.redirect('/dashboard', 303);
     }));
 

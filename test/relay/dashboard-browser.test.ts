@@ -133,6 +133,52 @@ describe('dashboard in headless Chromium', () => {
     expect(offLoopback).toEqual([]);
   });
 
+  it('adds and names a device, and shows its presence live (no reload) through its own script under a strict CSP (issue 13)', async () => {
+    const { context, page } = await newPage();
+    await registerInBrowser(page, `live${process.pid}`);
+    const token = (await page.locator('#new-token').textContent())?.trim() ?? '';
+    const deviceId = `WLD${(process.pid & 0xffff).toString(16).toUpperCase()}`;
+    await page.getByLabel('Device id').fill(deviceId);
+    await page.getByLabel('Name', { exact: true }).fill('Study');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    await page.waitForURL('**/dashboard');
+    expect(await page.getByRole('status').textContent()).toContain(`Device ${deviceId} added.`);
+    const row = page.locator(`tr[data-device="${deviceId}"]`);
+    await row.getByLabel(`Name of ${deviceId}`).fill('Desk');
+    await row.getByRole('button', { name: 'Rename' }).click();
+    await page.waitForURL('**/dashboard');
+    expect(await row.getByLabel(`Name of ${deviceId}`).inputValue()).toBe('Desk');
+    expect(await row.locator('[data-status]').textContent()).toBe('Offline');
+    // The stream is open: the page's script says so.
+    await page.locator('#live', { hasText: 'live' }).waitFor();
+
+    // The board connects and disconnects: the row follows without a reload.
+    const { probe } = await connectDevice(relay.ws, deviceId, token);
+    await row.locator('[data-status] .online', { hasText: 'Online now' }).waitFor({ timeout: 5000 });
+    expect(await row.locator('[data-last-seen]').textContent()).not.toBe('never');
+    probe.close();
+    await row.locator('[data-status] .offline', { hasText: 'Offline' }).waitFor({ timeout: 5000 });
+
+    // The CSP: this origin's script only, no inline code; the one script on the page is ours.
+    const response = await page.reload();
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(await page.evaluate('[...document.scripts].map((s) => new URL(s.src).pathname + ":" + s.text.length)')).toEqual(['/dashboard.js:0']);
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
+    await page.evaluate(`(() => { const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.head.append(s); })()`);
+    expect(await page.evaluate('window.injected === undefined')).toBe(true);
+    expect(blocked.length).toBeGreaterThan(0);
+    // Only the probe above was refused: the page itself never trips its CSP.
+    expect(cspViolations.filter((text) => !blocked.includes(text))).toEqual([]);
+    cspViolations.length = 0;
+    await context.close();
+    expect(offLoopback).toEqual([]);
+  });
+
   it('S11: a forged v1.0-style cookie in the browser lands on the login page; a wrong password shows the generic message', async () => {
     const { context, page } = await newPage();
     await context.addCookies([
