@@ -3,8 +3,10 @@ import { GLOBAL_OPTIONS, type OptionSpec } from './args';
 import { CLOUD_COMMANDS } from './cloud-commands';
 import type { CommandDef } from './context';
 import { DEVICE_COMMAND_DEFS } from './device-run';
+import { ENDPOINT_COMMANDS } from './endpoint-commands';
 import { MANAGEMENT_COMMANDS } from './management';
 import { RELAY_COMMANDS } from './relay-commands';
+import { WATCH_COMMANDS } from './watch';
 import { TARGET_COMMANDS } from './target-commands';
 
 /** Commands whose first word is a saved device. */
@@ -13,7 +15,7 @@ const DEVICE_DEFS: readonly CommandDef[] = [...DEVICE_COMMAND_DEFS, ...TARGET_CO
 export const GROUPS = [
   ['Device commands (wakelink <command> <device> ...)', DEVICE_DEFS],
   ['Saved devices', MANAGEMENT_COMMANDS],
-  ['Relay', [...RELAY_COMMANDS, ...CLOUD_COMMANDS]],
+  ['Relay', [...RELAY_COMMANDS, ...CLOUD_COMMANDS, ...ENDPOINT_COMMANDS, ...WATCH_COMMANDS]],
 ] as const;
 
 const BY_WORD = new Map<string, CommandDef>();

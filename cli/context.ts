@@ -13,6 +13,8 @@ export interface Context {
   flags: GlobalFlags;
   values: ParsedCommandLine['values'];
   positionals: string[];
+  /** For commands that print as they go (`watch`); the others return their lines. */
+  stdout: OutputStream;
   stderr: OutputStream;
   progress: Progress;
   /** Reads all of stdin (for --password-stdin). */

@@ -103,6 +103,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       flags,
       values: parsed.values,
       positionals: parsed.positionals,
+      stdout: io.stdout,
       stderr: io.stderr,
       progress: createProgress(io.stderr, !flags.json),
       readStdin: () => readAll(io.stdin),

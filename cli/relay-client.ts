@@ -4,7 +4,7 @@ import { CliError, connectionError } from './errors';
 export const MAX_RELAY_RESPONSE_BYTES = 1024 * 1024;
 
 export interface RelayRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
   /** API token or JWT, sent as `Authorization: Bearer` (what both v1.0 and our relay accept). */
