@@ -44,6 +44,9 @@ export class Router {
     this.endpoints = new EndpointDirectory(deps.store, deps.backplane, deps.relay, deps.clock, deps.limits.endpointsPerAccount);
     this.ctx = { ...deps, endpoints: this.endpoints };
     deps.backplane.onMailboxChanged((conn, itemId) => pumpMailbox(this.ctx, conn as Session, itemId));
+    // A connection-scoped endpoint ends with its socket; after a crash its mail would only wait for
+    // its TTL. (One relay per database: with several, the scale-out issue scopes this to the instance.)
+    this.bestEffort(() => deps.store.purgeConnectionMail());
   }
 
   session(init: Omit<SessionInit, 'events'>): Session {

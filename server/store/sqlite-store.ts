@@ -95,6 +95,7 @@ export function createSqliteStore(file: string): SqliteStore {
     ...mailbox,
     clearMailbox: attempts(mailbox.clearMailbox),
     takeExpiredMail: attempts(mailbox.takeExpiredMail),
+    purgeConnectionMail: attempts(mailbox.purgeConnectionMail),
     ...history,
     queueBatches: () => committer.batches,
     sweepExpired: attempts((now: number) => sweepQueue.run(now).changes + sweepResponses.run(now).changes),

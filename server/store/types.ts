@@ -233,6 +233,8 @@ export interface MailboxStore {
   clearMailbox(toEndpoint: string): void;
   /** Deletes and returns expired items. */
   takeExpiredMail(now: number): MailboxItem[];
+  /** At start: mail for connection-scoped endpoints of an earlier run (none of them exists any more). */
+  purgeConnectionMail(): number;
   countMail(toEndpoint: string, now: number): number;
 }
 

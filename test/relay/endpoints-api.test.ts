@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, registerUser, type TestUser } from './helpers/http';
 import { startRelay, type RunningRelay } from './helpers/relay';
 import { connectBoard, createEndpoint } from './helpers/routing';
-import { connectClient } from './helpers/ws';
+import { WsProbe, connectClient } from './helpers/ws';
 
 let relay: RunningRelay;
 let alice: TestUser;
@@ -93,6 +93,16 @@ describe('endpoints REST API (issue 13)', () => {
     expect((await v1.probe.closed).code).toBe(4004);
     const devices = (await api(relay.http, 'GET', '/api/devices', { token: alice.token })).body.devices as any[];
     expect(devices.map((d) => d.device_id)).toEqual(['WLE0A7']);
+  });
+
+  it('a token in the URL is never a credential (headers or the first frame only), on HTTP and on WebSocket upgrades', async () => {
+    const http = await api(relay.http, 'GET', `/api/endpoints?token=${alice.token}&api_token=${alice.token}`);
+    expect(http).toMatchObject({ status: 401, body: { error: 'AUTH_REQUIRED' } });
+    const probe = new WsProbe(`${relay.ws}/ws/client/url-token?token=${alice.token}`);
+    await probe.opened;
+    probe.send({ type: 'subscribe', endpoints: 'boards' });
+    expect(await probe.next()).toMatchObject({ status: 'error', error: 'AUTH_REQUIRED' });
+    expect((await probe.closed).code).toBe(1008);
   });
 
   it('B15: another account\'s endpoint answers exactly like a missing one on every route; deleting an endpoint closes its socket 4004', async () => {

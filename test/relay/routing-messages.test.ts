@@ -174,6 +174,33 @@ describe('acknowledged messages between endpoints (issue 13)', () => {
     expect(await a.next()).toMatchObject({ type: 'error', error: 'unsupported_target', msgid: 'to-board' });
   });
 
+  it('a connection-scoped endpoint that speaks the protocol gets messages while connected; its mailbox ends with the socket, and with a crashed relay', async () => {
+    const dir = tempDir();
+    const { alice, phone } = await setup({}, { dir });
+    const { probe: temp } = await connectClient(relay!.ws, 'temp-client', alice.token);
+    temp.send({ type: 'subscribe', endpoints: 'boards' });
+    const self = (await expectFrame(temp, 'subscribed')).self as string;
+    const a = await connect(phone, alice);
+    a.send({ type: 'message', to: self, msgid: 't1' });
+    expect(await expectFrame(temp, 'message')).toMatchObject({ msgid: 't1', from: phone, to: self });
+    expect(await expectFrame(a, 'receipt')).toMatchObject({ status: 'delivered' });
+    expect(relay!.app.store.countMail(self, Date.now())).toBe(1);
+    temp.close();
+    await temp.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(relay!.app.store.countMail(self, Date.now())).toBe(0);
+    a.send({ type: 'message', to: self, msgid: 't2' });
+    expect(await a.next()).toMatchObject({ type: 'error', error: 'endpoint_not_found', msgid: 't2' });
+    // A relay that dies with such mail unacked drops it at its next start (as if its close never ran).
+    a.close();
+    const orphan = 'ec_00000000000000000abc';
+    await relay!.app.store.putMail({ toEndpoint: orphan, fromEndpoint: phone, kind: 'message', msgid: 'orphan', frame: '{}', acknowledge: false, createdAt: Date.now(), expiresAt: Date.now() + 60_000 }, 10);
+    expect(relay!.app.store.countMail(orphan, Date.now())).toBe(1);
+    await relay!.close();
+    relay = await startRelay({ dir });
+    expect(relay.app.store.countMail(orphan, Date.now())).toBe(0);
+  });
+
   it('MESSAGES_IN_FLIGHT: at most that many unacked messages on a socket; the rest follow, in order, as acks come', async () => {
     const { alice, phone, desktop } = await setup({ MESSAGES_IN_FLIGHT: '2' });
     const a = await connect(phone, alice);

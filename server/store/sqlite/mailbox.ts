@@ -34,6 +34,7 @@ export function createMailboxStore(db: Db, health?: WriteHealth, dropDb: Db = db
   const clear = db.prepare<[string]>('DELETE FROM endpoint_mailbox WHERE to_endpoint = ?');
   const expired = db.prepare<[number]>('SELECT * FROM endpoint_mailbox WHERE expires_at <= ? ORDER BY id LIMIT 1000');
   const removeOne = db.prepare<[number]>('DELETE FROM endpoint_mailbox WHERE id = ?');
+  const purgeConnections = db.prepare("DELETE FROM endpoint_mailbox WHERE to_endpoint LIKE 'ec!_%' ESCAPE '!'");
 
   const commitBatch = db.transaction((puts: PutItem[]): MailboxPutResult[] => puts.map(({ item, cap }): MailboxPutResult => {
     const found = existing.get(item.toEndpoint, item.fromEndpoint, item.kind, item.msgid) as { id: number } | undefined;
@@ -83,5 +84,6 @@ export function createMailboxStore(db: Db, health?: WriteHealth, dropDb: Db = db
     },
     takeExpiredMail: (now) => takeExpired.immediate(now),
     countMail: (toEndpoint, now) => (liveCount.get(toEndpoint, now) as { n: number }).n,
+    purgeConnectionMail: () => purgeConnections.run().changes,
   };
 }
