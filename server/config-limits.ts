@@ -82,7 +82,7 @@ export const LIMIT_KNOBS: readonly Knob[] = [
   { env: 'EVENTS_PER_SECOND', key: 'eventsPerSecond', fallback: LIMITS.eventsPerSecond, min: 1, max: 1_000_000, meaning: 'sustained events per second one socket may publish (rate_limited above)' },
   { env: 'EVENT_BURST', key: 'eventBurst', fallback: LIMITS.eventBurst, min: 1, max: 1_000_000, meaning: 'burst of events per socket above that rate' },
   { env: 'SUBSCRIPTIONS_PER_SOCKET', key: 'subscriptionsPerSocket', fallback: LIMITS.subscriptionsPerSocket, min: 1, max: 100_000, meaning: 'endpoints one socket may subscribe to (subscription_limit above)' },
-  { env: 'HISTORY_MAX_ENTRIES', key: 'historyMaxEntries', fallback: LIMITS.historyMaxEntries, min: 10, max: 10_000_000, meaning: 'history (audit log) entries kept per account; the oldest go first' },
+  { env: 'HISTORY_MAX_ENTRIES', key: 'historyMaxEntries', fallback: LIMITS.historyMaxEntries, min: 10, max: 1_000_000, meaning: 'history (audit log) entries kept per account; the oldest go first' },
   { env: 'HISTORY_MAX_AGE_SECONDS', key: 'historyMaxAgeMs', fallback: LIMITS.historyMaxAgeMs / 1000, min: 60, max: 3650 * 86_400, scale: 1000, meaning: 'history entries older than this are deleted' },
   { env: 'DASHBOARD_STREAMS_PER_ACCOUNT', key: 'dashboardStreamsPerAccount', fallback: LIMITS.dashboardStreamsPerAccount, min: 1, max: 10_000, meaning: 'dashboard pages with live presence open at once per account (more get static pages)' },
 ];

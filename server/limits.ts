@@ -169,6 +169,13 @@ export const LIMITS = {
   historyMaxEntries: 10_000,
   historyMaxAgeMs: 30 * 86_400_000,
   historyPageMax: 200,
+  /**
+   * History entries are written in batches: at most this long after the frame they record, or
+   * once this many wait. A relay killed in between loses those audit rows (never a command: its
+   * queue row is durable); the buffer never holds more than twice this many.
+   */
+  historyFlushMs: 250,
+  historyBufferEntries: 500,
   /** Dashboard live-presence streams (server-sent events) open at once per account. */
   dashboardStreamsPerAccount: 8,
 } as const;

@@ -59,7 +59,7 @@ export function createSqliteStore(file: string): SqliteStore {
   // Connect/disconnect times are bookkeeping: the unsynced connection.
   const endpoints = createEndpointStore(db, responsesDb);
   const { committer: mailCommitter, dropper: mailDropper, ...mailbox } = createMailboxStore(db, health, responsesDb);
-  const { committer: historyCommitter, ...history } = createHistoryStore(responsesDb, health);
+  const { buffer: historyBuffer, ...history } = createHistoryStore(responsesDb, health);
   /** A board's last contact may still be in the activity buffer. */
   const withActivity = (endpoint: EndpointRecord): EndpointRecord => {
     const pending = endpoint.deviceId === null ? null : pendingLastSeen(endpoint.deviceId);
@@ -112,7 +112,7 @@ export function createSqliteStore(file: string): SqliteStore {
       forgetter.flush();
       mailCommitter.flush();
       mailDropper.flush();
-      historyCommitter.flush();
+      historyBuffer.close();
       try {
         closeActivity();
       } catch {

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/database';
-import { GroupCommitter } from '../group-commit';
+import { LIMITS } from '../../limits';
 import type { HistoryEntry, HistoryKind, HistoryStore, StoredHistoryEntry } from '../types';
 import type { WriteHealth } from '../write-health';
 
@@ -14,12 +14,64 @@ const toEntry = (row: HistoryRow): StoredHistoryEntry => ({
 const MAX_COUNTED_ACCOUNTS = 10_000;
 
 /**
- * The history (audit log, issue 13) on the unsynced connection: one batched transaction per
- * event-loop turn, no fsync (it is not an acknowledged command, and a command's own queue row is
- * durable). The count bound per account is kept cheaply: the store counts each account's rows once,
- * then trims the oldest in chunks as it passes the bound, walking only the rows it deletes.
+ * Entries collected in memory and written in one transaction every LIMITS.historyFlushMs (or at
+ * LIMITS.historyBufferEntries): an audit row per routed command must not cost the hot path a
+ * transaction of its own. A batch the database refuses (locked, full) stays for the next try; past
+ * the buffer bound the oldest entries are dropped (and counted), never the routing itself.
  */
-export function createHistoryStore(db: Db, health?: WriteHealth): HistoryStore & { committer: GroupCommitter<{ entry: HistoryEntry; max: number }, boolean> } {
+export class HistoryBuffer<T> {
+  private pending: T[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** Entries dropped because the database refused them for too long. */
+  dropped = 0;
+
+  constructor(private readonly write: (items: T[]) => void, private readonly failed: (error: unknown) => void) {}
+
+  private closed = false;
+
+  add(item: T): void {
+    if (this.closed) return;
+    this.pending.push(item);
+    if (this.pending.length > LIMITS.historyBufferEntries * 2) this.dropped += this.pending.splice(0, this.pending.length - LIMITS.historyBufferEntries * 2).length;
+    if (this.pending.length >= LIMITS.historyBufferEntries) setImmediate(() => this.flush());
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), LIMITS.historyFlushMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Shutdown: writes what it can, then takes nothing more. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.pending = [];
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0 || this.closed) return;
+    const items = this.pending;
+    this.pending = [];
+    try {
+      this.write(items);
+    } catch (error) {
+      this.failed(error);
+      this.pending = [...items, ...this.pending];
+      this.timer = setTimeout(() => this.flush(), LIMITS.historyFlushMs);
+      this.timer.unref();
+    }
+  }
+}
+
+/**
+ * The history (audit log, issue 13) on the unsynced connection, written in batches (HistoryBuffer),
+ * no fsync (it is not an acknowledged command, and a command's own queue row is durable). The count
+ * bound per account is kept cheaply: the store counts each account's rows once, then trims the
+ * oldest in chunks as it passes the bound, walking only the rows it deletes.
+ */
+export function createHistoryStore(db: Db, health?: WriteHealth): HistoryStore & { buffer: HistoryBuffer<{ entry: HistoryEntry; max: number }> } {
   const insert = db.prepare<[number, number, string, string | null, string | null, string, string]>(
     'INSERT INTO history (user_id, at, kind, from_endpoint, to_endpoint, status, meta) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
@@ -28,17 +80,17 @@ export function createHistoryStore(db: Db, health?: WriteHealth): HistoryStore &
     'DELETE FROM history WHERE id IN (SELECT id FROM history WHERE user_id = ? ORDER BY id LIMIT ?)',
   );
   const ofUser = db.prepare<[number, number, number]>('SELECT * FROM history WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?');
-  const ofEndpoint = db.prepare<[string, number, number, string, number, number, number]>(
-    `SELECT * FROM (
-       SELECT * FROM history WHERE from_endpoint = ? AND user_id = ? AND id < ?
-       UNION
-       SELECT * FROM history WHERE to_endpoint = ? AND user_id = ? AND id < ?
-     ) ORDER BY id DESC LIMIT ?`,
+  // Walks the account's rows newest first (history_user) until `limit` match: at most HISTORY_MAX_ENTRIES.
+  const ofEndpoint = db.prepare<[number, number, string, string, number]>(
+    'SELECT * FROM history WHERE user_id = ? AND id < ? AND (from_endpoint = ? OR to_endpoint = ?) ORDER BY id DESC LIMIT ?',
   );
-  const pruneAge = db.prepare<[number]>('DELETE FROM history WHERE at < ?');
+  // Rows are inserted in time order, so the oldest ids are the oldest entries: delete in chunks
+  // from the start of the table until a chunk holds a newer one (no index on `at` to maintain).
+  const PRUNE_CHUNK = 1000;
+  const pruneOldest = db.prepare<[number, number]>('DELETE FROM history WHERE id IN (SELECT id FROM history ORDER BY id LIMIT ?) AND at < ?');
   const counts = new Map<number, number>();
 
-  const commitBatch = db.transaction((items: { entry: HistoryEntry; max: number }[]) => {
+  const writeBatch = db.transaction((items: { entry: HistoryEntry; max: number }[]) => {
     for (const { entry, max } of items) {
       insert.run(entry.userId, entry.at, entry.kind, entry.fromEndpoint, entry.toEndpoint, entry.status, JSON.stringify(entry.meta));
       let count = counts.get(entry.userId);
@@ -53,33 +105,29 @@ export function createHistoryStore(db: Db, health?: WriteHealth): HistoryStore &
       if (count > max + slack - 1) count -= trimOldest.run(entry.userId, count - max).changes;
       counts.set(entry.userId, count);
     }
-    return items.map(() => true);
   });
-  const committer = new GroupCommitter<{ entry: HistoryEntry; max: number }, boolean>(
-    (items) => commitBatch.immediate(items),
-    (error) => {
-      health?.failed(error);
-      counts.clear();
-      return false;
-    },
-  );
-
+  const buffer = new HistoryBuffer<{ entry: HistoryEntry; max: number }>((items) => writeBatch.immediate(items), (error) => {
+    health?.failed(error);
+    counts.clear();
+  });
   return {
-    committer,
-    recordHistory: (entry, max) => {
-      void committer.submit({ entry, max });
-    },
+    buffer,
+    recordHistory: (entry, max) => buffer.add({ entry, max }),
     listHistory: (userId, query) => {
-      committer.flush(); // what the caller just did is visible at once
+      buffer.flush(); // what the caller just did is visible at once
       const before = query.beforeId ?? Number.MAX_SAFE_INTEGER;
       const rows = query.endpoint === undefined
         ? ofUser.all(userId, before, query.limit)
-        : ofEndpoint.all(query.endpoint, userId, before, query.endpoint, userId, before, query.limit);
+        : ofEndpoint.all(userId, before, query.endpoint, query.endpoint, query.limit);
       return (rows as HistoryRow[]).map(toEntry);
     },
     pruneHistory: (cutoff, maxPerAccount) => {
-      committer.flush();
-      const removed = pruneAge.run(cutoff).changes;
+      buffer.flush();
+      let removed = 0;
+      for (let changes = PRUNE_CHUNK; changes === PRUNE_CHUNK;) {
+        changes = pruneOldest.run(PRUNE_CHUNK, cutoff).changes;
+        removed += changes;
+      }
       if (removed > 0) counts.clear();
       let trimmed = 0;
       // Accounts this process counted may still be over the bound (the chunk slack): trim them exactly.
