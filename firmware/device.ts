@@ -22,7 +22,8 @@ import { PacketHandler } from './packet-handler';
 import type { CloudStatus, DeviceHandle, DeviceOptions, DeviceStatus, Platform, TimerHandle } from './platform/types';
 import { setupApSsid } from './setup/access-point';
 import { HttpServer } from './setup/http';
-import { SetupPage, type SetupPageDeps } from './setup/page';
+import { SetupBinding } from './setup/binding';
+import { SetupPage } from './setup/page';
 import { UsageCounter } from './usage-counter';
 import { ReplayFloor } from './replay-floor';
 import { ReplyCache } from './reply-cache';
@@ -384,53 +385,5 @@ class Device implements CommandContext, DeviceHandle, CredentialKeeper {
     this.cloud.stop();
     this.mode = 'booting';
     this.joinStation();
-  }
-}
-
-/** What the setup page may see and do, as methods over the device (no closures: see the header). */
-class SetupBinding implements SetupPageDeps {
-  readonly deviceId: string;
-  readonly setupPassword: string;
-  readonly clock: Platform['clock'];
-  readonly random: Platform['random'];
-
-  constructor(private readonly device: Device) {
-    this.deviceId = device.deviceId;
-    this.setupPassword = device.setupPassword();
-    this.clock = device.platform.clock;
-    this.random = device.platform.random;
-  }
-
-  token(): string {
-    return this.device.token;
-  }
-
-  config(): DeviceConfig {
-    return this.device.settings();
-  }
-
-  network(): { mode: string; ip: string } {
-    const { network } = this.device.platform;
-    return { mode: network.mode(), ip: this.device.mode === 'AP' ? SETUP_AP_IP : network.ip() };
-  }
-
-  save(next: DeviceConfig): void {
-    this.device.saveSettings(next);
-  }
-
-  restartSoon(): void {
-    this.device.restartSoon();
-  }
-
-  claimCode(): string | undefined {
-    return this.device.claimCode();
-  }
-
-  claimed(): boolean {
-    return this.device.hasCredential();
-  }
-
-  factoryReset(): void {
-    this.device.factoryReset();
   }
 }
