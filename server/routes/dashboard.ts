@@ -92,7 +92,7 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       return {
         session, user,
         header: { username: user.username, csrf: csrf.forSession(session.id) },
-        principal: { userId: user.id, username: user.username, via: 'session', tokenId: null, expiresAt: null },
+        principal: { userId: user.id, username: user.username, via: 'session', tokenId: null, expiresAt: null, sessionId: null },
       };
     };
 
