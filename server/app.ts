@@ -18,6 +18,7 @@ import { Router } from './routing/router';
 import { authRoutes } from './routes/auth';
 import { deviceRoutes } from './routes/devices';
 import { endpointRoutes } from './routes/endpoints';
+import { pairingRoutes } from './routes/pairings';
 import { docsPlugin } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { relayRoutes } from './routes/relay';
@@ -93,6 +94,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       messageTtlMs: limits.messageTtlMs, messageQueueCap: limits.messageQueueCap, messagesInFlight: limits.messagesInFlight,
       eventsPerSecond: limits.eventsPerSecond, eventBurst: limits.eventBurst, historyMaxEntries: limits.historyMaxEntries,
       historyMaxAgeMs: limits.historyMaxAgeMs, endpointsPerAccount: limits.endpointsPerAccount,
+      pairingCodeTtlMs: limits.pairingCodeTtlMs, pairingCodesPerAccount: limits.pairingCodesPerAccount,
+      pairingFailuresPerAccount: limits.pairingFailuresPerAccount, pairingFailuresPerAddress: limits.pairingFailuresPerAddress,
+      pairingFailuresGlobal: limits.pairingFailuresGlobal, pairingFailuresPerCode: limits.pairingFailuresPerCode,
     },
   });
 
@@ -172,6 +176,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(deviceRoutes);
   await app.register(relayRoutes);
   await app.register(endpointRoutes);
+  await app.register(pairingRoutes);
   await app.register(healthRoutes);
   await app.register(dashboardRoutes);
   for (const plugin of options.routePlugins ?? []) await app.register(plugin);

@@ -16,7 +16,7 @@ const publicKey = {
   properties: { type: { type: 'string', enum: ['ed25519', 'x25519'] }, key: { type: 'string', maxLength: 64 } },
 } as const;
 /** Any name of an endpoint: its id, a connection's id, a board's device id, or its uuid. */
-const ENDPOINT_REF_PATTERN = [ENDPOINT_ID_PATTERN, CONNECTION_ENDPOINT_ID_PATTERN, DEVICE_ID_PATTERN, UUID_PATTERN].map((p) => `(${p})`).join('|');
+export const ENDPOINT_REF_PATTERN = [ENDPOINT_ID_PATTERN, CONNECTION_ENDPOINT_ID_PATTERN, DEVICE_ID_PATTERN, UUID_PATTERN].map((p) => `(${p})`).join('|');
 const ref = {
   type: 'object', required: ['ref'],
   properties: { ref: { type: 'string', pattern: ENDPOINT_REF_PATTERN, description: 'endpoint id (ep_…), connection endpoint id (ec_…), device id (WL…) or uuid' } },
