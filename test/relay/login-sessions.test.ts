@@ -105,6 +105,18 @@ describe('reuse detection', () => {
   });
 });
 
+describe('reuse detection under a race', () => {
+  it('two refreshes with the same token at once: one wins, the other is reuse, and the family is revoked (the winner too)', async () => {
+    const pair = await login();
+    const results = await Promise.all([refresh(pair.refresh_token), refresh(pair.refresh_token)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+    expect(results.find((r) => r.status === 401)!.body.error).toBe('REFRESH_TOKEN_REUSED');
+    const winner = results.find((r) => r.status === 200)!.body;
+    expect((await devices(winner.access_token)).status).toBe(401);
+    expect((await refresh(winner.refresh_token)).body.error).toBe('REFRESH_TOKEN_INVALID');
+  });
+});
+
 describe('logout and revocation', () => {
   it('logout revokes the family: access token refused, sockets closed, refresh refused; logging out twice is 401', async () => {
     const pair = await login();
