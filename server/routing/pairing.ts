@@ -51,8 +51,17 @@ export interface Paired {
   client_endpoint: string;
 }
 
+/** Hosts whose client lists are kept in memory (every event of a connected endpoint asks). */
+const CLIENT_CACHE_ENTRIES = 10_000;
+
 export class Pairings {
   readonly codes: OneTimeCodes<string>;
+  /**
+   * Host endpoint → its clients, so publishing an event costs no query. Dropped on every change made
+   * here; an endpoint deleted with its pairings (ON DELETE CASCADE) may linger in a list, harmless:
+   * it has no connection to deliver to, and endpoint ids are never reused.
+   */
+  private readonly clientCache = new Map<string, string[]>();
 
   constructor(
     private readonly store: Store,
@@ -93,6 +102,8 @@ export class Pairings {
     if (!host) throw new RelayError('PAIRING_CODE_INVALID');
     const pairing: PairingRecord = { id: newPairingId(), userId: party.userId, hostEndpoint: host.id, clientEndpoint: party.endpoint.id, createdAt: this.clock.now() };
     const { replaced } = this.store.createPairing(pairing);
+    this.clientCache.delete(host.id);
+    if (replaced) this.clientCache.delete(replaced.hostEndpoint);
     this.audit(party, 'paired', host.id, { pairing_id: pairing.id, ...(replaced ? { replaced: replaced.id } : {}) });
     const paired: Paired = {
       status: 'paired', pairing_id: pairing.id, host_device_id: host.deviceId ?? host.id, host_endpoint: host.id, client_endpoint: party.endpoint.id,
@@ -107,8 +118,13 @@ export class Pairings {
     return this.store.pairingOfClient(clientEndpoint)?.hostEndpoint ?? null;
   }
 
-  clientsOf(hostEndpoint: string): string[] {
-    return this.store.pairingsOfHost(hostEndpoint).map((pairing) => pairing.clientEndpoint);
+  clientsOf(hostEndpoint: string): readonly string[] {
+    const cached = this.clientCache.get(hostEndpoint);
+    if (cached) return cached;
+    const clients = this.store.pairingsOfHost(hostEndpoint).map((pairing) => pairing.clientEndpoint);
+    if (this.clientCache.size >= CLIENT_CACHE_ENTRIES) this.clientCache.delete(this.clientCache.keys().next().value as string);
+    this.clientCache.set(hostEndpoint, clients);
+    return clients;
   }
 
   list(userId: number): PairingView[] {
@@ -123,6 +139,7 @@ export class Pairings {
   remove(userId: number, id: string, address: string, via: 'ws' | 'http'): void {
     const pairing = this.store.findPairing(id);
     if (!pairing || pairing.userId !== userId || !this.store.deletePairing(userId, id)) throw new RelayError('PAIRING_NOT_FOUND');
+    this.clientCache.delete(pairing.hostEndpoint);
     this.record(userId, pairing.clientEndpoint, pairing.hostEndpoint, 'unpaired', { pairing_id: id, via, address });
   }
 
