@@ -39,7 +39,7 @@ const cloudList: CommandDef = {
   async run(ctx) {
     if (ctx.positionals.length > 0) throw usageError(`unexpected argument "${ctx.positionals[0]}"`);
     const relay = pickRelay(ctx);
-    const answer = expectOk(await callRelay(relay, { method: 'GET', path: '/api/devices', bearer: apiTokenForRelay(ctx, relay), timeoutMs: timeout(ctx) }), 'listing devices');
+    const answer = expectOk(await callRelay(relay, { method: 'GET', path: '/api/devices', bearer: await apiTokenForRelay(ctx, relay), timeoutMs: timeout(ctx) }), 'listing devices');
     const listed = Array.isArray(answer.devices) ? (answer.devices as ListedDevice[]).filter((d) => d && typeof d === 'object') : [];
     const store = DeviceStore.load(ctx.home);
     const localNames = (deviceId: string): string[] => store.names().filter((name) => {
@@ -80,7 +80,7 @@ const unregister: CommandDef = {
     const entry = store.get(name);
     const relay = pickRelay(ctx, entry);
     const own = relayBases(entry).httpBase === relay && typeof entry.api_token === 'string' && entry.api_token.length > 0 ? entry.api_token : undefined;
-    const apiToken = stringOption(ctx.values, 'api-token') ?? own ?? apiTokenForRelay(ctx, relay);
+    const apiToken = stringOption(ctx.values, 'api-token') ?? own ?? await apiTokenForRelay(ctx, relay);
     const deviceId = deviceIdOf(name, entry);
     const answer = expectOk(await callRelay(relay, {
       method: 'POST', path: '/api/delete_device', bearer: apiToken, body: { device_id: deviceId }, timeoutMs: timeout(ctx),

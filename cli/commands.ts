@@ -6,6 +6,7 @@ import { DEVICE_COMMAND_DEFS } from './device-run';
 import { ENDPOINT_COMMANDS } from './endpoint-commands';
 import { MANAGEMENT_COMMANDS } from './management';
 import { RELAY_COMMANDS } from './relay-commands';
+import { SESSION_COMMANDS } from './session-commands';
 import { WATCH_COMMANDS } from './watch';
 import { TARGET_COMMANDS } from './target-commands';
 
@@ -15,7 +16,7 @@ const DEVICE_DEFS: readonly CommandDef[] = [...DEVICE_COMMAND_DEFS, ...TARGET_CO
 export const GROUPS = [
   ['Device commands (wakelink <command> <device> ...)', DEVICE_DEFS],
   ['Saved devices', MANAGEMENT_COMMANDS],
-  ['Relay', [...RELAY_COMMANDS, ...CLOUD_COMMANDS, ...ENDPOINT_COMMANDS, ...WATCH_COMMANDS]],
+  ['Relay', [...RELAY_COMMANDS, ...SESSION_COMMANDS, ...CLOUD_COMMANDS, ...ENDPOINT_COMMANDS, ...WATCH_COMMANDS]],
 ] as const;
 
 const BY_WORD = new Map<string, CommandDef>();

@@ -6,6 +6,7 @@ import { DEVICE_COMMANDS, buildWireRequest, type DeviceCommandSpec } from './dev
 import { CliError, usageError } from './errors';
 import { keyFromToken, sealRequest } from './exchange';
 import { checkToken } from './management';
+import { bearerForRelay } from './relay-auth';
 import { RelayStore } from './relays';
 import { DeviceStore, deviceIdOf, resolveTarget, type CloudTarget, type TransportName } from './store';
 import { exchangeHttp } from './transport/http';
@@ -16,17 +17,13 @@ import { exchangeWss } from './transport/wss';
 /** Default budgets per transport: v1.0's 10 s on TCP; a relay round trip may include a 30 s long poll. */
 export const DEFAULT_TIMEOUT_MS: Record<TransportName, number> = { tcp: 10_000, http: 35_000, wss: 30_000 };
 
-/** Finds the API token for a cloud target: the entry's own, else the one `login` saved for that relay. */
-function apiTokenFor(ctx: Context, name: string, target: CloudTarget): string {
+/** Finds the token for a cloud target: the entry's own, else the saved login for that relay (a session is refreshed if needed). */
+async function apiTokenFor(ctx: Context, name: string, target: CloudTarget): Promise<string> {
   if (target.apiToken) return target.apiToken;
-  const credential = RelayStore.load(ctx.home).get(target.httpBase!);
-  if (!credential) {
+  if (!RelayStore.load(ctx.home).get(target.httpBase!)) {
     throw new CliError('RELAY_AUTH', `no API token for relay ${target.httpBase}: run \`wakelink login --relay ${target.httpBase}\` or \`wakelink update ${name} --api-token TOKEN\``);
   }
-  if (typeof credential.expires_at === 'number' && credential.expires_at * 1000 < Date.now()) {
-    throw new CliError('RELAY_AUTH', `the saved login for ${target.httpBase} expired; run \`wakelink login --relay ${target.httpBase}\` again`);
-  }
-  return credential.api_token;
+  return bearerForRelay({ ...ctx, values: {} }, target.httpBase!);
 }
 
 /** One command's round trip, with its success reply; the device's error reply is a DEVICE_ERROR. */
@@ -49,8 +46,8 @@ export async function exchangeWithDevice(ctx: Context, name: string, command: Co
 
   let reply: DeviceReply;
   if (target.transport === 'tcp') reply = await exchangeTcp(target.host, target.port, options);
-  else if (target.transport === 'http') reply = await exchangeHttp(target.httpBase!, apiTokenFor(ctx, name, target), options);
-  else reply = await exchangeWss(target.wssBase!, apiTokenFor(ctx, name, target), options);
+  else if (target.transport === 'http') reply = await exchangeHttp(target.httpBase!, await apiTokenFor(ctx, name, target), options);
+  else reply = await exchangeWss(target.wssBase!, await apiTokenFor(ctx, name, target), options);
 
   const inner = reply.inner;
   const summary = {

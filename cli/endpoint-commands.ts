@@ -27,7 +27,7 @@ export function printable(value: unknown, fallback = '-', max = 80): string {
 
 async function relayCall(ctx: Context, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, what: string, body?: unknown) {
   const relay = pickRelay(ctx);
-  const answer = expectOk(await callRelay(relay, { method, path, body, bearer: apiTokenForRelay(ctx, relay), timeoutMs: timeout(ctx) }), what);
+  const answer = expectOk(await callRelay(relay, { method, path, body, bearer: await apiTokenForRelay(ctx, relay), timeoutMs: timeout(ctx) }), what);
   return { relay, answer };
 }
 

@@ -5,6 +5,7 @@ import { CliError, usageError } from './errors';
 import { writeTextFileAtomic } from './files';
 import { checkDeviceId, checkToken, MAX_NAME_CHARS } from './management';
 import { callRelay, expectOk } from './relay-client';
+import { apiTokenForBoards, bearerForRelay, sessionCredential } from './relay-auth';
 import { RelayStore, parseRelayUrl, type RelayCredential } from './relays';
 import { DEFAULT_TCP_PORT, DeviceStore, relayBases, swapScheme, type DeviceEntry } from './store';
 
@@ -29,12 +30,9 @@ export function pickRelay(ctx: Context, entry?: DeviceEntry): string {
   throw usageError('no relay given: pass --relay URL (or run `wakelink login --relay URL` once)');
 }
 
-export function apiTokenForRelay(ctx: Context, relay: string): string {
-  const given = stringOption(ctx.values, 'api-token');
-  if (given) return given;
-  const credential = RelayStore.load(ctx.home).get(relay);
-  if (!credential) throw new CliError('RELAY_AUTH', `not logged in to ${relay}: run \`wakelink login --relay ${relay}\``);
-  return credential.api_token;
+/** The bearer for this CLI's own calls (a session's access token is refreshed when it expired). */
+export function apiTokenForRelay(ctx: Context, relay: string): Promise<string> {
+  return bearerForRelay(ctx, relay);
 }
 
 async function readPassword(ctx: Context): Promise<string> {
@@ -46,7 +44,11 @@ async function readPassword(ctx: Context): Promise<string> {
   return password;
 }
 
-/** Username+password → short-lived JWT → a long-lived, revocable API token named after this machine. */
+/**
+ * Username+password → a login session (short-lived access JWT + single-use refresh token, saved
+ * and never printed). A relay without sessions (no refresh token) gets the older flow: the JWT
+ * makes a long-lived, revocable API token named after this machine.
+ */
 async function loginWithPassword(ctx: Context, relay: string, username: string): Promise<RelayCredential> {
   const password = await readPassword(ctx);
   let response;
@@ -58,6 +60,7 @@ async function loginWithPassword(ctx: Context, relay: string, username: string):
   }
   if (response.status === 429) throw new CliError('RELAY_ERROR', `the relay ${relay} is throttling logins; wait a minute and retry`);
   const login = expectOk(response, 'login');
+  if (typeof login.refresh_token === 'string') return sessionCredential(login, relay, username);
   const jwt = login.access_token;
   if (typeof jwt !== 'string') throw new CliError('RELAY_ERROR', `the relay ${relay} answered the login without an access_token`);
   const created = await callRelay(relay, {
@@ -78,10 +81,11 @@ const login: CommandDef = {
   name: 'login',
   aliases: [],
   usage: 'wakelink login --relay URL (--username NAME [--password-stdin] | --api-token TOKEN)',
-  summary: 'log in to a relay and save an API token for it',
-  details: 'With --username the password is asked on the terminal (or read from stdin with --password-stdin); '
-    + 'the CLI then creates an API token named after this machine. With --api-token the token is checked and saved. '
-    + 'Credentials are stored per relay URL in relays.json (mode 0600) next to devices.json.',
+  summary: 'log in to a relay (a login session) or save an API token for it',
+  details: 'With --username the password is asked on the terminal (or read from stdin with --password-stdin) and the relay starts a login session: '
+    + 'a short-lived access token and a single-use refresh token, which the CLI rotates by itself when the access token has expired (`wakelink sessions` lists and revokes sessions). '
+    + 'Commands that hand a token to a board or to devices.json (register, provision) create an API token named after this machine the first time. '
+    + 'With --api-token the token is checked and saved. Credentials are stored per relay URL in relays.json (mode 0600) next to devices.json and are never printed.',
   options: { relay: { type: 'string' }, username: { type: 'string' }, 'password-stdin': { type: 'boolean' }, 'api-token': { type: 'string' } },
   optionHelp: [
     ['--relay URL', 'relay base URL, e.g. https://relay.example.org'],
@@ -108,7 +112,11 @@ const login: CommandDef = {
     relays.set(relay, credential);
     relays.save();
     const who = credential.username ? ` as ${credential.username}` : '';
-    return { json: { ok: true, relay, kind: credential.kind, username: credential.username ?? null }, lines: [`logged in to ${relay}${who}; credentials saved in ${relays.path}`] };
+    const session = typeof credential.session_id === 'string' ? ` (session ${credential.session_id})` : '';
+    return {
+      json: { ok: true, relay, kind: credential.kind, username: credential.username ?? null, session_id: credential.session_id ?? null },
+      lines: [`logged in to ${relay}${who}${session}; credentials saved in ${relays.path}`],
+    };
   },
 };
 
@@ -145,7 +153,8 @@ const register: CommandDef = {
     const protocol = stringOption(ctx.values, 'protocol');
     if (protocol !== undefined && protocol !== 'http' && protocol !== 'wss') throw usageError('--protocol takes http or wss');
     const relay = pickRelay(ctx, existing);
-    const apiToken = apiTokenForRelay(ctx, relay);
+    // Saved into devices.json (the v1.0 CLI reads it there): a lasting API token, not a session's.
+    const apiToken = await apiTokenForBoards(ctx, relay);
 
     const answer = expectOk(await callRelay(relay, {
       method: 'POST', path: '/api/register_device', bearer: apiToken,
@@ -179,10 +188,10 @@ function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:@+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The API token a board should use: --api-token, else the device's own, else the login for that relay. */
-function boardApiToken(ctx: Context, relay: string, entry?: DeviceEntry): string {
-  if (stringOption(ctx.values, 'api-token') === undefined && typeof entry?.api_token === 'string' && entry.api_token.length > 0) return entry.api_token;
-  return apiTokenForRelay(ctx, relay);
+/** The API token a board should use: --api-token, else the device's own, else this machine's for that relay. */
+function boardApiToken(ctx: Context, relay: string, entry?: DeviceEntry): Promise<string> {
+  if (stringOption(ctx.values, 'api-token') === undefined && typeof entry?.api_token === 'string' && entry.api_token.length > 0) return Promise.resolve(entry.api_token);
+  return apiTokenForBoards(ctx, relay);
 }
 
 const provision: CommandDef = {
@@ -221,7 +230,7 @@ const provision: CommandDef = {
     if (!idText) throw usageError(`no device "${name}" saved: pass --device-id`);
     const deviceId = checkDeviceId(idText);
     const relay = pickRelay(ctx, entry);
-    const apiToken = boardApiToken(ctx, relay, entry);
+    const apiToken = await boardApiToken(ctx, relay, entry);
     const token = typeof entry?.token === 'string' && entry.token.length > 0 ? entry.token : null;
     const relayUrl = swapScheme(relay);
     const ssid = stringOption(ctx.values, 'ssid');

@@ -8,9 +8,19 @@ export const RELAYS_FILE = 'relays.json';
 
 export interface RelayCredential {
   [key: string]: unknown;
-  api_token: string;
-  /** `api_token` (long-lived, revocable) or `jwt` (from /auth/login when the relay had no token API). */
-  kind?: 'api_token' | 'jwt';
+  /** An `sk-` API token (kind `api_token`; for a session, the one made for boards, once needed), or a JWT (kind `jwt`). */
+  api_token?: string;
+  /**
+   * `session` (a password login: access JWT + single-use refresh token, cli/relay-auth.ts),
+   * `api_token` (long-lived, revocable) or `jwt` (older CLIs, against relays without sessions).
+   */
+  kind?: 'api_token' | 'jwt' | 'session';
+  access_token?: string;
+  /** Unix seconds. */
+  access_expires_at?: number;
+  refresh_token?: string;
+  refresh_expires_at?: number;
+  session_id?: string;
   username?: string;
   /** Unix seconds; only for JWTs. */
   expires_at?: number;
@@ -69,6 +79,7 @@ export class RelayStore {
     const entry = this.relays()[relayKey(url)];
     if (entry === null || typeof entry !== 'object') return undefined;
     const credential = entry as RelayCredential;
+    if (credential.kind === 'session') return typeof credential.refresh_token === 'string' && credential.refresh_token.length > 0 ? credential : undefined;
     return typeof credential.api_token === 'string' && credential.api_token.length > 0 ? credential : undefined;
   }
 
@@ -76,6 +87,12 @@ export class RelayStore {
     const key = relayKey(url);
     this.relays()[key] = credential;
     if (makeDefault) this.data.default = key;
+  }
+
+  remove(url: string): void {
+    const key = relayKey(url);
+    delete this.relays()[key];
+    if (this.data.default === key) delete this.data.default;
   }
 
   list(): Array<{ url: string; credential: RelayCredential }> {

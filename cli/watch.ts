@@ -83,7 +83,7 @@ const watch: CommandDef = {
     if (countText !== undefined && (!/^[1-9][0-9]*$/.test(countText) || Number(countText) > MAX_COUNT)) throw usageError(`--count takes a whole number from 1 to ${MAX_COUNT}`);
     const count = countText === undefined ? Infinity : Number(countText);
     const relay = pickRelay(ctx);
-    const token = apiTokenForRelay(ctx, relay);
+    const token = await apiTokenForRelay(ctx, relay);
     const clientId = stringOption(ctx.values, 'as') ?? `cli_watch_${toHex(nodeCrypto.randomBytes(4))}`;
     const keys = savedKeys(ctx);
     const json = ctx.flags.json;

@@ -18,16 +18,19 @@ import { Router } from './routing/router';
 import { authRoutes } from './routes/auth';
 import { deviceRoutes } from './routes/devices';
 import { endpointRoutes } from './routes/endpoints';
+import { pairingRoutes } from './routes/pairings';
 import { docsPlugin } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { relayRoutes } from './routes/relay';
 import { tokenRoutes } from './routes/tokens';
+import { sessionRoutes } from './routes/sessions';
 import { dashboardRoutes } from './routes/dashboard';
 import { createSqliteStore } from './store/sqlite-store';
 import type { Store } from './store/types';
 import { systemClock, type Clock } from './time';
 import { closeCodeFor } from './errors';
 import { attachWebSockets, type WsOptions } from './ws/upgrade';
+import { TokenSockets } from './ws/token-sockets';
 import { compileTrust } from './net/client-address';
 
 export interface BuildOptions {
@@ -77,7 +80,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const auth = new AuthService(store, createJwtIssuer(keys.jwt, config.jwtTtlSeconds, clock), clock, config.deviceLimit, {
     loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, tokenFailuresPerIp, passwordHashConcurrency, passwordHashQueue,
     ...options.throttle,
+  }, {
+    refreshTtlMs: config.limits.refreshTokenTtlMs, sessionMaxAgeMs: config.limits.sessionMaxAgeMs,
+    sessionsPerAccount: config.limits.sessionsPerAccount, historyMaxEntries: config.limits.historyMaxEntries,
   });
+  const tokenSockets = new TokenSockets(clock, config.limits.tokenExpirySweepMs);
   const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap });
   const { limits } = config;
   const router = new Router({
@@ -87,6 +94,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       messageTtlMs: limits.messageTtlMs, messageQueueCap: limits.messageQueueCap, messagesInFlight: limits.messagesInFlight,
       eventsPerSecond: limits.eventsPerSecond, eventBurst: limits.eventBurst, historyMaxEntries: limits.historyMaxEntries,
       historyMaxAgeMs: limits.historyMaxAgeMs, endpointsPerAccount: limits.endpointsPerAccount,
+      pairingCodeTtlMs: limits.pairingCodeTtlMs, pairingCodesPerAccount: limits.pairingCodesPerAccount,
+      pairingFailuresPerAccount: limits.pairingFailuresPerAccount, pairingFailuresPerAddress: limits.pairingFailuresPerAddress,
+      pairingFailuresGlobal: limits.pairingFailuresGlobal, pairingFailuresPerCode: limits.pairingFailuresPerCode,
     },
   });
 
@@ -102,7 +112,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('requireUser', createRequireUser(auth));
   app.decorateRequest('principal', null);
 
-  const gateway = attachWebSockets(app.server, { store, hub, relay, router, auth, clock, log: app.log }, {
+  const gateway = attachWebSockets(app.server, { store, hub, relay, router, auth, clock, log: app.log, tokenSockets }, {
     maxPayloadBytes: config.limits.wsMaxFrameBytes,
     clientFrameCeilingBytes: config.limits.wsClientFrameCeilingBytes,
     maxBufferedBytes: config.limits.wsSendBufferBytes,
@@ -124,10 +134,21 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   app.decorate('openSockets', () => gateway.openSockets());
   auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked'));
+  auth.sessions.onRevoked((sessionId, reason) => {
+    const closed = tokenSockets.closeSession(sessionId, closeCodeFor('SESSION_REVOKED'), 'session revoked');
+    app.log.info({ event: 'session_revoked', sessionId, reason, socketsClosed: closed }, 'login session revoked');
+  });
+  // One sweep for every socket opened with an access JWT (B17), not a timer each.
+  const expirySweeper = setInterval(() => {
+    const closed = tokenSockets.sweep(closeCodeFor('TOKEN_EXPIRED'), 'token expired');
+    if (closed > 0) app.log.debug({ event: 'jwt_sockets_expired', closed }, 'sockets of expired access tokens closed');
+  }, config.limits.tokenExpirySweepMs);
+  expirySweeper.unref();
 
   const sweeper = setInterval(() => {
     try {
       router.sweep();
+      auth.sessions.prune();
     } catch (error) {
       app.log.error({ err: error }, 'queue sweep failed');
     }
@@ -142,6 +163,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
+    clearInterval(expirySweeper);
     await store.close();
   });
 
@@ -150,9 +172,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(docsPlugin);
   await app.register(authRoutes);
   await app.register(tokenRoutes);
+  await app.register(sessionRoutes);
   await app.register(deviceRoutes);
   await app.register(relayRoutes);
   await app.register(endpointRoutes);
+  await app.register(pairingRoutes);
   await app.register(healthRoutes);
   await app.register(dashboardRoutes);
   for (const plugin of options.routePlugins ?? []) await app.register(plugin);

@@ -36,6 +36,16 @@ export interface TunableLimits {
   historyMaxEntries: number;
   historyMaxAgeMs: number;
   dashboardStreamsPerAccount: number;
+  refreshTokenTtlMs: number;
+  sessionMaxAgeMs: number;
+  sessionsPerAccount: number;
+  tokenExpirySweepMs: number;
+  pairingCodeTtlMs: number;
+  pairingCodesPerAccount: number;
+  pairingFailuresPerAccount: number;
+  pairingFailuresPerAddress: number;
+  pairingFailuresGlobal: number;
+  pairingFailuresPerCode: number;
 }
 
 interface Knob {
@@ -85,6 +95,16 @@ export const LIMIT_KNOBS: readonly Knob[] = [
   { env: 'HISTORY_MAX_ENTRIES', key: 'historyMaxEntries', fallback: LIMITS.historyMaxEntries, min: 10, max: 1_000_000, meaning: 'history (audit log) entries kept per account; the oldest go first' },
   { env: 'HISTORY_MAX_AGE_SECONDS', key: 'historyMaxAgeMs', fallback: LIMITS.historyMaxAgeMs / 1000, min: 60, max: 3650 * 86_400, scale: 1000, meaning: 'history entries older than this are deleted' },
   { env: 'DASHBOARD_STREAMS_PER_ACCOUNT', key: 'dashboardStreamsPerAccount', fallback: LIMITS.dashboardStreamsPerAccount, min: 1, max: 10_000, meaning: 'dashboard pages with live presence open at once per account (more get static pages)' },
+  { env: 'REFRESH_TOKEN_TTL_SECONDS', key: 'refreshTokenTtlMs', fallback: LIMITS.refreshTokenTtlMs / 1000, min: 60, max: 3650 * 86_400, scale: 1000, meaning: 'a refresh token unused this long is dead (log in again); each refresh hands out a new one' },
+  { env: 'SESSION_MAX_AGE_SECONDS', key: 'sessionMaxAgeMs', fallback: LIMITS.sessionMaxAgeMs / 1000, min: 60, max: 3650 * 86_400, scale: 1000, meaning: 'a login session (refresh-token family) ends this long after its password login, however often it is refreshed' },
+  { env: 'SESSIONS_PER_ACCOUNT', key: 'sessionsPerAccount', fallback: LIMITS.sessionsPerAccount, min: 1, max: 10_000, meaning: 'live login sessions per account; a login beyond it ends the oldest (its sockets are closed)' },
+  { env: 'TOKEN_EXPIRY_SWEEP_MS', key: 'tokenExpirySweepMs', fallback: LIMITS.tokenExpirySweepMs, min: 100, max: 60_000, meaning: 'how often sockets opened with an access JWT are checked against its expiry (one sweep for all); they outlive it by at most this' },
+  { env: 'PAIRING_CODE_TTL_SECONDS', key: 'pairingCodeTtlMs', fallback: LIMITS.pairingCodeTtlMs / 1000, min: 30, max: 3600, scale: 1000, meaning: 'how long a pairing code is valid' },
+  { env: 'PAIRING_CODES_PER_ACCOUNT', key: 'pairingCodesPerAccount', fallback: LIMITS.pairingCodesPerAccount, min: 1, max: 100, meaning: 'pairing codes waiting at once per account (code_limit above)' },
+  { env: 'PAIRING_FAILURES_PER_ACCOUNT', key: 'pairingFailuresPerAccount', fallback: LIMITS.pairingFailuresPerAccount, min: 1, max: 10_000, meaning: 'wrong pairing codes per account per minute; beyond it every code fails (invalid_code) until the minute is over' },
+  { env: 'PAIRING_FAILURES_PER_ADDRESS', key: 'pairingFailuresPerAddress', fallback: LIMITS.pairingFailuresPerAddress, min: 1, max: 10_000, meaning: 'wrong pairing codes per client address per minute, likewise' },
+  { env: 'PAIRING_FAILURES_GLOBAL', key: 'pairingFailuresGlobal', fallback: LIMITS.pairingFailuresGlobal, min: 1, max: 1_000_000, meaning: 'wrong pairing codes relay-wide per minute, likewise' },
+  { env: 'PAIRING_FAILURES_PER_CODE', key: 'pairingFailuresPerCode', fallback: LIMITS.pairingFailuresPerCode, min: 1, max: 1000, meaning: 'wrong codes the account may enter while a code of it waits; then that code is burned (never valid again)' },
 ];
 
 /** Reads every knob; `readInt` is config.ts's checked integer reader (throws ConfigError). */

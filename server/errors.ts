@@ -60,6 +60,19 @@ export const ERROR_TABLE = {
   UNKNOWN_MSGID: { http: 404, wsClose: null, message: 'No message with that msgid is waiting for your ack', wire: 'unknown_msgid' },
   SUBSCRIPTION_LIMIT: { http: 429, wsClose: null, message: 'Too many subscriptions on this connection', wire: 'subscription_limit' },
   TOKEN_REVOKED: { http: 401, wsClose: 1008, message: 'Token revoked' },
+
+  // Login sessions and pairing (issue 14).
+  REFRESH_TOKEN_INVALID: { http: 401, wsClose: null, message: 'Refresh token invalid or expired; log in again' },
+  REFRESH_TOKEN_REUSED: { http: 401, wsClose: null, message: 'Refresh token already used; the session was revoked, log in again' },
+  SESSION_NOT_FOUND: { http: 404, wsClose: null, message: 'Session not found' },
+  SESSION_REVOKED: { http: 401, wsClose: 1008, message: 'Session revoked' },
+  /** Every failed pairing code (wrong, expired, used, burned, throttled) gets this one answer. */
+  PAIRING_CODE_INVALID: { http: 400, wsClose: null, message: 'Invalid or expired code', wire: 'invalid_code' },
+  PAIRING_NOT_FOUND: { http: 404, wsClose: null, message: 'Pairing not found', wire: 'pairing_not_found' },
+  PAIRING_NEEDS_ENDPOINT: { http: 400, wsClose: null, message: 'Only registered endpoints can pair; register this client as an endpoint first', wire: 'pairing_needs_endpoint' },
+  PAIRING_CODE_LIMIT: { http: 429, wsClose: null, message: 'Too many pairing codes waiting; use one or wait for them to expire', wire: 'code_limit' },
+  /** The wording of issue 14: `{"error": "no paired host"}`. */
+  NO_PAIRED_HOST: { http: 409, wsClose: null, message: 'This endpoint has no paired host; pair it or name a target with `to`', wire: 'no paired host' },
   INTERNAL: { http: 500, wsClose: 1011, message: 'Internal Server Error' },
 } as const;
 

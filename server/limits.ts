@@ -178,6 +178,32 @@ export const LIMITS = {
   historyBufferEntries: 500,
   /** Dashboard live-presence streams (server-sent events) open at once per account. */
   dashboardStreamsPerAccount: 8,
+
+  // Login sessions and pairing (issue 14).
+  /** A refresh token unused this long is dead; every rotation starts a new one. */
+  refreshTokenTtlMs: 30 * 86_400_000,
+  /** A login session ends this long after its password login, however often it is refreshed. */
+  sessionMaxAgeMs: 90 * 86_400_000,
+  /** Live login sessions per account; a login beyond it ends the oldest. */
+  sessionsPerAccount: 20,
+  /**
+   * How often sockets opened with an access JWT are checked against its expiry: one sweep for all
+   * of them instead of a timer each; a socket outlives its token by at most this.
+   */
+  tokenExpirySweepMs: 1_000,
+  /** Pairing codes: how long one is valid, and how many may wait per account at once. */
+  pairingCodeTtlMs: 10 * 60_000,
+  pairingCodesPerAccount: 4,
+  /**
+   * Wrong pairing codes tolerated per minute: per account, per client address, and relay-wide;
+   * beyond them every attempt fails (the same error) until the minute is over. A live code that
+   * takes this many wrong guesses while it waits (any guess of the account, since the code is
+   * unknown to the guesser) is burned.
+   */
+  pairingFailuresPerAccount: 10,
+  pairingFailuresPerAddress: 10,
+  pairingFailuresGlobal: 200,
+  pairingFailuresPerCode: 5,
 } as const;
 
 /** Operator-tunable defaults (see config.ts). */
@@ -188,5 +214,6 @@ export const DEFAULTS = {
   deviceLimit: 5,
   queueTtlSeconds: 300,
   queueCap: 32,
-  jwtTtlSeconds: 24 * 3600,
+  /** Access JWTs are short-lived (issue 14): a login session refreshes them. */
+  jwtTtlSeconds: 15 * 60,
 } as const;

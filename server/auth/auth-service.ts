@@ -6,6 +6,7 @@ import type { Clock } from '../time';
 import { hashApiToken, issueApiToken, looksLikeApiToken } from './api-tokens';
 import type { JwtIssuer } from './jwt';
 import { HashLimiter } from './hash-limiter';
+import { LoginSessions, type SessionPolicy, type TokenPair } from './login-sessions';
 import { getDummyHash, hashPassword, verifyPassword } from './passwords';
 import { PrincipalCache } from './principal-cache';
 import { FailureThrottle } from './throttle';
@@ -21,6 +22,8 @@ export interface Principal {
   tokenId: number | null;
   /** JWT expiry in ms since the epoch; open sockets are closed then (B17). Null for API tokens. */
   expiresAt: number | null;
+  /** The login session (refresh family) a JWT was issued from; revoking it ends the JWT and its sockets. */
+  sessionId: string | null;
 }
 
 /** Throttle budgets; tests that create many accounts from 127.0.0.1 raise `registrationsPerIp`. */
@@ -62,6 +65,8 @@ export class AuthService {
   private readonly lastTouched = new Map<number, number>();
   private readonly revokeListeners: ((tokenId: number) => void)[] = [];
   private readonly principals = new PrincipalCache(LIMITS.authCacheEntries, LIMITS.authCacheTtlMs);
+  /** Refresh-token families of password logins (issue 14). */
+  readonly sessions: LoginSessions;
 
   constructor(
     private readonly store: Store,
@@ -69,7 +74,13 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly deviceLimit: number,
     budgets: Partial<ThrottleBudgets> = {},
+    sessionPolicy: Partial<SessionPolicy> = {},
   ) {
+    this.sessions = new LoginSessions(store, jwt, clock, {
+      refreshTtlMs: LIMITS.refreshTokenTtlMs, sessionMaxAgeMs: LIMITS.sessionMaxAgeMs, sessionsPerAccount: LIMITS.sessionsPerAccount,
+      historyMaxEntries: LIMITS.historyMaxEntries, ...sessionPolicy,
+    });
+    this.sessions.onRevoked((sessionId) => this.principals.forgetSession(sessionId));
     const b = { ...DEFAULT_BUDGETS, ...budgets };
     const base = { windowMs: b.loginWindowMs, baseBackoffMs: 1000, maxBackoffMs: LIMITS.loginMaxBackoffMs, maxEntries: LIMITS.throttleMaxEntries };
     this.accountThrottle = new FailureThrottle({ ...base, maxFailures: b.loginFailuresPerAccount }, clock);
@@ -117,10 +128,34 @@ export class AuthService {
     return user;
   }
 
-  async login(username: string, password: string, ip: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
+  /** A password login starts a login session: a short-lived access JWT and the session's first refresh token. */
+  async login(username: string, password: string, ip: string, clientName = ''): Promise<TokenPair> {
     const user = await this.verifyCredentials(username, password, ip);
-    const { token, expiresIn } = await this.jwt.issue(user.id, user.username);
-    return { access_token: token, token_type: 'bearer', expires_in: expiresIn };
+    return this.sessions.start(user, ip, clientName);
+  }
+
+  /**
+   * Rotates a refresh token. Failures count against the address like failed API tokens, and an
+   * address over that budget is refused before its token is looked at.
+   */
+  async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
+    this.assertNotThrottled(this.tokenThrottle.retryAfterMs(ip));
+    try {
+      return await this.sessions.refresh(refreshToken, ip);
+    } catch (error) {
+      if (error instanceof RelayError && error.code === 'REFRESH_TOKEN_INVALID') this.tokenThrottle.recordFailure(ip);
+      throw error;
+    }
+  }
+
+  logout(refreshToken: string, ip: string): void {
+    this.assertNotThrottled(this.tokenThrottle.retryAfterMs(ip));
+    try {
+      this.sessions.logout(refreshToken, ip);
+    } catch (error) {
+      if (error instanceof RelayError) this.tokenThrottle.recordFailure(ip);
+      throw error;
+    }
   }
 
   /**
@@ -165,7 +200,11 @@ export class AuthService {
       if (verified === 'expired') return 'expired';
       const user = verified === null ? undefined : this.store.findUserById(verified.userId);
       if (!user || !verified) return null;
-      const principal: Principal = { userId: user.id, username: user.username, via: 'jwt', tokenId: null, expiresAt: verified.expiresAt };
+      // A revoked (or ended) session's access tokens are refused like forged ones.
+      if (verified.sessionId !== null && !this.sessions.isLive(verified.sessionId, user.id)) return null;
+      const principal: Principal = {
+        userId: user.id, username: user.username, via: 'jwt', tokenId: null, expiresAt: verified.expiresAt, sessionId: verified.sessionId,
+      };
       this.principals.set(key, principal, this.clock.now());
       return principal;
     }
@@ -212,7 +251,7 @@ export class AuthService {
     const user = this.store.findUserById(record.userId);
     if (!user) return null;
     this.touch(record.id);
-    const principal: Principal = { userId: user.id, username: user.username, via: 'api_token', tokenId: record.id, expiresAt: null };
+    const principal: Principal = { userId: user.id, username: user.username, via: 'api_token', tokenId: record.id, expiresAt: null, sessionId: null };
     this.principals.set(hash, principal, this.clock.now());
     return principal;
   }

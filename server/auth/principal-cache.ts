@@ -38,6 +38,10 @@ export class PrincipalCache {
     }
   }
 
+  forgetSession(sessionId: string): void {
+    for (const [key, entry] of this.entries) if (entry.principal.sessionId === sessionId) this.entries.delete(key);
+  }
+
   forgetToken(tokenId: number): void {
     for (const [key, entry] of this.entries) if (entry.principal.tokenId === tokenId) this.entries.delete(key);
   }

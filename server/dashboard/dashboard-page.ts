@@ -4,6 +4,7 @@ import type { Flash } from './sessions';
 import { DEVICE_ID_PATTERN } from '../../shared/index';
 import { LIMITS } from '../limits';
 import { LIVE_SCRIPT_PATH } from './live-script';
+import { pairingSection, sessionSection, type LoginSessionView, type PairingRowView } from './access-sections';
 
 export interface DeviceView {
   deviceId: string;
@@ -26,6 +27,9 @@ export interface DashboardView {
   devices: DeviceView[];
   devicesLimit: number;
   tokens: TokenView[];
+  /** Login sessions (refresh-token families) and pairings (issue 14). */
+  loginSessions: LoginSessionView[];
+  pairings: PairingRowView[];
   flash: Flash | null;
 }
 
@@ -107,5 +111,7 @@ ${csrfField(view.user.csrf)}
 <label>New token name <input type="text" name="name" maxlength="${LIMITS.tokenNameMaxLength}" placeholder="e.g. laptop CLI"></label>
 <button type="submit">Create token</button>
 </form>
-<p class="hint">Revoking a token closes every device or client connection opened with it.</p>`, LIVE_SCRIPT_PATH);
+<p class="hint">Revoking a token closes every device or client connection opened with it.</p>
+${sessionSection(view.loginSessions, view.user.csrf, formatTime)}
+${pairingSection(view.pairings, view.user.csrf, formatTime)}`, LIVE_SCRIPT_PATH);
 }

@@ -23,11 +23,14 @@ function applyPragmas(db: Db): void {
 
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  // Ascending by version whatever the array order; versions may have gaps (parts of one issue
+  // developed side by side take numbers in advance).
+  const ordered = [...MIGRATIONS].sort((a, b) => a.version - b.version);
+  const latest = ordered[ordered.length - 1]?.version ?? 0;
   if (current > latest) {
     throw new DatabaseOpenError(`database schema version ${current} is newer than this relay (${latest}); refusing to run`);
   }
-  for (const migration of MIGRATIONS) {
+  for (const migration of ordered) {
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.exec(migration.sql);

@@ -116,4 +116,42 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX history_user ON history(user_id, id);
     `,
   },
+  {
+    // Issue 14: login sessions (refresh-token families), their refresh tokens (hashes only; a used
+    // one is kept until its session ends, so presenting it again is recognised as reuse), and
+    // pairings of two endpoints. Version 4 is another part of issue 14; this one depends on nothing
+    // it adds, so either may be applied first (database.ts applies versions in ascending order).
+    version: 5,
+    sql: `
+      CREATE TABLE login_sessions (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        revoked_reason TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX login_sessions_user ON login_sessions(user_id, created_at);
+      CREATE TABLE refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES login_sessions(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
+      CREATE TABLE pairings (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        host_endpoint TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+        client_endpoint TEXT NOT NULL UNIQUE REFERENCES endpoints(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX pairings_host ON pairings(host_endpoint);
+      CREATE INDEX pairings_user ON pairings(user_id, created_at);
+    `,
+  },
 ];

@@ -92,7 +92,7 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       return {
         session, user,
         header: { username: user.username, csrf: csrf.forSession(session.id) },
-        principal: { userId: user.id, username: user.username, via: 'session', tokenId: null, expiresAt: null },
+        principal: { userId: user.id, username: user.username, via: 'session', tokenId: null, expiresAt: null, sessionId: null },
       };
     };
 
@@ -248,10 +248,32 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
         deviceId: d.deviceId, name: d.name, online: app.hub.deviceSocket(d.deviceId) !== undefined, lastSeenAt: d.lastSeenAt, addedAt: d.addedAt,
       }));
       reply.header('content-security-policy', LIVE_PAGE_CSP);
+      const names = new Map(app.store.listEndpoints(who.user.id).map((e) => [e.id, e.deviceId === null ? `${e.name || e.kind} (${e.id})` : `${e.name || 'board'} (${e.deviceId})`]));
+      const pairings = app.router.pairings.list(who.user.id).map((p) => ({
+        id: p.id, host: names.get(p.host_endpoint) ?? p.host_endpoint, client: names.get(p.client_endpoint) ?? p.client_endpoint, createdAt: Date.parse(p.created_at),
+      }));
       return sendPage(reply, 200, dashboardPage({
-        user: who.header, devices, devicesLimit: who.user.devicesLimit, tokens: app.auth.listApiTokens(who.user.id), flash: sessions.takeFlash(who.session),
+        user: who.header, devices, devicesLimit: who.user.devicesLimit, tokens: app.auth.listApiTokens(who.user.id),
+        loginSessions: app.auth.sessions.list(who.user.id), pairings, flash: sessions.takeFlash(who.session),
       }));
     });
+
+    // Issue 14: end a login session (its access tokens and their sockets with it), remove a pairing.
+    app.post('/dashboard/sessions/revoke', formOptions, guarded(async (request, reply, who) => {
+      const id = formField(request.body, 'session_id', 64);
+      if (id === undefined || !/^ls_[0-9a-f]{24}$/.test(id)) return sendPage(reply, 400, messagePage('Bad request', 'No session was selected.', who.header, '/dashboard'));
+      app.auth.sessions.revoke(who.user.id, id, 'revoked', request.ip);
+      who.session.flash = { notice: 'Session revoked. Connections opened with its tokens were closed.' };
+      return reply.redirect('/dashboard', 303);
+    }));
+
+    app.post('/dashboard/pairings/remove', formOptions, guarded(async (request, reply, who) => {
+      const id = formField(request.body, 'pairing_id', 64);
+      if (id === undefined || !/^pr_[0-9a-f]{20}$/.test(id)) return sendPage(reply, 400, messagePage('Bad request', 'No pairing was selected.', who.header, '/dashboard'));
+      app.router.pairings.remove(who.user.id, id, request.ip, 'http');
+      who.session.flash = { notice: 'Pairing removed.' };
+      return reply.redirect('/dashboard', 303);
+    }));
 
     app.post('/dashboard/tokens', formOptions, guarded(async (request, reply, who) => {
       const name = formField(request.body, 'name', LIMITS.tokenNameMaxLength);

@@ -16,7 +16,7 @@ const publicKey = {
   properties: { type: { type: 'string', enum: ['ed25519', 'x25519'] }, key: { type: 'string', maxLength: 64 } },
 } as const;
 /** Any name of an endpoint: its id, a connection's id, a board's device id, or its uuid. */
-const ENDPOINT_REF_PATTERN = [ENDPOINT_ID_PATTERN, CONNECTION_ENDPOINT_ID_PATTERN, DEVICE_ID_PATTERN, UUID_PATTERN].map((p) => `(${p})`).join('|');
+export const ENDPOINT_REF_PATTERN = [ENDPOINT_ID_PATTERN, CONNECTION_ENDPOINT_ID_PATTERN, DEVICE_ID_PATTERN, UUID_PATTERN].map((p) => `(${p})`).join('|');
 const ref = {
   type: 'object', required: ['ref'],
   properties: { ref: { type: 'string', pattern: ENDPOINT_REF_PATTERN, description: 'endpoint id (ep_…), connection endpoint id (ec_…), device id (WL…) or uuid' } },
@@ -108,7 +108,7 @@ export const endpointRoutes: FastifyPluginAsync = async (app) => {
   });
 
   const entry = object('One routed frame: who, to whom, when, from where, what the relay did; metadata only, never a payload', {
-    id: integer, at: timestamp, kind: { type: 'string', enum: ['command', 'message', 'ack', 'event', 'signal'] }, from: nullableText, to: nullableText,
+    id: integer, at: timestamp, kind: { type: 'string', enum: ['command', 'message', 'ack', 'event', 'signal', 'session', 'pairing'] }, from: nullableText, to: nullableText,
     status: { type: 'string', description: 'delivered, queued, stored, fanned_out, routed, done, or the refusal\'s error code' },
     meta: { type: 'object', additionalProperties: true, description: 'device_id, via (ws, http, sse), address, client_id, msgid, subject, event, sizes, …' },
   });

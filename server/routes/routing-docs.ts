@@ -23,6 +23,7 @@ const eventName = str('1–64 of a-z 0-9 _ . -', { pattern: '^[a-z0-9_.-]{1,64}$
 const ROUTING_ERRORS: RelayErrorCode[] = [
   'ENDPOINT_NOT_FOUND', 'TARGET_OFFLINE', 'UNSUPPORTED_TARGET', 'FORGED_FROM', 'INVALID_FRAME', 'UNKNOWN_TYPE', 'FRAME_TOO_LARGE', 'MAILBOX_FULL',
   'UNKNOWN_MSGID', 'SUBSCRIPTION_LIMIT', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'INTERNAL',
+  'NO_PAIRED_HOST', 'PAIRING_CODE_INVALID', 'PAIRING_NEEDS_ENDPOINT', 'PAIRING_CODE_LIMIT',
 ];
 
 const envelope = {
@@ -87,9 +88,33 @@ export const ROUTING_FRAME_SCHEMAS = {
     properties: { type: type('ack'), msgid: str('your message'), from: str('recipient endpoint id'), to: str('your endpoint id'), status: str('the recipient\'s, when given'), timestamp },
   },
   WsCommand: {
-    type: 'object', required: ['type', 'to', 'packet'], additionalProperties: false,
-    description: 'A sealed v1.0 command to a board of your account, live only: an offline board is target_offline at once (a bare v1.0 packet is still queued, as in v1.0). Acked with WsDelivered; the reply comes as WsResponse, in either order',
-    properties: { type: type('command'), to: target, id, packet: ref('WsPacket') },
+    type: 'object', required: ['type', 'packet'], additionalProperties: false,
+    description: 'A sealed v1.0 command to a board of your account, live only: an offline board is target_offline at once (a bare v1.0 packet is still queued, as in v1.0). '
+      + 'Without `to` it goes to this endpoint\'s paired host (`no paired host` when there is none). Acked with WsDelivered; the reply comes as WsResponse, in either order',
+    properties: { type: type('command'), to: { ...target, description: `${target.description}; absent: your paired host` }, id, packet: ref('WsPacket') },
+  },
+  WsPairRequest: {
+    type: 'object', required: ['type'], additionalProperties: false,
+    description: `Ask for a pairing code (registered endpoints and boards): this endpoint becomes the host once another endpoint of the account confirms the code. At most ${LIMITS.pairingCodesPerAccount} codes wait per account (PAIRING_CODES_PER_ACCOUNT, then code_limit). Answered with WsPairCode`,
+    properties: { type: type('pair_request'), id },
+  },
+  WsPairCode: {
+    type: 'object', description: `A 6-digit code from the CSPRNG, single use, valid ${LIMITS.pairingCodeTtlMs / 1000} s (PAIRING_CODE_TTL_SECONDS); show it to the user of the other endpoint`,
+    properties: { type: type('pair_code'), id, code: str('six digits', { pattern: '^[0-9]{6}$' }), expires_in_seconds: int('PAIRING_CODE_TTL_SECONDS') },
+  },
+  WsPairConfirm: {
+    type: 'object', required: ['type', 'code'], additionalProperties: false,
+    description: `Confirm a code another endpoint of the account was given; this endpoint becomes its client (replacing an earlier pairing of it). Every failure is \`invalid_code\`: wrong, expired, used, `
+      + `burned, or over the budgets of wrong codes per minute (${LIMITS.pairingFailuresPerAccount} per account, ${LIMITS.pairingFailuresPerAddress} per address, ${LIMITS.pairingFailuresGlobal} relay-wide); `
+      + `a waiting code is burned after ${LIMITS.pairingFailuresPerCode} wrong codes in its account (PAIRING_FAILURES_*)`,
+    properties: { type: type('pair_confirm'), id, code: str('the code, as a string: "448826"') },
+  },
+  WsPaired: {
+    type: 'object', description: 'To the confirming endpoint (and to the host, if connected): the two are paired',
+    properties: {
+      type: type('paired'), id, status: type('paired'), pairing_id: str('pr_…; listed and removed at /api/pairings'),
+      host_device_id: str('the host\'s device id when it is a board, else its endpoint id'), host_endpoint: str('host endpoint id'), client_endpoint: str('client endpoint id'),
+    },
   },
   WsResponse: {
     type: 'object', description: 'A board\'s reply to your WsCommand',
@@ -135,9 +160,12 @@ export const ROUTING_TEXT = `**Routing protocol (issue 13).** Besides v1.0 packe
   + `(${LIMITS.messagesInFlight} unacked: MESSAGES_IN_FLIGHT; ${LIMITS.messageQueueCap} waiting: MESSAGE_QUEUE_CAP, then mailbox_full), in order per sender, deleted when the recipient acks the msgid: at least once, duplicates recognisable by msgid. `
   + 'Connection-scoped endpoints have no mailbox beyond their connection. Boards take commands, not messages. '
   + '**Commands**: `{"type":"command","to":board,"packet":…}` (live only) or a bare v1.0 packet (queued when offline, v1.0). '
-  + '**Signaling**: offer, answer, ice-candidate (WsSignal). Every command, message, ack, event and signal is in `/api/history`. '
+  + '**Signaling**: offer, answer, ice-candidate (WsSignal). '
+  + '**Pairing** (issue 14): one endpoint sends `{"type":"pair_request"}` and gets `{"type":"pair_code","code":"448826","expires_in_seconds":600}`; another endpoint of the account sends `{"type":"pair_confirm","code":"448826"}` '
+  + 'and gets `{"type":"paired","status":"paired","pairing_id":…,"host_device_id":…}`. Then the client\'s `{"type":"command","packet":…}` without `to` goes to its host (`no paired host` when none, `target_offline` when it is offline), '
+  + 'and the host\'s events reach its paired clients without a subscription. Every command, message, ack, event, signal and pairing is in `/api/history`. '
   + `Routing error codes: ${codes}.`;
 
 export const BOARD_TEXT = 'A board may also send `{"type":"event","event":"<name>","content":<JSON>}` (WsPublishEvent; name 1–64 of a-z 0-9 _ . -, content bounded by EVENT_CONTENT_BYTES), '
-  + 'which every client of the account subscribed to the board receives as WsEvent with `from` (its endpoint id) and `device_id`; and `{"type":"ping"}` (WsPong). '
+  + 'which every client of the account subscribed to the board, and every client paired with it, receives as WsEvent with `from` (its endpoint id) and `device_id`; `{"type":"pair_request"}` (WsPairCode: the board becomes a pairing host); and `{"type":"ping"}` (WsPong). '
   + 'A refused event is answered with WsRoutedError (the board may ignore it). Presence: the board is online while this socket is open.';

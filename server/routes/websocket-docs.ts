@@ -98,7 +98,7 @@ export function websocketPaths(): Record<string, unknown> {
       'Device socket (the board)',
       'One socket per device, bound to the device id and its owner. The relay forwards commands as WsPacket frames '
         + `(at most 1 KiB each, for the ESP8266) and treats every WsPacket the device sends as the reply to the oldest command in flight. A frame above ${LIMITS.wsMaxPayloadBytes} bytes (WS_MAX_FRAME_BYTES) closes it 1009.\n\n${BOARD_TEXT}`,
-      ['WsAuthFrame', 'WsPacket', 'WsPublishEvent', 'WsPing'], ['WsDeviceWelcome', 'WsPacket', 'WsErrorFrame', 'WsPong', 'WsRoutedError'],
+      ['WsAuthFrame', 'WsPacket', 'WsPublishEvent', 'WsPairRequest', 'WsPing'], ['WsDeviceWelcome', 'WsPacket', 'WsErrorFrame', 'WsPong', 'WsPairCode', 'WsPaired', 'WsRoutedError'],
       { name: 'device_id', in: 'path', required: true, schema: { type: 'string', pattern: DEVICE_ID_PATTERN } },
     ),
     '/ws/client/{client_id}': upgrade(
@@ -106,9 +106,9 @@ export function websocketPaths(): Record<string, unknown> {
       'Send WsPacket commands for your devices; each gets a WsAck, and the device\'s reply arrives as a bare WsPacket (in either order). '
         + 'A command for an offline device is stored durably and delivered when it connects (QUEUE_TTL_SECONDS). '
         + `A frame above ${LIMITS.wsMaxPayloadBytes} bytes (WS_MAX_FRAME_BYTES) is answered frame_too_large and the socket stays usable; above ${LIMITS.wsClientFrameCeilingBytes} (WS_CLIENT_FRAME_CEILING_BYTES) it is closed 1009.\n\n${ROUTING_TEXT}`,
-      ['WsAuthFrame', 'WsPacket', 'WsSubscribe', 'WsPublishEvent', 'WsSendMessage', 'WsMessageAck', 'WsCommand', 'WsSignal', 'WsPing'],
+      ['WsAuthFrame', 'WsPacket', 'WsSubscribe', 'WsPublishEvent', 'WsSendMessage', 'WsMessageAck', 'WsCommand', 'WsSignal', 'WsPairRequest', 'WsPairConfirm', 'WsPing'],
       ['WsClientWelcome', 'WsAck', 'WsPacket', 'WsErrorFrame', 'WsSubscribed', 'WsPresence', 'WsEvent', 'WsMessage', 'WsReceipt', 'WsRoutedAck', 'WsResponse',
-        'WsSignalDelivery', 'WsDelivered', 'WsPong', 'WsRoutedError'],
+        'WsSignalDelivery', 'WsDelivered', 'WsPairCode', 'WsPaired', 'WsPong', 'WsRoutedError'],
       { name: 'client_id', in: 'path', required: true, schema: { type: 'string', pattern: CLIENT_ID_PATTERN } },
     ),
   };

@@ -99,9 +99,10 @@ export interface Delivery {
    * Sends the frame to every connection of the publisher's account subscribed to it (by id, or by
    * a scope that covers its kind), never to the publisher itself; returns how many local sockets
    * took it. A slow subscriber is bounded by its own socket (the peer's buffer cap) and never
-   * holds up the others.
+   * holds up the others. `alsoTo`: endpoints of the account that get it too, subscribed or not
+   * (a host's paired clients, issue 14); each connection gets it once.
    */
-  fanOut(publisher: Publisher, frame: string): number;
+  fanOut(publisher: Publisher, frame: string, alsoTo?: readonly string[]): number;
   /**
    * The endpoint's mailbox has a new item: the instance holding its connection writes what the
    * connection's in-flight window allows. True when item `itemId` is now on the recipient's socket.

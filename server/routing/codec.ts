@@ -23,7 +23,10 @@ export type Inbound =
   | { type: 'event'; event: string; content: unknown; contentBytes: number }
   | { type: 'message'; message: RoutedMessage }
   | { type: 'ack'; msgid: string; status: string | null }
-  | { type: 'command'; id: string | undefined; to: string; packet: RelayPacket }
+  /** `to` null: the sender's paired host (issue 14). */
+  | { type: 'command'; id: string | undefined; to: string | null; packet: RelayPacket }
+  | { type: 'pair_request'; id: string | undefined }
+  | { type: 'pair_confirm'; id: string | undefined; code: string }
   | { type: 'signal'; signal: SignalType; id: string | undefined; target: string; payload: JsonObject };
 
 export interface CodecBounds {
@@ -36,8 +39,11 @@ export interface CodecBounds {
 export type Side = 'client' | 'board';
 
 const IGNORED = new Set(['auth', 'pong', 'status']);
-const ROUTING_TYPES = new Set(['ping', 'subscribe', 'unsubscribe', 'event', 'message', 'ack', 'command', ...SIGNAL_TYPES]);
-const BOARD_TYPES = new Set(['ping', 'event']);
+const ROUTING_TYPES = new Set(['ping', 'subscribe', 'unsubscribe', 'event', 'message', 'ack', 'command', 'pair_request', 'pair_confirm', ...SIGNAL_TYPES]);
+/** A board may be a pairing host: it asks for the code (shown on its console or setup page). */
+const BOARD_TYPES = new Set(['ping', 'event', 'pair_request']);
+/** Longer than any code, so a wrong length is refused as invalid_code like every other wrong code. */
+const PAIR_CODE_MAX = 16;
 const EVENT_NAME_RE = /^[a-z0-9_.-]{1,64}$/;
 const STATUS_MAX = 64;
 
@@ -52,7 +58,7 @@ export function decodeFrame(text: string, isBinary: boolean, side: Side, bounds:
   }
   if (IGNORED.has(type)) return { type: 'ignored' };
   if (side === 'board' && !BOARD_TYPES.has(type)) {
-    throw new FrameError('UNKNOWN_TYPE', `a board socket takes v1.0 packets and \`event\` and \`ping\` frames, not \`${type.slice(0, 40)}\``);
+    throw new FrameError('UNKNOWN_TYPE', `a board socket takes v1.0 packets and \`event\`, \`pair_request\` and \`ping\` frames, not \`${type.slice(0, 40)}\``);
   }
   switch (type) {
     case 'ping':
@@ -69,9 +75,20 @@ export function decodeFrame(text: string, isBinary: boolean, side: Side, bounds:
       return decodeAck(frame);
     case 'command':
       return decodeCommand(frame);
+    case 'pair_request':
+      checkKeys(frame, ['type', 'id']);
+      return { type: 'pair_request', id: correlationId(frame) };
+    case 'pair_confirm': {
+      checkKeys(frame, ['type', 'code', 'id']);
+      const id = correlationId(frame);
+      if (typeof frame.code !== 'string' || frame.code.length > PAIR_CODE_MAX) {
+        throw new FrameError('INVALID_FRAME', '`code` must be the code the other endpoint was given, as a string ("448826")', id === undefined ? {} : { id });
+      }
+      return { type: 'pair_confirm', id, code: frame.code };
+    }
     default:
       if ((SIGNAL_TYPES as readonly string[]).includes(type)) return decodeSignal(type as SignalType, frame);
-      throw new FrameError('UNKNOWN_TYPE', `unknown frame type \`${type.slice(0, 40)}\` (see /docs: subscribe, unsubscribe, event, message, ack, command, offer, answer, ice-candidate, ping)`);
+      throw new FrameError('UNKNOWN_TYPE', `unknown frame type \`${type.slice(0, 40)}\` (see /docs: subscribe, unsubscribe, event, message, ack, command, pair_request, pair_confirm, offer, answer, ice-candidate, ping)`);
   }
 }
 
@@ -118,7 +135,9 @@ function decodeCommand(frame: JsonObject): Inbound {
   checkKeys(frame, ['type', 'to', 'packet', 'id']);
   const id = correlationId(frame);
   const context = { ...(id === undefined ? {} : { id }), ...(typeof frame.to === 'string' ? { to: frame.to.slice(0, 64) } : {}) };
-  if (!isTargetRef(frame.to)) throw new FrameError('INVALID_FRAME', '`to` must be a board\'s endpoint id, device id or uuid', context);
+  if (frame.to !== undefined && !isTargetRef(frame.to)) {
+    throw new FrameError('INVALID_FRAME', '`to` must be a board\'s endpoint id, device id or uuid (or absent: your paired host)', context);
+  }
   if (!isPlainObject(frame.packet)) throw new FrameError('INVALID_FRAME', '`packet` must be a sealed v1.0 packet {device_id, payload, signature, version}', context);
   let packet: RelayPacket;
   try {
@@ -126,7 +145,7 @@ function decodeCommand(frame: JsonObject): Inbound {
   } catch (error) {
     throw new FrameError('INVALID_FRAME', `\`packet\`: ${(error as RelayError).detail}`, context);
   }
-  return { type: 'command', id, to: frame.to, packet };
+  return { type: 'command', id, to: (frame.to as string | undefined) ?? null, packet };
 }
 
 function decodeSignal(signal: SignalType, frame: JsonObject): Inbound {

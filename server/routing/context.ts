@@ -7,6 +7,7 @@ import type { Clock } from '../time';
 import type { Backplane } from './backplane';
 import { FrameError } from './codec-rules';
 import type { EndpointDirectory } from './endpoints';
+import type { Pairings } from './pairing';
 import type { Session } from './session';
 
 /** The routing core's bounds (config-limits.ts knobs). */
@@ -30,6 +31,7 @@ export interface RoutingContext {
   relay: RelayService;
   backplane: Backplane;
   endpoints: EndpointDirectory;
+  pairings: Pairings;
   clock: Clock;
   log: FastifyBaseLogger;
   limits: RoutingLimits;

@@ -127,8 +127,12 @@ export class LocalBackplane implements Backplane {
     return conn.peer.send(frame);
   }
 
-  fanOut(publisher: Publisher, frame: string): number {
+  fanOut(publisher: Publisher, frame: string, alsoTo: readonly string[] = []): number {
     const recipients = new Set<EndpointConnection>(this.subscribersOf.get(publisher.endpointId));
+    for (const endpointId of alsoTo) {
+      const conn = this.byEndpoint.get(endpointId);
+      if (conn) recipients.add(conn);
+    }
     const scoped = this.scoped.get(publisher.userId);
     if (scoped) {
       for (const conn of scoped.all) recipients.add(conn);

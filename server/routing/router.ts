@@ -22,6 +22,8 @@ import { boardPacket, clientPacket, commandFrame, httpPush } from './handlers/co
 import { handleEvent, handleSubscription, publishPresence } from './handlers/events';
 import { expireMail, handleAck, handleMessage, pumpMailbox } from './handlers/messages';
 import { handleSignal } from './handlers/signals';
+import { handlePairConfirm, handlePairRequest } from './handlers/pairing';
+import { Pairings, type PairingLimits } from './pairing';
 import { Session, type SessionInit } from './session';
 
 export interface RouterDeps {
@@ -31,18 +33,20 @@ export interface RouterDeps {
   backplane: Backplane;
   clock: Clock;
   log: FastifyBaseLogger;
-  limits: RoutingLimits & { endpointsPerAccount: number };
+  limits: RoutingLimits & { endpointsPerAccount: number } & PairingLimits;
 }
 
 export class Router {
   readonly endpoints: EndpointDirectory;
+  readonly pairings: Pairings;
   readonly backplane: Backplane;
   private readonly ctx: RoutingContext;
 
   constructor(deps: RouterDeps) {
     this.backplane = deps.backplane;
     this.endpoints = new EndpointDirectory(deps.store, deps.backplane, deps.relay, deps.clock, deps.limits.endpointsPerAccount);
-    this.ctx = { ...deps, endpoints: this.endpoints };
+    this.pairings = new Pairings(deps.store, this.endpoints, deps.backplane, deps.clock, deps.limits);
+    this.ctx = { ...deps, endpoints: this.endpoints, pairings: this.pairings };
     deps.backplane.onMailboxChanged((conn, itemId) => pumpMailbox(this.ctx, conn as Session, itemId));
     // A connection-scoped endpoint ends with its socket; after a crash its mail would only wait for
     // its TTL. (One relay per database: with several, the scale-out issue scopes this to the instance.)
@@ -113,6 +117,7 @@ export class Router {
     let removed = this.ctx.relay.sweepExpired();
     removed += expireMail(this.ctx);
     removed += this.ctx.store.pruneHistory(now - this.ctx.limits.historyMaxAgeMs, this.ctx.limits.historyMaxEntries);
+    this.pairings.codes.sweep(now);
     return removed;
   }
 
@@ -131,6 +136,10 @@ export class Router {
         return commandFrame(this.ctx, session, frame);
       case 'signal':
         return handleSignal(this.ctx, session, frame);
+      case 'pair_request':
+        return handlePairRequest(this.ctx, session, frame);
+      case 'pair_confirm':
+        return handlePairConfirm(this.ctx, session, frame);
     }
   }
 

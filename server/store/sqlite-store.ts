@@ -3,6 +3,8 @@ import { createAccountStore } from './sqlite/accounts';
 import { createDeviceStore } from './sqlite/devices';
 import { createEndpointStore } from './sqlite/endpoints';
 import { createHistoryStore } from './sqlite/history';
+import { createLoginSessionStore } from './sqlite/login-sessions';
+import { createPairingStore } from './sqlite/pairings';
 import { createMailboxStore } from './sqlite/mailbox';
 import { createQueueStore } from './sqlite/queue';
 import { createResponseStore } from './sqlite/responses';
@@ -60,6 +62,8 @@ export function createSqliteStore(file: string): SqliteStore {
   const endpoints = createEndpointStore(db, responsesDb);
   const { committer: mailCommitter, dropper: mailDropper, ...mailbox } = createMailboxStore(db, health, responsesDb);
   const { buffer: historyBuffer, ...history } = createHistoryStore(responsesDb, health);
+  const loginSessions = createLoginSessionStore(db);
+  const pairings = createPairingStore(db);
   /** A board's last contact may still be in the activity buffer. */
   const withActivity = (endpoint: EndpointRecord): EndpointRecord => {
     const pending = endpoint.deviceId === null ? null : pendingLastSeen(endpoint.deviceId);
@@ -97,6 +101,14 @@ export function createSqliteStore(file: string): SqliteStore {
     takeExpiredMail: attempts(mailbox.takeExpiredMail),
     purgeConnectionMail: attempts(mailbox.purgeConnectionMail),
     ...history,
+    ...loginSessions,
+    createLoginSession: commits(loginSessions.createLoginSession),
+    rotateRefreshToken: commits(loginSessions.rotateRefreshToken, (outcome) => outcome.ok),
+    revokeLoginSession: attempts(loginSessions.revokeLoginSession),
+    pruneLoginSessions: attempts(loginSessions.pruneLoginSessions),
+    ...pairings,
+    createPairing: commits(pairings.createPairing),
+    deletePairing: attempts(pairings.deletePairing),
     queueBatches: () => committer.batches,
     sweepExpired: attempts((now: number) => sweepQueue.run(now).changes + sweepResponses.run(now).changes),
     healthy: () => {

@@ -143,7 +143,64 @@ export interface ResponseStore {
   countResponses(userId?: number): number;
 }
 
-export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, ResponseStore, EndpointStore, MailboxStore, HistoryStore {
+/** A login session (issue 14): one refresh-token family, from one password login. */
+export interface LoginSessionRecord {
+  id: string;
+  userId: number;
+  /** The client's own label (its User-Agent), for the session list. */
+  name: string;
+  address: string;
+  createdAt: number;
+  lastUsedAt: number;
+  /** Absolute end of the family (SESSION_MAX_AGE_SECONDS after login); refreshing never extends it. */
+  expiresAt: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+}
+
+export type RefreshOutcome =
+  | { ok: true; session: LoginSessionRecord }
+  /** `reused`: the token was already used (its family is revoked by the caller); `dead`: unknown, expired, or its session ended. */
+  | { ok: false; reason: 'unknown' | 'expired' | 'ended' | 'reused'; session?: LoginSessionRecord };
+
+export interface LoginSessionStore {
+  /** Creates the session and its first refresh token; revokes (reason `evicted`) the oldest live sessions beyond `max`, returning their ids. */
+  createLoginSession(session: Omit<LoginSessionRecord, 'revokedAt' | 'revokedReason'>, tokenHash: string, tokenExpiresAt: number, max: number): string[];
+  /**
+   * Rotation in one transaction: marks `oldHash` used (only if it was unused, so two concurrent
+   * refreshes cannot both win) and stores `newHash`. Nothing is written unless it returns ok.
+   */
+  rotateRefreshToken(oldHash: string, newHash: string, now: number, tokenTtlMs: number): RefreshOutcome;
+  findLoginSession(id: string): LoginSessionRecord | undefined;
+  findSessionByRefreshHash(hash: string): LoginSessionRecord | undefined;
+  /** Live sessions of the user, newest first. */
+  listLoginSessions(userId: number, now: number): LoginSessionRecord[];
+  /** False when it is not the user's, or already revoked. */
+  revokeLoginSession(userId: number, id: string, reason: string, now: number): boolean;
+  /** Deletes sessions that ended before `cutoff` (their tokens go with them); returns how many. */
+  pruneLoginSessions(cutoff: number): number;
+}
+
+export interface PairingRecord {
+  id: string;
+  userId: number;
+  hostEndpoint: string;
+  clientEndpoint: string;
+  createdAt: number;
+}
+
+export interface PairingStore {
+  /** Pairs the client with the host, replacing the client's earlier pairing (returned, if any). */
+  createPairing(pairing: PairingRecord): { replaced: PairingRecord | undefined };
+  findPairing(id: string): PairingRecord | undefined;
+  pairingOfClient(clientEndpoint: string): PairingRecord | undefined;
+  pairingsOfHost(hostEndpoint: string): PairingRecord[];
+  listPairings(userId: number): PairingRecord[];
+  /** False when it is not the user's. */
+  deletePairing(userId: number, id: string): boolean;
+}
+
+export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, ResponseStore, EndpointStore, MailboxStore, HistoryStore, LoginSessionStore, PairingStore {
   /** Deletes expired queue rows and responses; returns how many. */
   sweepExpired(now: number): number;
   /** True when the database answers a trivial query. */
@@ -238,7 +295,7 @@ export interface MailboxStore {
   countMail(toEndpoint: string, now: number): number;
 }
 
-export type HistoryKind = 'command' | 'message' | 'ack' | 'event' | 'signal';
+export type HistoryKind = 'command' | 'message' | 'ack' | 'event' | 'signal' | 'session' | 'pairing';
 
 export interface HistoryEntry {
   userId: number;

@@ -11,8 +11,6 @@ import { TokenBucket } from './rate-limiter';
 export const AUTH_REQUIRED_MESSAGE = 'Authentication required. Send: {"type": "auth", "token": "<api_token>"}';
 /** Frames that may arrive while the token is being checked; more than this is abuse. */
 const MAX_EARLY_FRAMES = 8;
-/** setTimeout's ceiling (~24.8 days); longer waits are chained. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** v1.0 WS header auth: `Authorization: Bearer` (scheme case-insensitive here), then `X-API-Token`. */
 export function headerToken(req: IncomingMessage): string | undefined {
@@ -49,7 +47,10 @@ export interface HandshakeOptions {
    * Undefined for device sockets, whose maxPayload is this bound itself (v1.0 B1: 1009).
    */
   maxFrameBytes?: number;
-  /** Called once with the authenticated caller; returns the per-frame handler, or null after refusing. */
+  /**
+   * Called once with the authenticated caller; returns the per-frame handler, or null after
+   * refusing. A socket opened with a JWT is then watched by TokenSockets (closed at its expiry).
+   */
   onAuthenticated(principal: Principal): ((text: string, isBinary: boolean) => void) | null;
   onRejected(reason: string): void;
 }
@@ -99,21 +100,12 @@ export function runHandshake(opts: HandshakeOptions): void {
         state = 'done';
         return;
       }
-      if (principal.expiresAt !== null) closeAtExpiry(principal.expiresAt);
       state = 'open';
       for (const frame of early.splice(0)) handler(frame.text, frame.isBinary);
     }, (error: unknown) => {
       if (error instanceof RelayError && error.code === 'TOO_MANY_ATTEMPTS') refuse('TOO_MANY_ATTEMPTS', error.detail);
       else refuse('INVALID_TOKEN', 'Invalid API token');
     });
-  };
-
-  // A socket opened with a JWT lives no longer than the JWT (catalogue B17).
-  let expiryTimer: NodeJS.Timeout | undefined;
-  const closeAtExpiry = (expiresAt: number) => {
-    const remaining = expiresAt - opts.clock.now();
-    if (remaining <= 0) return ws.close(closeCodeFor('TOKEN_REVOKED'), 'token expired');
-    expiryTimer = setTimeout(() => closeAtExpiry(expiresAt), Math.min(remaining, MAX_TIMER_MS));
   };
 
   const timer = setTimeout(() => {
@@ -123,7 +115,6 @@ export function runHandshake(opts: HandshakeOptions): void {
   ws.on('close', () => {
     state = 'done';
     clearTimeout(timer);
-    clearTimeout(expiryTimer);
   });
 
   ws.on('message', (data: RawData, isBinary: boolean) => {

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer } from 'ws';
 import type { AuthService } from '../auth/auth-service';
+import type { TokenSockets } from './token-sockets';
 import { LIMITS } from '../limits';
 import { isClientId, isDeviceId } from '../relay/packets';
 import { trackLiveness, startHeartbeat } from './heartbeat';
@@ -81,7 +82,7 @@ function destroySocket(this: Duplex): void {
 /** Routes HTTP upgrades on the Fastify server to the device and client WebSocket endpoints. */
 export function attachWebSockets(
   server: import('node:http').Server,
-  deps: SessionDeps & { auth: AuthService; log: FastifyBaseLogger },
+  deps: SessionDeps & { auth: AuthService; log: FastifyBaseLogger; tokenSockets: TokenSockets },
   options: WsOptions,
 ): WsGateway {
   const maxFrameBytes = options.maxPayloadBytes ?? LIMITS.wsMaxPayloadBytes;
@@ -177,6 +178,8 @@ export function attachWebSockets(
           if (handler) {
             bump(perUser, principal.userId, 1);
             countedUser = principal.userId;
+            // Opened with an access JWT: closed when it expires or its login session is revoked.
+            if (principal.expiresAt !== null) ws.once('close', deps.tokenSockets.track(ws, principal));
           }
           return handler;
         },

@@ -32,20 +32,21 @@ describe('wakelink against the real relay (subprocess; device side = minimal v1.
     await relay.close();
   });
 
-  it('login with username and password saves an API token (not the password) per relay, mode 0600', async () => {
+  it('login with username and password saves a login session (not the password) per relay, mode 0600, printing no token', async () => {
     const run = await runBin(['login', '--relay', relay.http, '--username', 'alice', '--password-stdin'], home, `${PASSWORD}\n`);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`logged in to ${relay.http} as alice`);
+    expect(run.stdout).toContain(`logged in to ${relay.http} as alice (session ls_`);
     const relaysFile = join(home, 'relays.json');
     expect(statSync(relaysFile).mode & 0o777).toBe(0o600);
     const saved = readJson(relaysFile);
     expect(saved.default).toBe(relay.http);
     const credential = (saved.relays as Record<string, Record<string, unknown>>)[relay.http]!;
-    expect(credential).toMatchObject({ kind: 'api_token', username: 'alice' });
-    expect(String(credential.api_token)).toMatch(/^sk-/);
+    expect(credential).toMatchObject({ kind: 'session', username: 'alice', session_id: expect.stringMatching(/^ls_/) });
+    expect(String(credential.refresh_token)).toMatch(/^rt_/);
     expect(readFileSync(relaysFile, 'utf8')).not.toContain(PASSWORD);
-    // The saved token really works on the relay.
-    const devices = await fetch(`${relay.http}/api/devices`, { headers: { authorization: `Bearer ${String(credential.api_token)}` } });
+    for (const secret of [credential.refresh_token, credential.access_token]) expect(run.stdout + run.stderr).not.toContain(String(secret));
+    // The saved access token really works on the relay.
+    const devices = await fetch(`${relay.http}/api/devices`, { headers: { authorization: `Bearer ${String(credential.access_token)}` } });
     expect(devices.status).toBe(200);
   });
 

@@ -40,11 +40,14 @@ describe('accounts', () => {
     expect(sqlish.status).toBe(422);
   });
 
-  it('login → {access_token, token_type: "bearer", expires_in} and the JWT works as an API token', async () => {
+  it('login → {access_token, token_type: "bearer", expires_in (15 min), refresh_token, refresh_expires_in, session_id} and the JWT works as an API token', async () => {
     const res = await api(relay.http, 'POST', '/auth/login', { body: { username: alice.username, password: alice.password } });
     expect(res.status).toBe(200);
     expect(res.body.token_type).toBe('bearer');
-    expect(res.body.expires_in).toBe(24 * 3600);
+    expect(res.body.expires_in).toBe(15 * 60);
+    expect(res.body.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{43}$/);
+    expect(res.body.refresh_expires_in).toBe(30 * 86_400);
+    expect(res.body.session_id).toMatch(/^ls_[0-9a-f]{24}$/);
     const header = JSON.parse(Buffer.from(res.body.access_token.split('.')[0], 'base64url').toString());
     expect(header.alg).toBe('HS256');
     const viaJwt = await devices(res.body.access_token);

@@ -51,6 +51,16 @@ describe('deployment-tunable limits (environment variables, C3)', () => {
       historyMaxEntries: LIMITS.historyMaxEntries,
       historyMaxAgeMs: LIMITS.historyMaxAgeMs,
       dashboardStreamsPerAccount: LIMITS.dashboardStreamsPerAccount,
+      refreshTokenTtlMs: LIMITS.refreshTokenTtlMs,
+      sessionMaxAgeMs: LIMITS.sessionMaxAgeMs,
+      sessionsPerAccount: LIMITS.sessionsPerAccount,
+      tokenExpirySweepMs: LIMITS.tokenExpirySweepMs,
+      pairingCodeTtlMs: LIMITS.pairingCodeTtlMs,
+      pairingCodesPerAccount: LIMITS.pairingCodesPerAccount,
+      pairingFailuresPerAccount: LIMITS.pairingFailuresPerAccount,
+      pairingFailuresPerAddress: LIMITS.pairingFailuresPerAddress,
+      pairingFailuresGlobal: LIMITS.pairingFailuresGlobal,
+      pairingFailuresPerCode: LIMITS.pairingFailuresPerCode,
     });
   });
 

@@ -86,4 +86,28 @@ describe('/docs for the routing protocol (issue 13)', () => {
     expect(failures).toEqual([]);
     [watcher.probe, board.probe, a, b].forEach((p) => p.close());
   });
+
+  it('issue 14: pairing frames and the paired-host errors validate against their documented schemas', async () => {
+    const user = await registerUser(relay.http);
+    const board = await connectBoard(relay, user.token, 'WLD0C6');
+    const app = (await createEndpoint(relay.http, user.token, { kind: 'app', name: 'phone' })).id;
+    const { probe } = await connectClient(relay.ws, app, user.token);
+    const frames: [string, unknown][] = [];
+    probe.send({ type: 'command', id: 'x', packet: commandPacket(newDeviceToken(), 'WLD0C6', 'ping', 'docs0002') });
+    frames.push(['WsRoutedError', await expectFrame(probe, 'error')]);
+    board.probe.send({ type: 'pair_request', id: 'p' });
+    const code = await expectFrame(board.probe, 'pair_code');
+    frames.push(['WsPairCode', code]);
+    probe.send({ type: 'pair_confirm', code: '000000' === code.code ? '000001' : '000000', id: 'w' });
+    frames.push(['WsRoutedError', await expectFrame(probe, 'error')]);
+    probe.send({ type: 'pair_confirm', code: code.code, id: 'c' });
+    frames.push(['WsPaired', await expectFrame(probe, 'paired')], ['WsPaired', await expectFrame(board.probe, 'paired')]);
+    expect(frames.map(([name, frame]) => validatorFor(name)(frame)).filter((failure) => failure !== null)).toEqual([]);
+    const codes = doc.components.schemas.WsRoutedError.properties.error.enum;
+    for (const wire of ['no paired host', 'invalid_code', 'pairing_needs_endpoint', 'code_limit']) expect(codes).toContain(wire);
+    for (const path of ['/api/pairings', '/api/pairings/code', '/api/pairings/{id}', '/auth/refresh', '/auth/logout', '/auth/sessions', '/auth/sessions/{id}']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    [probe, board.probe].forEach((p) => p.close());
+  });
 });

@@ -169,7 +169,7 @@ describe('acknowledged messages between endpoints (issue 13)', () => {
     for (let i = 0; i < 3; i += 1) expect(await expectFrame(a, 'receipt')).toMatchObject({ msgid: `cap${i}`, to: desktop, status: 'expired' });
     const desk = await connect(desktop, alice);
     expect(await desk.nothingFor(150)).toBe(true);
-    await relay!.app.router.endpoints.register({ userId: alice.id, username: alice.username, via: 'api_token', tokenId: null, expiresAt: null }, { kind: 'board', name: 'b', device_id: 'WLB0A4D' }, 5);
+    await relay!.app.router.endpoints.register({ userId: alice.id, username: alice.username, via: 'api_token', tokenId: null, expiresAt: null, sessionId: null }, { kind: 'board', name: 'b', device_id: 'WLB0A4D' }, 5);
     a.send({ type: 'message', to: 'WLB0A4D', msgid: 'to-board' });
     expect(await a.next()).toMatchObject({ type: 'error', error: 'unsupported_target', msgid: 'to-board' });
   });

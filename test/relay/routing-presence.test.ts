@@ -141,7 +141,7 @@ describe('presence and events to every subscribed client (issue 13)', () => {
       [{ type: 'event', event: 'ok' }, 'invalid_frame', '`content` is required (any JSON value; null for none)'],
       [{ type: 'event', event: 'ok', content: 1, to: 'x' }, 'invalid_frame', 'unknown field `to` in a event frame'],
       [{ type: 'event', event: 'ok', content: 'p'.repeat(5000) }, 'frame_too_large', '`content` is 5002 bytes as JSON; at most 4096 (EVENT_CONTENT_BYTES)'],
-      [{ type: 'teleport' }, 'unknown_type', 'unknown frame type `teleport` (see /docs: subscribe, unsubscribe, event, message, ack, command, offer, answer, ice-candidate, ping)'],
+      [{ type: 'teleport' }, 'unknown_type', 'unknown frame type `teleport` (see /docs: subscribe, unsubscribe, event, message, ack, command, pair_request, pair_confirm, offer, answer, ice-candidate, ping)'],
     ];
     for (const [frame, error, detail] of bad) {
       app.send(frame);

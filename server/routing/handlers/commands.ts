@@ -6,7 +6,7 @@
  * relay did with it (the payload stays sealed; the audit keeps its size and signature prefix).
  */
 import type { Principal } from '../../auth/auth-service';
-import { RelayError, closeCodeFor, wsErrorFrame } from '../../errors';
+import { ERROR_TABLE, RelayError, closeCodeFor, wsErrorFrame } from '../../errors';
 import type { HttpRequester } from '../../hub/types';
 import type { RelayPacket } from '../../relay/packets';
 import type { SubmitResult } from '../../relay/relay-service';
@@ -69,11 +69,19 @@ export async function httpPush(ctx: RoutingContext, principal: Principal, packet
  * `{"type":"command","to":…,"packet":…}`: to a board of the caller's account, live only. The
  * reply comes back as a `response` frame naming the board.
  */
-export async function commandFrame(ctx: RoutingContext, session: Session, frame: { id: string | undefined; to: string; packet: RelayPacket }): Promise<void> {
-  const context = { ...(frame.id === undefined ? {} : { id: frame.id }), to: frame.to };
-  const meta = { ...origin(session), format: 'command' };
+export async function commandFrame(ctx: RoutingContext, session: Session, frame: { id: string | undefined; to: string | null; packet: RelayPacket }): Promise<void> {
+  const correlation = frame.id === undefined ? {} : { id: frame.id };
+  const meta = { ...origin(session), format: 'command', ...(frame.to === null ? { paired: true } : {}) };
+  // Without `to`: the sender's paired host (issue 14).
+  const to = frame.to ?? (session.ephemeral ? null : ctx.pairings.hostOf(session.endpointId));
+  if (to === null) {
+    const refused = new FrameError('NO_PAIRED_HOST', ERROR_TABLE.NO_PAIRED_HOST.message, correlation);
+    recordCommand(ctx, session.userId, session.endpointId, frame.packet, refused, meta);
+    throw refused;
+  }
+  const context = { ...correlation, to };
   try {
-    const target = await ctx.endpoints.resolveOrThrow(session.userId, frame.to);
+    const target = await ctx.endpoints.resolveOrThrow(session.userId, to);
     if (target.deviceId === null) throw new FrameError('UNSUPPORTED_TARGET', 'commands go to boards; send other endpoints a `message`', context);
     if (frame.packet.deviceId !== target.deviceId) throw new FrameError('INVALID_FRAME', `\`packet.device_id\` must be the board's device id ${target.deviceId}`, context);
     let result: SubmitResult;

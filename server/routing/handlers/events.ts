@@ -15,10 +15,12 @@ export function handleEvent(ctx: RoutingContext, session: Session, frame: { even
   if (!session.takeEventToken()) {
     throw new FrameError('RATE_LIMITED', `at most ${ctx.limits.eventsPerSecond} events per second (EVENTS_PER_SECOND, burst EVENT_BURST)`, { event: frame.event });
   }
-  const recipients = ctx.backplane.fanOut(session, eventFrame(session.endpointId, session.deviceId, frame.event, frame.content, ctx.clock.now()));
+  // A pairing host's events also reach its paired clients, subscribed or not (issue 14).
+  const paired = session.ephemeral ? [] : ctx.pairings.clientsOf(session.endpointId);
+  const recipients = ctx.backplane.fanOut(session, eventFrame(session.endpointId, session.deviceId, frame.event, frame.content, ctx.clock.now()), paired);
   record(ctx, {
     userId: session.userId, kind: 'event', fromEndpoint: session.endpointId, toEndpoint: null, status: 'fanned_out',
-    meta: { event: frame.event, content_bytes: frame.contentBytes, recipients, ...(session.deviceId === null ? {} : { device_id: session.deviceId }), ...origin(session) },
+    meta: { event: frame.event, content_bytes: frame.contentBytes, recipients, ...(paired.length > 0 ? { paired_clients: paired.length } : {}), ...(session.deviceId === null ? {} : { device_id: session.deviceId }), ...origin(session) },
   });
 }
 
