@@ -117,9 +117,11 @@ export class BoardPanel {
     this.say('Token forgotten in this tab.');
   }
 
-  async refresh(): Promise<void> {
+  /** Reads targets, their state and schedules from the board; `done` (what just happened) leads the status line. */
+  async refresh(done = ''): Promise<void> {
+    const lead = done === '' ? '' : `${done} `;
     try {
-      this.say('Asking the board…');
+      this.say(`${lead}Asking the board…`);
       this.targets = (await this.all('targets_list', 'targets')).items as unknown as TargetRow[];
       this.renderTargets();
       const status = await this.all('status', 'targets');
@@ -127,7 +129,7 @@ export class BoardPanel {
       this.renderTargets();
       const schedules = await this.all('schedules_list', 'schedules');
       this.renderSchedules(schedules.items, schedules.last.clock_set === true);
-      this.say(`Updated ${new Date().toLocaleTimeString()}.`);
+      this.say(`${lead}Updated ${new Date().toLocaleTimeString()}.`);
     } catch (error) {
       this.say(`The board did not answer: ${(error as Error).message}`);
     }
@@ -200,9 +202,8 @@ export class BoardPanel {
     if (secureOn !== '') data.secure_on = secureOn;
     try {
       await this.run('target_set', data);
-      this.say(`Target ${String(data.name)} saved.`);
       must<HTMLInputElement>(form, '[name=secure_on]').value = '';
-      await this.refresh();
+      await this.refresh(`Target ${String(data.name)} saved.`);
     } catch (error) {
       this.say(`Target not saved: ${(error as Error).message}`);
     }
@@ -211,8 +212,7 @@ export class BoardPanel {
   private async deleteTarget(name: string): Promise<void> {
     try {
       await this.run('target_delete', { name });
-      this.say(`Target ${name} deleted.`);
-      await this.refresh();
+      await this.refresh(`Target ${name} deleted.`);
     } catch (error) {
       this.say(`Target not deleted: ${(error as Error).message}`);
     }
@@ -222,8 +222,7 @@ export class BoardPanel {
     const data: JsonObject = { target: fieldValue(form, 'target'), at: fieldValue(form, 'at'), days: fieldValue(form, 'days'), utc_offset: numberField(form, 'utc_offset') };
     try {
       const reply = await this.run('schedule_set', data);
-      this.say(`Schedule ${String(reply.id)} saved.`);
-      await this.refresh();
+      await this.refresh(`Schedule ${String(reply.id)} saved.`);
     } catch (error) {
       this.say(`Schedule not saved: ${(error as Error).message}`);
     }
@@ -232,8 +231,7 @@ export class BoardPanel {
   private async deleteSchedule(id: number): Promise<void> {
     try {
       await this.run('schedule_delete', { id });
-      this.say(`Schedule ${id} deleted.`);
-      await this.refresh();
+      await this.refresh(`Schedule ${id} deleted.`);
     } catch (error) {
       this.say(`Schedule not deleted: ${(error as Error).message}`);
     }
