@@ -155,6 +155,24 @@ describe('board panel in headless Chromium: targets, live state, wake confirmati
     expect(await status().textContent()).toMatch(/^desk is up \(woke after [\d.]+ s\)\.$/);
   }, 40_000);
 
+  it('shows a wake that never answers as the board reports it: no answer after the target\'s watch, state down', async () => {
+    const silent = await startSleepyComputer();
+    try {
+      await saveTarget({ 'Target name': 'never', MAC: '02:00:00:00:16:13', Address: '127.0.0.1', 'Probe port': String(silent.port), 'Watch (s)': '10', 'Re-sends': '0' });
+      await targetRow('never').getByRole('button', { name: 'Wake never' }).click();
+      await targetRow('never').locator('[data-wake]', { hasText: 'waiting for it to come up' }).waitFor();
+      const gaveUp = targetRow('never').locator('[data-wake]', { hasText: /^no answer after \d+\.\d s$/ });
+      await gaveUp.waitFor({ timeout: 25_000 });
+      expect(Number(/after ([\d.]+) s/.exec((await gaveUp.textContent())!)![1])).toBeGreaterThanOrEqual(10);
+      expect(await targetRow('never').locator('[data-state]').getAttribute('data-state')).toBe('down');
+      expect(await status().textContent()).toMatch(/^never did not come up within [\d.]+ s\.$/);
+      // The other rows kept what they showed.
+      expect(await targetRow('desk').locator('[data-wake]').textContent()).toMatch(/^up after /);
+    } finally {
+      silent.close();
+    }
+  }, 45_000);
+
   it('lists, adds and deletes schedules on the board', async () => {
     // (A label around a select is named with its option too: found by its field name.)
     await board().locator('#schedule-form select[name=target]').selectOption('nas');
@@ -206,7 +224,7 @@ describe('board panel in headless Chromium: targets, live state, wake confirmati
     await page.reload();
     await page.getByRole('button', { name: `Targets of ${deviceId}` }).click();
     await status().filter({ hasText: /^Updated / }).waitFor();
-    expect(await page.locator('#targets tbody tr').count()).toBe(2);
+    expect(await page.locator('#targets tbody tr').count()).toBe(3);
     await board().getByRole('button', { name: 'Forget token' }).click();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await board().getByLabel('Device token').waitFor();

@@ -11,6 +11,8 @@ import { cell, fieldValue, must, numberField } from './dom';
 const KEY_PREFIX = 'wakelink.key.';
 /** Pages of a list command, at most: 16 targets fit in a few; a bound keeps a confused board from looping us. */
 const MAX_PAGES = 64;
+/** While a board's panel is open and the tab visible, its targets' state is asked again this often (one probe per target). */
+const STATUS_EVERY_MS = 30_000;
 
 interface TargetRow { name: string; mac: string; host: string; port: number; broadcast: string; retries: number; wait: number; secure_on: boolean }
 
@@ -20,11 +22,16 @@ export class BoardPanel {
   private targets: TargetRow[] = [];
   private states = new Map<string, string>();
   private lastWake = new Map<string, string>();
+  /** A refresh is running: the periodic status check skips its turn. */
+  private busy = false;
   private readonly root: HTMLElement;
 
   constructor(private readonly channel: LiveChannel, root: HTMLElement) {
     this.root = root;
     channel.onFrame((frame) => this.onFrame(frame));
+    window.setInterval(() => {
+      if (this.key && !this.busy && document.visibilityState === 'visible') void this.refreshStatus();
+    }, STATUS_EVERY_MS);
     must<HTMLFormElement>(root, '#board-unlock').addEventListener('submit', (event) => {
       event.preventDefault();
       void this.unlock(event.target as HTMLFormElement);
@@ -120,18 +127,42 @@ export class BoardPanel {
   /** Reads targets, their state and schedules from the board; `done` (what just happened) leads the status line. */
   async refresh(done = ''): Promise<void> {
     const lead = done === '' ? '' : `${done} `;
+    this.busy = true;
     try {
       this.say(`${lead}Asking the board…`);
-      this.targets = (await this.all('targets_list', 'targets')).items as unknown as TargetRow[];
+      const device = this.deviceId;
+      const targets = (await this.all('targets_list', 'targets')).items as unknown as TargetRow[];
+      if (this.deviceId !== device) return; // another board was opened meanwhile
+      this.targets = targets;
       this.renderTargets();
       const status = await this.all('status', 'targets');
+      if (this.deviceId !== device) return;
       this.states = new Map(status.items.map((t) => [String(t.name), String(t.state)]));
       this.renderTargets();
       const schedules = await this.all('schedules_list', 'schedules');
+      if (this.deviceId !== device) return;
       this.renderSchedules(schedules.items, schedules.last.clock_set === true);
       this.say(`${lead}Updated ${new Date().toLocaleTimeString()}.`);
     } catch (error) {
       this.say(`The board did not answer: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The targets' state only (the periodic check); a failure is shown, the table is kept. */
+  private async refreshStatus(): Promise<void> {
+    this.busy = true;
+    const device = this.deviceId;
+    try {
+      const status = await this.all('status', 'targets');
+      if (this.deviceId !== device) return; // another board was opened meanwhile
+      this.states = new Map(status.items.map((t) => [String(t.name), String(t.state)]));
+      this.renderTargets();
+    } catch (error) {
+      this.say(`State not updated: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
     }
   }
 

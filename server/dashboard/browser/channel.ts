@@ -57,6 +57,8 @@ export class LiveChannel {
     const source = new EventSource(STREAM_PATH);
     this.source = source;
     source.onerror = () => {
+      // Answers to commands sent from the old stream would go to it: those commands are told now, not after a timeout.
+      for (const id of [...this.pending.keys()]) this.fail(id, new Error('the live connection to the relay dropped; try again'));
       this.self = null;
       for (const listener of this.stateListeners) listener(false);
     };
