@@ -31,11 +31,12 @@ export function registerCommandRoute(app: FastifyInstance, deps: CommandRouteDep
 
   app.post(COMMAND_PATH, {
     bodyLimit: DASHBOARD_LIMITS.commandBodyBytes,
+    // Body parsing refusals (Fastify's, before the handler) answered as JSON like the rest of this route.
     errorHandler: (error, _request, reply) => {
-      const code = (error as { code?: string }).code;
-      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 'BODY_TOO_LARGE', `at most ${DASHBOARD_LIMITS.commandBodyBytes} bytes`);
-      if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return fail(reply, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
-      if (error instanceof SyntaxError || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return fail(reply, 'BODY_NOT_JSON', 'the body must be a JSON object');
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 413) return fail(reply, 'BODY_TOO_LARGE', `at most ${DASHBOARD_LIMITS.commandBodyBytes} bytes`);
+      if (status === 415) return fail(reply, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+      if (status === 400) return fail(reply, 'BODY_NOT_JSON', 'the body must be a JSON object');
       app.log.error({ err: error }, 'dashboard command failed');
       return fail(reply, 'INTERNAL', 'Something went wrong on the relay');
     },

@@ -73,7 +73,7 @@ describe('dashboard commands (issue 16)', () => {
     expect(await board.nothingFor(200)).toBe(true);
   });
 
-  it('refuses without a session (401), without or with a wrong CSRF header (403), a form post (403), non-JSON (415), and reaches no board', async () => {
+  it('refuses without a session (401), without or with a wrong CSRF header (403), a form post (403), non-JSON (415), broken JSON (422), and reaches no board', async () => {
     const stranger = new CookieBrowser(relay.http);
     const anonymous = await post(stranger, { stream: self, frame: frame('x1') }, { 'x-csrf-token': aliceCsrf });
     expect(anonymous.status).toBe(401);
@@ -87,6 +87,12 @@ describe('dashboard commands (issue 16)', () => {
     expect(form.status).toBe(403);
     const text = await alice.request('POST', '/dashboard/command', { body: JSON.stringify({ stream: self, frame: frame('x5') }), headers: { 'content-type': 'text/plain', 'x-csrf-token': aliceCsrf } });
     expect(text.status).toBe(415);
+    const xml = await alice.request('POST', '/dashboard/command', { body: '<frame/>', headers: { 'content-type': 'application/xml', 'x-csrf-token': aliceCsrf } });
+    expect(xml.status).toBe(415);
+    expect(await xml.json()).toMatchObject({ error: 'UNSUPPORTED_MEDIA_TYPE' });
+    const broken = await alice.request('POST', '/dashboard/command', { body: '{"stream":', headers: { 'content-type': 'application/json', 'x-csrf-token': aliceCsrf } });
+    expect(broken.status).toBe(422);
+    expect(await broken.json()).toMatchObject({ error: 'BODY_NOT_JSON' });
     expect(await board.nothingFor(200)).toBe(true);
   });
 
