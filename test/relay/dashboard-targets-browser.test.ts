@@ -104,7 +104,8 @@ describe('board panel in headless Chromium: targets, live state, wake confirmati
     // A wrong token: the board's reply cannot be opened with it, nothing is unlocked or kept.
     await board().getByLabel('Device token').fill(wrongToken);
     await board().getByRole('button', { name: 'Unlock' }).click();
-    await status().filter({ hasText: /^Not unlocked: / }).waitFor({ timeout: 25_000 });
+    // The board answers with a reply sealed with its own token, which this one cannot open.
+    await status().filter({ hasText: /^Not unlocked: the reply could not be opened with this token/ }).waitFor({ timeout: 25_000 });
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
 
     await board().getByLabel('Device token').fill(device.token);
