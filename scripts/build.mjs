@@ -1,5 +1,6 @@
 // Compiles what production runs, the relay and the CLI, from TypeScript into plain JavaScript in
-// dist/ (one esbuild bundle each; npm packages stay external and load from node_modules).
+// dist/ (one esbuild bundle each; npm packages stay external and load from node_modules), and the
+// dashboard's browser script (shared/ included: the page seals and opens board commands itself).
 // `npm run build`, and `prepare` (so `npm ci`, with or without --omit=dev, builds once) and
 // `prepack` run it. `npm start` and `cli/bin.mjs` call ensureBuilt(): it compares every source
 // file the last build read (path, size, mtime) with what is on disk now and rebuilds only when one
@@ -10,11 +11,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** What gets built. `entry` is the TypeScript source; `outfile` what runs. */
+/** What gets built. `entry` is the TypeScript source; `outfile` what runs; `browser`: a page script. */
 export const TARGETS = {
   relay: { entry: 'server/main.ts', outfile: 'dist/relay/main.mjs' },
   cli: { entry: 'cli/main.ts', outfile: 'dist/cli/main.mjs' },
+  // Served by the relay as /dashboard.js (server/dashboard/script-bundle.ts): one self-contained
+  // script, no module loader, no source map (the page's CSP allows this origin's scripts only).
+  dashboard: { entry: 'server/dashboard/browser/main.ts', outfile: 'dist/dashboard/dashboard.js', browser: true },
 };
+
+/** esbuild options per kind of output: Node bundles keep npm packages external; the page script has none. */
+function platformOptions(target) {
+  if (TARGETS[target].browser) return { platform: 'browser', format: 'iife', target: 'es2022', sourcemap: false, legalComments: 'none' };
+  return { platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: 'linked' };
+}
 
 const stampFile = (target) => path.join(ROOT, path.dirname(TARGETS[target].outfile), 'inputs.json');
 
@@ -66,11 +76,7 @@ export async function build(target) {
     absWorkingDir: ROOT,
     outfile: path.join(ROOT, outfile),
     bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
+    ...platformOptions(target),
     metafile: true,
     write: false,
     logLevel: 'warning',

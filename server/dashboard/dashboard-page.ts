@@ -5,6 +5,7 @@ import { DEVICE_ID_PATTERN } from '../../shared/index';
 import { LIMITS } from '../limits';
 import { LIVE_SCRIPT_PATH } from './live-script';
 import { pairingSection, sessionSection, type LoginSessionView, type PairingRowView } from './access-sections';
+import { boardPanel } from './board-panel-html';
 
 export interface DeviceView {
   deviceId: string;
@@ -65,7 +66,8 @@ function deviceRows(view: DashboardView): SafeHtml {
 <td data-status>${d.online ? html`<span class="online">Online now</span>` : html`<span class="offline">Offline</span>`}</td>
 <td data-last-seen>${formatTime(d.lastSeenAt)}</td>
 <td>${formatTime(d.addedAt)}</td>
-<td><form method="post" action="/dashboard/delete_device" class="inline">${csrfField(view.user.csrf)}
+<td><button type="button" class="link" data-open-board hidden aria-label="Targets of ${d.deviceId}">Targets</button>
+<form method="post" action="/dashboard/delete_device" class="inline">${csrfField(view.user.csrf)}
 <input type="hidden" name="device_id" value="${d.deviceId}">
 <button type="submit" class="danger">Delete</button></form></td>
 </tr>`);
@@ -104,6 +106,7 @@ ${csrfField(view.user.csrf)}
 <button type="submit">Add device</button>
 </form>
 <p class="hint">The device id is printed on the board's serial console at first boot and shown on its setup page (<code>WL</code> and its chip id).</p>
+${boardPanel(view.user.csrf)}
 <h2>API tokens</h2>
 ${tokenRows(view)}
 <form method="post" action="/dashboard/tokens" class="row">

@@ -89,4 +89,11 @@ th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #8884;
 .offline { color: var(--muted); }
 .row { display: flex; gap: .5rem; flex-wrap: wrap; align-items: end; }
 td form.inline input[type=text] { width: 9rem; padding: .2rem .4rem; }
+input[type=number], select { font: inherit; padding: .45rem .6rem; border: 1px solid #8888; border-radius: .35rem; }
+input[type=number] { width: 7rem; }
+[hidden] { display: none !important; }
+.state-up { color: var(--ok); font-weight: 600; }
+.state-down { color: var(--bad); font-weight: 600; }
+.state-unknown, .state-pending { color: var(--muted); }
+#board { border-top: 1px solid #8884; margin-top: 2rem; }
 `;

@@ -14,4 +14,6 @@ export const DASHBOARD_LIMITS = {
   fieldMaxLength: 256,
   /** Form bodies are tiny; anything larger is refused before parsing (413 page). */
   formBodyBytes: 4 * 1024,
+  /** A sealed command from the page (POST /dashboard/command): a v1.0 packet is at most ~2.2 KB as JSON. */
+  commandBodyBytes: 4 * 1024,
 } as const;

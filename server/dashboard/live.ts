@@ -3,8 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/auth-service';
 import type { PeerSocket } from '../hub/types';
 import { newConnectionEndpointId } from '../ids';
+import type { Session } from '../routing/session';
 import { PAGE_SECURITY_HEADERS } from './layout';
-import { LIVE_SCRIPT, LIVE_SCRIPT_PATH, LIVE_STREAM_PATH } from './live-script';
+import { LIVE_SCRIPT_PATH, LIVE_STREAM_PATH } from './live-script';
+import { dashboardScript } from './script-bundle';
 import type { SessionStore } from './sessions';
 
 /** A comment line this often keeps proxies from timing the stream out, and notices a session that ended. */
@@ -54,19 +56,29 @@ export interface LiveDeps {
   sessions: SessionStore;
 }
 
+export interface LiveStreams {
+  endSession(sessionId: string): void;
+  /** The routing session of an open stream of this dashboard session, by its endpoint id. */
+  streamOf(sessionId: string, endpointId: string): Session | undefined;
+}
+
 /**
- * Live presence for the dashboard (issue 13): `/dashboard/live` is a connection-scoped `browser`
- * endpoint of the routing core, subscribed to the account's boards, streamed as server-sent
- * events to the page's own script (`/dashboard.js`). At most DASHBOARD_STREAMS_PER_ACCOUNT at once;
- * a stream ends with its dashboard session (logout ends it at once).
+ * Live dashboard (issues 13, 16): `/dashboard/live` is a connection-scoped `browser` endpoint of
+ * the routing core, subscribed to the account's boards, streamed as server-sent events to the
+ * page's own script (`/dashboard.js`): presence, the boards' sealed events (wake_result), and the
+ * replies to the commands the page sends from this stream (command-route.ts). At most
+ * DASHBOARD_STREAMS_PER_ACCOUNT at once; a stream ends with its dashboard session (logout ends it at once).
  */
-export function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): { endSession(sessionId: string): void } {
-  const bySession = new Map<string, Set<SsePeer>>();
+export async function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): Promise<LiveStreams> {
+  /** Open streams by dashboard session, then by their connection-scoped endpoint id. */
+  const bySession = new Map<string, Map<string, { peer: SsePeer; session: Session }>>();
   const perUser = new Map<number, number>();
   const limit = app.relayConfig.limits.dashboardStreamsPerAccount;
 
+  // Built (or checked fresh) before the relay listens: a relay never serves a page without its script.
+  const script = await dashboardScript();
   app.get(LIVE_SCRIPT_PATH, async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(LIVE_SCRIPT));
+    reply.header('cache-control', 'no-cache').type('text/javascript; charset=utf-8').send(script));
 
   app.get(LIVE_STREAM_PATH, async (request, reply) => {
     const who = deps.signedIn(request);
@@ -86,8 +98,8 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): { endS
     });
     perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
     let mine = bySession.get(who.sessionId);
-    if (!mine) bySession.set(who.sessionId, (mine = new Set()));
-    mine.add(peer);
+    if (!mine) bySession.set(who.sessionId, (mine = new Map()));
+    mine.set(session.endpointId, { peer, session });
     app.router.open(session);
     // The same subscribe frame a client would send: the answer is the current presence of every board.
     app.router.handle(session, '{"type":"subscribe","endpoints":"boards"}', false);
@@ -102,19 +114,23 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): { endS
       const left = (perUser.get(userId) ?? 1) - 1;
       if (left > 0) perUser.set(userId, left);
       else perUser.delete(userId);
-      mine.delete(peer);
+      mine.delete(session.endpointId);
       if (mine.size === 0 && bySession.get(who.sessionId) === mine) bySession.delete(who.sessionId);
     });
   });
 
   // Open streams would hold app.close() (they are never idle): end them first.
   app.addHook('preClose', async () => {
-    for (const peers of bySession.values()) for (const peer of peers) peer.close();
+    for (const streams of bySession.values()) for (const { peer } of streams.values()) peer.close();
   });
 
   return {
     endSession(sessionId) {
-      for (const peer of bySession.get(sessionId) ?? []) peer.close();
+      for (const { peer } of bySession.get(sessionId)?.values() ?? []) peer.close();
+    },
+    streamOf(sessionId, endpointId) {
+      const stream = bySession.get(sessionId)?.get(endpointId);
+      return stream && stream.peer.isOpen() ? stream.session : undefined;
     },
   };
 }

@@ -3,6 +3,7 @@ import fastifyFormbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { USERNAME_PATTERN, type Principal } from '../auth/auth-service';
 import { DashboardCookies, SESSION_COOKIE } from '../dashboard/cookies';
+import { registerCommandRoute } from '../dashboard/command-route';
 import { CsrfTokens } from '../dashboard/csrf';
 import { dashboardPage } from '../dashboard/dashboard-page';
 import { formField, formId } from '../dashboard/forms';
@@ -226,11 +227,18 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       return sendPage(reply, 200, logoutConfirmPage(who.header));
     });
 
-    const live = registerLiveRoutes(app, {
+    const live = await registerLiveRoutes(app, {
       sessions,
       signedIn: (request) => {
         const who = signedIn(request);
         return who && { sessionId: who.session.id, principal: who.principal };
+      },
+    });
+    registerCommandRoute(app, {
+      live,
+      signedIn: (request) => {
+        const who = signedIn(request);
+        return who && { sessionId: who.session.id, principal: who.principal, csrf: who.header.csrf };
       },
     });
 

@@ -36,9 +36,9 @@ describe('Dockerfile', () => {
     expect(final).not.toMatch(/apt-get|g\+\+|npm ci/);
   });
 
-  it('the build stage copies every directory the relay and CLI bundles are built from', () => {
+  it('the build stage copies every directory the relay, CLI and dashboard-script bundles are built from', () => {
     // dist/<target>/inputs.json: what scripts/build.mjs last read (written by `npm ci`'s prepare).
-    for (const target of ['relay', 'cli']) {
+    for (const target of ['relay', 'cli', 'dashboard']) {
       const inputs = Object.keys((JSON.parse(read(join('dist', target, 'inputs.json'))) as { inputs: Record<string, unknown> }).inputs);
       for (const dir of new Set(inputs.map((file) => file.split('/')[0]!))) expect(stages[0], `${target} needs ${dir}/`).toContain(`COPY ${dir}/ ${dir}/`);
     }

@@ -95,6 +95,10 @@ describe('production install (npm ci --omit=dev, then npm start)', () => {
 
     expect((await api(relay.http, 'GET', '/api/health')).body).toMatchObject({ status: 'healthy' });
     expect((await fetch(`${relay.http}/login`)).status).toBe(200);
+    // The dashboard's script: the prebuilt browser bundle of shared/ (built by prepare, not rebuilt here).
+    const script = await fetch(`${relay.http}/dashboard.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toBe(readFileSync(join(dir, 'dist/dashboard/dashboard.js'), 'utf8'));
     const user = await registerUser(relay.http);
     await registerDevice(relay.http, user.token, 'WL5A1E');
     const { probe: device, welcome } = await connectDevice(relay.ws, 'WL5A1E', user.token);

@@ -81,7 +81,9 @@ export async function commandFrame(ctx: RoutingContext, session: Session, frame:
   }
   const context = { ...correlation, to };
   try {
-    const target = await ctx.endpoints.resolveOrThrow(session.userId, to);
+    const target = await ctx.endpoints.resolve(session.userId, to);
+    // With the frame's id, like every other refusal here: a client with several commands in flight tells which one.
+    if (!target) throw new FrameError('ENDPOINT_NOT_FOUND', `No endpoint ${to} in your account`, context);
     if (target.deviceId === null) throw new FrameError('UNSUPPORTED_TARGET', 'commands go to boards; send other endpoints a `message`', context);
     if (frame.packet.deviceId !== target.deviceId) throw new FrameError('INVALID_FRAME', `\`packet.device_id\` must be the board's device id ${target.deviceId}`, context);
     let result: SubmitResult;

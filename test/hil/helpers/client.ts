@@ -175,6 +175,11 @@ export class ClientSocket {
     return { reply: reply!, ack };
   }
 
+  /** The frames received and not yet consumed by `next` (taken: a later call sees only newer ones). */
+  takePending(): JsonObject[] {
+    return this.frames.splice(0).map((text) => JSON.parse(text) as JsonObject);
+  }
+
   send(text: string): void {
     this.socket.send(text);
   }
