@@ -176,6 +176,8 @@ export const LIMITS = {
    */
   historyFlushMs: 250,
   historyBufferEntries: 500,
+  /** A refused history batch is retried after historyFlushMs, doubling per refusal up to this. */
+  historyRetryMaxMs: 8_000,
   /** Dashboard live-presence streams (server-sent events) open at once per account. */
   dashboardStreamsPerAccount: 8,
 

@@ -3,9 +3,15 @@
  * database refuses is kept and retried, never half-written; past its bound the oldest entries are
  * dropped and counted; close() writes what is left and takes nothing more.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { closeDatabase, openDatabase, openUnsyncedConnection } from '../../server/db/database';
 import { LIMITS } from '../../server/limits';
-import { HistoryBuffer } from '../../server/store/sqlite/history';
+import { createHistoryStore, HistoryBuffer } from '../../server/store/sqlite/history';
+import { WriteHealth } from '../../server/store/write-health';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -50,7 +56,7 @@ describe('history buffer', () => {
     expect(failures).toHaveLength(1);
     buffer.add(3);
     refuse = false;
-    vi.advanceTimersByTime(LIMITS.historyFlushMs);
+    vi.advanceTimersByTime(LIMITS.historyFlushMs * 2);
     expect(writes).toEqual([[1, 2, 3]]);
     expect(buffer.dropped).toBe(0);
   });
@@ -72,6 +78,39 @@ describe('history buffer', () => {
     expect(written.at(-1)).toBe(bound + 24);
   });
 
+  it('refused batches back off: twice as long after each refusal, up to historyRetryMaxMs, then the normal pace again', () => {
+    let attempts = 0;
+    let refuse = true;
+    const buffer = new HistoryBuffer<number>(() => {
+      attempts += 1;
+      if (refuse) throw new Error('SQLITE_BUSY');
+    }, () => {});
+    buffer.add(1);
+    vi.advanceTimersByTime(LIMITS.historyFlushMs);
+    expect(attempts).toBe(1);
+    vi.advanceTimersByTime(LIMITS.historyFlushMs * 2 - 1);
+    expect(attempts).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(attempts).toBe(2);
+    // A full buffer does not cut the back-off short.
+    for (let i = 0; i < LIMITS.historyBufferEntries; i += 1) buffer.add(i);
+    vi.advanceTimersByTime(0);
+    expect(attempts).toBe(2);
+    vi.advanceTimersByTime(LIMITS.historyFlushMs * 4);
+    expect(attempts).toBe(3);
+    // Then 2 s, 4 s, and every historyRetryMaxMs (8 s) from there on.
+    vi.advanceTimersByTime(LIMITS.historyFlushMs * 8 + LIMITS.historyFlushMs * 16);
+    expect(attempts).toBe(5);
+    vi.advanceTimersByTime(LIMITS.historyRetryMaxMs * 10);
+    expect(attempts).toBe(15);
+    refuse = false;
+    vi.advanceTimersByTime(LIMITS.historyRetryMaxMs);
+    const settled = attempts;
+    buffer.add(2);
+    vi.advanceTimersByTime(LIMITS.historyFlushMs);
+    expect(attempts).toBe(settled + 1);
+  });
+
   it('close() writes what waits, then takes nothing more', () => {
     const writes: number[][] = [];
     const buffer = new HistoryBuffer<number>((items) => writes.push(items), () => {});
@@ -80,5 +119,38 @@ describe('history buffer', () => {
     buffer.add(2);
     vi.advanceTimersByTime(LIMITS.historyFlushMs * 4);
     expect(writes).toEqual([[1]]);
+  });
+});
+
+describe('history store on a database another process has locked (F9)', () => {
+  it('a batch fails at once instead of waiting out the busy timeout, is not a degraded disk, and is written once the lock ends', () => {
+    vi.useRealTimers();
+    const dir = mkdtempSync(path.join(tmpdir(), 'wl-history-'));
+    const file = path.join(dir, 'relay.db');
+    const main = openDatabase(file);
+    const unsynced = openUnsyncedConnection(file);
+    const locker = new Database(file);
+    try {
+      main.prepare("INSERT INTO users (username, password_hash, devices_limit, created_at) VALUES ('h', 'x', 5, 0)").run();
+      const userId = Number((main.prepare('SELECT id FROM users').get() as { id: number }).id);
+      const health = new WriteHealth();
+      const store = createHistoryStore(unsynced, health);
+      locker.exec('BEGIN EXCLUSIVE');
+      store.recordHistory({ userId, at: Date.now(), kind: 'command', fromEndpoint: null, toEndpoint: null, status: 'delivered', meta: {} }, 100);
+      const started = performance.now();
+      store.buffer.flush();
+      expect(performance.now() - started).toBeLessThan(LIMITS.sqliteBusyTimeoutMs / 4);
+      expect(health.current()).toBeNull();
+      expect(unsynced.pragma('busy_timeout', { simple: true })).toBe(LIMITS.sqliteBusyTimeoutMs);
+      locker.exec('COMMIT');
+      expect(store.listHistory(userId, { limit: 10 })).toHaveLength(1);
+      store.buffer.close();
+    } finally {
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+      locker.close();
+      closeDatabase(unsynced);
+      closeDatabase(main);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

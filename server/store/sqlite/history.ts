@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database';
 import { LIMITS } from '../../limits';
 import type { HistoryEntry, HistoryKind, HistoryStore, StoredHistoryEntry } from '../types';
-import type { WriteHealth } from '../write-health';
+import { sqliteErrorCode, type WriteHealth } from '../write-health';
 
 interface HistoryRow { id: number; user_id: number; at: number; kind: HistoryKind; from_endpoint: string | null; to_endpoint: string | null; status: string; meta: string }
 
@@ -28,16 +28,24 @@ export class HistoryBuffer<T> {
   constructor(private readonly write: (items: T[]) => void, private readonly failed: (error: unknown) => void) {}
 
   private closed = false;
+  /** Refused batches in a row: each retry waits twice as long, up to LIMITS.historyRetryMaxMs. */
+  private failures = 0;
+  private flushQueued = false;
 
   add(item: T): void {
     if (this.closed) return;
     this.pending.push(item);
     if (this.pending.length > LIMITS.historyBufferEntries * 2) this.dropped += this.pending.splice(0, this.pending.length - LIMITS.historyBufferEntries * 2).length;
-    if (this.pending.length >= LIMITS.historyBufferEntries) setImmediate(() => this.flush());
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), LIMITS.historyFlushMs);
-      this.timer.unref();
-    }
+    // A full buffer is written on the next turn, unless refused batches are backing off.
+    if (this.pending.length >= LIMITS.historyBufferEntries && this.failures === 0 && !this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => this.flush());
+    } else if (!this.timer) this.schedule(LIMITS.historyFlushMs);
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => this.flush(), ms);
+    this.timer.unref();
   }
 
   /** Shutdown: writes what it can, then takes nothing more. */
@@ -49,6 +57,7 @@ export class HistoryBuffer<T> {
   }
 
   flush(): void {
+    this.flushQueued = false;
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0 || this.closed) return;
@@ -56,11 +65,12 @@ export class HistoryBuffer<T> {
     this.pending = [];
     try {
       this.write(items);
+      this.failures = 0;
     } catch (error) {
       this.failed(error);
       this.pending = [...items, ...this.pending];
-      this.timer = setTimeout(() => this.flush(), LIMITS.historyFlushMs);
-      this.timer.unref();
+      this.failures += 1;
+      this.schedule(Math.min(LIMITS.historyFlushMs * 2 ** this.failures, LIMITS.historyRetryMaxMs));
     }
   }
 }
@@ -106,8 +116,21 @@ export function createHistoryStore(db: Db, health?: WriteHealth): HistoryStore &
       counts.set(entry.userId, count);
     }
   });
-  const buffer = new HistoryBuffer<{ entry: HistoryEntry; max: number }>((items) => writeBatch.immediate(items), (error) => {
-    health?.failed(error);
+  // An audit batch never waits for a lock another process holds: better-sqlite3 waits synchronously
+  // (the busy timeout, 2 s), which would stall the event loop at every retry. It fails at once
+  // instead and stays in the buffer; a busy database is not a degraded one (that is for full or
+  // read-only disks), so SQLITE_BUSY is not reported to the health check.
+  const writeWithoutWaiting = (items: { entry: HistoryEntry; max: number }[]): void => {
+    const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma('busy_timeout = 0');
+    try {
+      writeBatch.immediate(items);
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+  };
+  const buffer = new HistoryBuffer<{ entry: HistoryEntry; max: number }>(writeWithoutWaiting, (error) => {
+    if (sqliteErrorCode(error) !== 'SQLITE_BUSY') health?.failed(error);
     counts.clear();
   });
   return {
