@@ -13,6 +13,7 @@ import type { ProbeSample } from './probe';
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
 const RAW_RELAY = fileURLToPath(new URL('./raw-relay.ts', import.meta.url));
+const JSON_RELAY = fileURLToPath(new URL('./json-relay.ts', import.meta.url));
 /** BENCH_RELAY_MAIN points at another relay entry, e.g. a patched copy, to measure a proposed fix. */
 const RELAY_MAIN = process.env.BENCH_RELAY_MAIN ?? path.join(ROOT, 'server/main.ts');
 
@@ -124,6 +125,10 @@ export interface RelayOptions {
    * README). Only raised, never lowered; empty keeps every shipped limit.
    */
   limits?: Record<string, number>;
+  /** Another relay entry than RELAY_MAIN (the code before a change, BENCH_RELAY_BEFORE_MAIN). */
+  main?: string;
+  /** Process name in tables and errors. */
+  name?: string;
 }
 
 /** The environment that raises `wanted` above the shipped defaults, and what it raised. */
@@ -155,7 +160,7 @@ export async function startRelay(options: RelayOptions): Promise<MeasuredProcess
     ...limits.env,
     ...options.env,
   };
-  const child = spawn(process.execPath, nodeArgs(RELAY_MAIN, relayExtraArgs), { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
+  const child = spawn(process.execPath, nodeArgs(options.main ?? RELAY_MAIN, relayExtraArgs), { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
   closeSync(out);
   let probeReady = false;
   child.on('message', (message: { ready?: boolean }) => {
@@ -166,21 +171,30 @@ export async function startRelay(options: RelayOptions): Promise<MeasuredProcess
     return match ? Number(match[1]) : undefined;
   }, child, logFile);
   await waitFor('relay probe', () => (probeReady ? true : undefined), child, logFile);
-  return wrap('relay', child, port, logFile, limits.raised);
+  return wrap(options.name ?? 'relay', child, port, logFile, limits.raised);
 }
 
-/** The raw `ws` baseline (raw-relay.ts). */
-export async function startRawRelay(dataDir: string): Promise<MeasuredProcess> {
-  const logFile = path.join(dataDir, 'raw-relay.log');
+/** A reference server of the bench (raw-relay.ts, json-relay.ts): reports its port over IPC. */
+async function startReference(name: string, script: string, logFile: string): Promise<MeasuredProcess> {
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, nodeArgs(RAW_RELAY), { cwd: ROOT, stdio: ['ignore', out, out, 'ipc'] });
+  const child = spawn(process.execPath, nodeArgs(script), { cwd: ROOT, stdio: ['ignore', out, out, 'ipc'] });
   closeSync(out);
   let port: number | undefined;
   child.on('message', (message: { listening?: number }) => {
     if (typeof message.listening === 'number') port = message.listening;
   });
-  await waitFor('raw ws baseline', () => port, child, logFile);
-  return wrap('raw ws baseline', child, port!, logFile, {});
+  await waitFor(name, () => port, child, logFile);
+  return wrap(name, child, port!, logFile, {});
+}
+
+/** The raw `ws` ceiling (raw-relay.ts): forwards the same frames and sends the same ACK. */
+export function startRawRelay(dataDir: string): Promise<MeasuredProcess> {
+  return startReference('raw ws baseline', RAW_RELAY, path.join(dataDir, 'raw-relay.log'));
+}
+
+/** The JSON-only Node relay (json-relay.ts): parse, validate, stringify, forward, ACK. */
+export function startJsonRelay(dataDir: string): Promise<MeasuredProcess> {
+  return startReference('JSON-only relay', JSON_RELAY, path.join(dataDir, 'json-relay.log'));
 }
 
 /** CPU seconds used between two probe samples. */
