@@ -16,7 +16,17 @@ import { benchQueueing } from './queueing';
 import { idleLimits, PROFILES, type RelayBenchResults } from './profiles';
 import { benchWsRoundTrips } from './ws-roundtrip';
 
-const profile = PROFILES[process.argv.includes('--smoke') ? 'smoke' : 'full'];
+const chosen = PROFILES[process.argv.includes('--smoke') ? 'smoke' : 'full'];
+/** `--sizes=100` measures only these pair/client counts in the round-trip sections (for profiling one size). */
+const sizesArg = process.argv.find((arg) => arg.startsWith('--sizes='))?.slice('--sizes='.length);
+const sizes = sizesArg?.split(',').map(Number).filter((size) => Number.isSafeInteger(size) && size > 0);
+/** `--rounds=5`: more alternating rounds per size (a before/after comparison on a noisy machine). */
+const roundsArg = Number(process.argv.find((arg) => arg.startsWith('--rounds='))?.slice('--rounds='.length));
+const profile = {
+  ...chosen,
+  ...(sizes?.length ? { wsPairs: sizes, httpClients: sizes } : {}),
+  ...(Number.isSafeInteger(roundsArg) && roundsArg > 0 ? { rounds: roundsArg } : {}),
+};
 /** `--sections=ws,http,queue,idle` runs a subset (for profiling one section); default all. */
 const sectionsArg = process.argv.find((arg) => arg.startsWith('--sections='))?.slice('--sections='.length);
 const wanted = new Set(sectionsArg ? sectionsArg.split(',') : ['ws', 'http', 'queue', 'idle']);

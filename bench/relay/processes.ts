@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMIT_KNOBS } from '../../server/config-limits';
-import type { ProbeSample } from './probe';
+import type { ProbeRequest, ProbeSample } from './probe';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
@@ -30,7 +30,7 @@ export interface MeasuredProcess {
   /** Relay limits this run raised: environment variable → [shipped, used]. */
   readonly raisedLimits: Record<string, [number, number]>;
   /** CPU and memory of the process; `gc` forces a full collection first (both servers run with --expose-gc). */
-  probe(gc?: boolean, heapSnapshot?: string): Promise<ProbeSample>;
+  probe(gc?: boolean, heapSnapshot?: string, profile?: ProbeRequest['profile']): Promise<ProbeSample>;
   /** The end of the process's own output, for error messages. */
   logTail(): string;
   stop(): Promise<void>;
@@ -74,7 +74,7 @@ function wrap(name: string, child: ChildProcess, port: number, logFile: string, 
     port,
     raisedLimits,
     logTail,
-    probe(gc = false, heapSnapshot?: string) {
+    probe(gc = false, heapSnapshot?: string, profile?: ProbeRequest['profile']) {
       const id = nextProbe++;
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -85,7 +85,7 @@ function wrap(name: string, child: ChildProcess, port: number, logFile: string, 
           clearTimeout(timer);
           resolve(sample);
         });
-        child.send({ probe: id, gc, ...(heapSnapshot ? { heapSnapshot } : {}) });
+        child.send({ probe: id, gc, ...(heapSnapshot ? { heapSnapshot } : {}), ...(profile ? { profile } : {}) });
       });
     },
     async stop() {
