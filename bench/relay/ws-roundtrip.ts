@@ -40,6 +40,27 @@ export interface WsRoundTripRow {
   jsonToCeiling: Ratios;
   /** relay before the change ÷ ceiling, when measured. */
   beforeToCeiling?: Ratios;
+  /**
+   * relay ÷ relay before, the median of the per-round ratios (each round of the changed relay
+   * against the round of the old one just before it), when measured.
+   */
+  afterToBefore?: Ratios;
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Median of per-round ratios a[i] ÷ b[i]: a noisy neighbour moves both rounds of a pair alike. */
+export function pairedRatios(a: LoopResult[], b: LoopResult[]): Ratios {
+  const per = a.map((round, i) => ratios(round, b[i]!));
+  return {
+    throughput: medianOf(per.map((r) => r.throughput)),
+    p99: medianOf(per.map((r) => r.p99)),
+    cpuPerRoundTrip: medianOf(per.map((r) => r.cpuPerRoundTrip)),
+  };
 }
 
 export function ratios(a: LoopResult, b: LoopResult): Ratios {
@@ -95,7 +116,7 @@ export async function benchWsRoundTrips(opts: {
       baseline,
       jsonRelay,
       relay: relayResult,
-      ...(relayBefore ? { relayBefore, beforeToCeiling: ratios(relayBefore, baseline) } : {}),
+      ...(relayBefore ? { relayBefore, beforeToCeiling: ratios(relayBefore, baseline), afterToBefore: pairedRatios(relay.rounds, before!.rounds) } : {}),
       throughputRatio: toCeiling.throughput,
       p99Ratio: toCeiling.p99,
       toCeiling,
