@@ -4,7 +4,7 @@
  * two references at the same number of pairs: the same-frame raw `ws` ceiling (raw-relay.ts) and
  * the JSON-only Node relay (json-relay.ts). Rounds alternate ceiling / JSON-only / relay (and the
  * `before` relay when one is given, to measure a change in one run) so a noisy neighbour hits all
- * alike; the median round of each is kept.
+ * alike; the median round of each is kept. Odd rounds go in reverse order.
  */
 import { closedLoop, type LoopResult, type LoopTiming } from './closed-loop';
 import type { DevicePackets } from './packets';
@@ -103,7 +103,9 @@ export async function benchWsRoundTrips(opts: {
     try {
       for (const c of all) c.pairs = await openPairs(c.server.port, packets, c.token);
       for (let round = 0; round < opts.rounds; round++) {
-        for (const c of all) c.rounds.push(await closedLoop(c.pairs!.lanes, c.server, opts.timing));
+        // Odd rounds run in reverse order, so no server always follows the same one (a relay's
+        // background writes from its own round would otherwise always land on the next server's).
+        for (const c of round % 2 === 0 ? all : [...all].reverse()) c.rounds.push(await closedLoop(c.pairs!.lanes, c.server, opts.timing));
       }
     } finally {
       for (const c of all) c.pairs?.close();
