@@ -3,6 +3,7 @@
  * does. Warm-up first, then a measured window bracketed by CPU probes of the server, then a
  * bounded drain. Bounded by time, by a round-trip count, and by a drain deadline.
  */
+import path from 'node:path';
 import { cpuMicros, type MeasuredProcess } from './processes';
 import { LatencyRecorder, sleep } from './stats';
 
@@ -33,6 +34,18 @@ export interface LoopResult {
   loadCpuShare: number;
 }
 
+/**
+ * BENCH_PROFILE_WINDOW_DIR: the relays (not the references) write a CPU profile of each measured
+ * window there, `<server>-<lanes>-<n>.cpuprofile` (profile-summary.ts sums several).
+ */
+const PROFILE_DIR = process.env.BENCH_PROFILE_WINDOW_DIR;
+let profiled = 0;
+
+function profileFile(server: MeasuredProcess, lanes: number): string | undefined {
+  if (!PROFILE_DIR || !server.name.startsWith('relay')) return undefined;
+  return path.join(PROFILE_DIR, `${server.name.replace(/\s+/g, '-')}-${lanes}-${++profiled}.cpuprofile`);
+}
+
 /** One round trip of one lane; rejects on any unexpected frame or reply. */
 export type RoundTrip = () => Promise<void>;
 
@@ -55,7 +68,8 @@ export async function closedLoop(lanes: RoundTrip[], server: MeasuredProcess, ti
   const running = Promise.all(lanes.map((lane) => run(lane).catch((error: Error) => { failure ??= error; })));
 
   await sleep(timing.warmupMs);
-  const before = await server.probe();
+  const profileTo = profileFile(server, lanes.length);
+  const before = await server.probe(false, undefined, profileTo ? 'start' : undefined);
   const loadBefore = process.cpuUsage();
   latencies.reset();
   counted = 0;
@@ -67,7 +81,7 @@ export async function closedLoop(lanes: RoundTrip[], server: MeasuredProcess, ti
   phase = 'drain';
   const roundTrips = counted;
   const seconds = (performance.now() - start) / 1000;
-  const after = await server.probe();
+  const after = await server.probe(false, undefined, profileTo ? { stop: profileTo } : undefined);
   const load = process.cpuUsage(loadBefore);
 
   let timer: NodeJS.Timeout | undefined;

@@ -11,15 +11,30 @@ import { createAccount } from './accounts';
 import { benchHttpRoundTrips } from './http-roundtrip';
 import { holdIdle, idleRows, openFileLimit } from './idle';
 import { benchDeviceId, packetsFor } from './packets';
-import { startRawRelay, startRelay, type MeasuredProcess } from './processes';
+import { startJsonRelay, startRawRelay, startRelay, type MeasuredProcess } from './processes';
 import { benchQueueing } from './queueing';
 import { idleLimits, PROFILES, type RelayBenchResults } from './profiles';
 import { benchWsRoundTrips } from './ws-roundtrip';
 
-const profile = PROFILES[process.argv.includes('--smoke') ? 'smoke' : 'full'];
+const chosen = PROFILES[process.argv.includes('--smoke') ? 'smoke' : 'full'];
+/** `--sizes=100` measures only these pair/client counts in the round-trip sections (for profiling one size). */
+const sizesArg = process.argv.find((arg) => arg.startsWith('--sizes='))?.slice('--sizes='.length);
+const sizes = sizesArg?.split(',').map(Number).filter((size) => Number.isSafeInteger(size) && size > 0);
+/** `--rounds=5`: more alternating rounds per size (a before/after comparison on a noisy machine). */
+const roundsArg = Number(process.argv.find((arg) => arg.startsWith('--rounds='))?.slice('--rounds='.length));
+const profile = {
+  ...chosen,
+  ...(sizes?.length ? { wsPairs: sizes, httpClients: sizes } : {}),
+  ...(Number.isSafeInteger(roundsArg) && roundsArg > 0 ? { rounds: roundsArg } : {}),
+};
 /** `--sections=ws,http,queue,idle` runs a subset (for profiling one section); default all. */
 const sectionsArg = process.argv.find((arg) => arg.startsWith('--sections='))?.slice('--sections='.length);
 const wanted = new Set(sectionsArg ? sectionsArg.split(',') : ['ws', 'http', 'queue', 'idle']);
+/**
+ * BENCH_RELAY_BEFORE_MAIN: the entry of a copy of the relay before a change (e.g. `git archive` of
+ * the parent commit); the WS section then also measures it, in the same alternating rounds.
+ */
+const BEFORE_MAIN = process.env.BENCH_RELAY_BEFORE_MAIN;
 const log = (line: string) => process.stderr.write(`[bench relay] ${line}\n`);
 const workDir = mkdtempSync(path.join(tmpdir(), 'wl-bench-relay-'));
 const started: MeasuredProcess[] = [];
@@ -59,10 +74,20 @@ async function roundTripSections(): Promise<Pick<RelayBenchResults, 'wsRoundTrip
   }));
   raisedLimits.roundTrip = relay.raisedLimits;
   const baseline = await track(startRawRelay(data));
+  const jsonRelay = await track(startJsonRelay(data));
   const account = await createAccount(relay.port, 'benchrt', [...wsPackets, ...httpPackets].map((p) => p.deviceId));
+  let before: { relay: MeasuredProcess; token: string } | undefined;
+  if (BEFORE_MAIN && wanted.has('ws')) {
+    const beforeRelay = await track(startRelay({
+      dataDir: dir('roundtrip-before'), env: { DEVICE_LIMIT: String(maxPairs) }, limits: profile.roundTripLimits, main: BEFORE_MAIN, name: 'relay before',
+    }));
+    before = { relay: beforeRelay, token: (await createAccount(beforeRelay.port, 'benchrt', wsPackets.map((p) => p.deviceId))).token };
+  }
   const wsRoundTrip = !wanted.has('ws') ? [] : await benchWsRoundTrips({
-    relay, baseline, token: account.token, packets: wsPackets, sizes: profile.wsPairs, rounds: profile.rounds, timing: profile.roundTrip, log,
+    relay, baseline, jsonRelay, before, token: account.token, packets: wsPackets, sizes: profile.wsPairs, rounds: profile.rounds, timing: profile.roundTrip, log,
   });
+  if (before) await stop(before.relay);
+  await stop(jsonRelay);
   const httpRoundTrip = !wanted.has('http') ? [] : await benchHttpRoundTrips({
     relay, token: account.token, packets: httpPackets, sizes: profile.httpClients, timing: profile.roundTrip, log,
     baselineFor: (size) => wsRoundTrip.find((row) => row.pairs === size)?.baseline,

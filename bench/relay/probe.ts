@@ -6,6 +6,8 @@
  * The relay's limits are raised through its documented environment variables (processes.ts),
  * never by patching server/limits.ts.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { writeHeapSnapshot } from 'node:v8';
 
 export interface ProbeSample {
@@ -22,6 +24,29 @@ export interface ProbeRequest {
   gc: boolean;
   /** Also write a heap snapshot to this path (for heap-summary.ts); developer use. */
   heapSnapshot?: string;
+  /**
+   * CPU profile of exactly a measured window (developer use, BENCH_PROFILE_WINDOW_DIR):
+   * `start` after sampling, or stop and write the profile to this path after sampling.
+   */
+  profile?: 'start' | { stop: string };
+}
+
+let profiler: Session | undefined;
+
+function profile(request: NonNullable<ProbeRequest['profile']>, done: () => void): void {
+  if (request === 'start') {
+    profiler ??= new Session();
+    try {
+      profiler.connect();
+    } catch { /* already connected */ }
+    profiler.post('Profiler.enable', () => profiler!.post('Profiler.setSamplingInterval', { interval: 200 }, () => profiler!.post('Profiler.start', () => done())));
+    return;
+  }
+  if (!profiler) return done();
+  profiler.post('Profiler.stop', (error, result) => {
+    if (!error) writeFileSync(request.stop, JSON.stringify(result.profile));
+    done();
+  });
 }
 
 const collect = (globalThis as { gc?: () => void }).gc;
@@ -42,7 +67,10 @@ if (process.send) {
       collect();
     }
     if (typeof message.heapSnapshot === 'string') writeHeapSnapshot(message.heapSnapshot);
-    process.send!({ probe: message.probe, sample: sample() });
+    const measured = sample();
+    const reply = () => process.send!({ probe: message.probe, sample: measured });
+    if (message.profile) profile(message.profile, reply);
+    else reply();
   });
   // The IPC channel must not keep a process alive that would otherwise exit.
   process.channel?.unref();

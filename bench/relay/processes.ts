@@ -8,11 +8,12 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMIT_KNOBS } from '../../server/config-limits';
-import type { ProbeSample } from './probe';
+import type { ProbeRequest, ProbeSample } from './probe';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
 const RAW_RELAY = fileURLToPath(new URL('./raw-relay.ts', import.meta.url));
+const JSON_RELAY = fileURLToPath(new URL('./json-relay.ts', import.meta.url));
 /** BENCH_RELAY_MAIN points at another relay entry, e.g. a patched copy, to measure a proposed fix. */
 const RELAY_MAIN = process.env.BENCH_RELAY_MAIN ?? path.join(ROOT, 'server/main.ts');
 
@@ -29,7 +30,7 @@ export interface MeasuredProcess {
   /** Relay limits this run raised: environment variable → [shipped, used]. */
   readonly raisedLimits: Record<string, [number, number]>;
   /** CPU and memory of the process; `gc` forces a full collection first (both servers run with --expose-gc). */
-  probe(gc?: boolean, heapSnapshot?: string): Promise<ProbeSample>;
+  probe(gc?: boolean, heapSnapshot?: string, profile?: ProbeRequest['profile']): Promise<ProbeSample>;
   /** The end of the process's own output, for error messages. */
   logTail(): string;
   stop(): Promise<void>;
@@ -73,7 +74,7 @@ function wrap(name: string, child: ChildProcess, port: number, logFile: string, 
     port,
     raisedLimits,
     logTail,
-    probe(gc = false, heapSnapshot?: string) {
+    probe(gc = false, heapSnapshot?: string, profile?: ProbeRequest['profile']) {
       const id = nextProbe++;
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -84,7 +85,7 @@ function wrap(name: string, child: ChildProcess, port: number, logFile: string, 
           clearTimeout(timer);
           resolve(sample);
         });
-        child.send({ probe: id, gc, ...(heapSnapshot ? { heapSnapshot } : {}) });
+        child.send({ probe: id, gc, ...(heapSnapshot ? { heapSnapshot } : {}), ...(profile ? { profile } : {}) });
       });
     },
     async stop() {
@@ -124,6 +125,10 @@ export interface RelayOptions {
    * README). Only raised, never lowered; empty keeps every shipped limit.
    */
   limits?: Record<string, number>;
+  /** Another relay entry than RELAY_MAIN (the code before a change, BENCH_RELAY_BEFORE_MAIN). */
+  main?: string;
+  /** Process name in tables and errors. */
+  name?: string;
 }
 
 /** The environment that raises `wanted` above the shipped defaults, and what it raised. */
@@ -155,7 +160,7 @@ export async function startRelay(options: RelayOptions): Promise<MeasuredProcess
     ...limits.env,
     ...options.env,
   };
-  const child = spawn(process.execPath, nodeArgs(RELAY_MAIN, relayExtraArgs), { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
+  const child = spawn(process.execPath, nodeArgs(options.main ?? RELAY_MAIN, relayExtraArgs), { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
   closeSync(out);
   let probeReady = false;
   child.on('message', (message: { ready?: boolean }) => {
@@ -166,21 +171,30 @@ export async function startRelay(options: RelayOptions): Promise<MeasuredProcess
     return match ? Number(match[1]) : undefined;
   }, child, logFile);
   await waitFor('relay probe', () => (probeReady ? true : undefined), child, logFile);
-  return wrap('relay', child, port, logFile, limits.raised);
+  return wrap(options.name ?? 'relay', child, port, logFile, limits.raised);
 }
 
-/** The raw `ws` baseline (raw-relay.ts). */
-export async function startRawRelay(dataDir: string): Promise<MeasuredProcess> {
-  const logFile = path.join(dataDir, 'raw-relay.log');
+/** A reference server of the bench (raw-relay.ts, json-relay.ts): reports its port over IPC. */
+async function startReference(name: string, script: string, logFile: string): Promise<MeasuredProcess> {
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, nodeArgs(RAW_RELAY), { cwd: ROOT, stdio: ['ignore', out, out, 'ipc'] });
+  const child = spawn(process.execPath, nodeArgs(script), { cwd: ROOT, stdio: ['ignore', out, out, 'ipc'] });
   closeSync(out);
   let port: number | undefined;
   child.on('message', (message: { listening?: number }) => {
     if (typeof message.listening === 'number') port = message.listening;
   });
-  await waitFor('raw ws baseline', () => port, child, logFile);
-  return wrap('raw ws baseline', child, port!, logFile, {});
+  await waitFor(name, () => port, child, logFile);
+  return wrap(name, child, port!, logFile, {});
+}
+
+/** The raw `ws` ceiling (raw-relay.ts): forwards the same frames and sends the same ACK. */
+export function startRawRelay(dataDir: string): Promise<MeasuredProcess> {
+  return startReference('raw ws baseline', RAW_RELAY, path.join(dataDir, 'raw-relay.log'));
+}
+
+/** The JSON-only Node relay (json-relay.ts): parse, validate, stringify, forward, ACK. */
+export function startJsonRelay(dataDir: string): Promise<MeasuredProcess> {
+  return startReference('JSON-only relay', JSON_RELAY, path.join(dataDir, 'json-relay.log'));
 }
 
 /** CPU seconds used between two probe samples. */

@@ -1,11 +1,13 @@
 /**
  * Client/device socket pairs over WebSocket, for the relay (`/ws/client/{id}` → `/ws/{device}`,
- * v1.0 auth, ACK + bare reply packet) and for the raw baseline (`/pair/{n}/client|device`).
- * The device side answers each command frame with its sealed reply, as the firmware does.
+ * v1.0 auth) and for the two reference servers (`/pair/{n}/client?device_id=…|device`). On every
+ * server a round trip is the v1.0 ACK (checked byte for byte against the relay's) plus the bare
+ * reply packet. The device side answers each command frame with its sealed reply, as the firmware does.
  */
 import type { WebSocket } from 'ws';
 import type { RoundTrip } from './closed-loop';
 import type { DevicePackets } from './packets';
+import { deliveredAck } from './pair-paths';
 import { openMany, openPeer, terminateAll } from './sockets';
 
 const OPEN_CONCURRENCY = 64;
@@ -30,9 +32,8 @@ function deviceAnswer(reply: string) {
 }
 
 /**
- * Opens `packets.length` pairs. `relayToken` set: relay endpoints with auth, and a round trip
- * needs both the ACK (`delivered: true`) and the device's reply. Unset: the raw baseline, where the
- * reply alone completes it.
+ * Opens `packets.length` pairs. `relayToken` set: relay endpoints with auth; unset: a reference
+ * server's pair paths. Either way a round trip needs both the ACK and the device's reply.
  */
 export async function openPairs(port: number, packets: DevicePackets[], relayToken?: string): Promise<PairSet> {
   const sockets: WebSocket[] = [];
@@ -51,26 +52,26 @@ export async function openPairs(port: number, packets: DevicePackets[], relayTok
   }
 
   const pending: (Pending | null)[] = packets.map(() => null);
+  const acks = packets.map((p) => deliveredAck(p.deviceId));
   const onClientFrame = (i: number) => (text: string) => {
     const waiting = pending[i];
     if (!waiting) return;
     if (text.includes('"payload"')) {
       waiting.replied = true;
     } else {
-      const frame = JSON.parse(text) as { status?: string; delivered?: boolean };
-      if (frame.status !== 'success' || frame.delivered !== true) {
+      if (text !== acks[i]) {
         pending[i] = null;
         return waiting.reject(new Error(`pair ${i}: unexpected frame ${text.slice(0, 200)}`));
       }
       waiting.acked = true;
     }
-    if (waiting.replied && (waiting.acked || !relay)) {
+    if (waiting.replied && waiting.acked) {
       pending[i] = null;
       waiting.resolve();
     }
   };
   const clients = await openMany(packets.length, OPEN_CONCURRENCY, (i) =>
-    openPeer(relay ? `${base}/ws/client/bench-client-${i}` : `${base}/pair/${i}/client`, { token: relayToken, onMessage: onClientFrame(i) }));
+    openPeer(relay ? `${base}/ws/client/bench-client-${i}` : `${base}/pair/${i}/client?device_id=${packets[i]!.deviceId}`, { token: relayToken, onMessage: onClientFrame(i) }));
   sockets.push(...clients.opened);
   if (clients.error) {
     terminateAll(sockets);

@@ -10,6 +10,8 @@ interface Waiter {
 /** Bound on queued origins remembered (the queue holds at most cap × devices rows; this is a sane multiple). */
 const MAX_QUEUED_ORIGINS = LIMITS.outstandingPerDevice * 1024;
 
+const NONE_IN_FLIGHT: readonly InFlight[] = Object.freeze([]);
+
 /** Single-process hub: plain maps, every one bounded. Sockets are the backplane's. */
 export class LocalHub implements Hub {
   private readonly inFlightByDevice = new Map<string, InFlight[]>();
@@ -43,17 +45,26 @@ export class LocalHub implements Hub {
     return list.length > LIMITS.outstandingPerDevice ? list.shift() : undefined;
   }
 
+  /**
+   * The oldest entry on that socket. An emptied list stays in the map until the next sweep (or
+   * forgetDevice): a device answering command after command would otherwise delete and recreate its
+   * entry on every round trip. No closure per call, and the usual case (the head answers) is a shift.
+   */
   takeInFlight(deviceId: string, socketId: string): InFlight | undefined {
     const list = this.inFlightByDevice.get(deviceId);
-    const index = list?.findIndex((entry) => entry.socketId === socketId) ?? -1;
-    if (!list || index < 0) return undefined;
-    const [entry] = list.splice(index, 1);
-    if (list.length === 0) this.inFlightByDevice.delete(deviceId);
-    return entry;
+    if (!list) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!;
+      if (entry.socketId !== socketId) continue;
+      if (i === 0) list.shift();
+      else list.splice(i, 1);
+      return entry;
+    }
+    return undefined;
   }
 
   inFlight(deviceId: string): readonly InFlight[] {
-    return this.inFlightByDevice.get(deviceId) ?? [];
+    return this.inFlightByDevice.get(deviceId) ?? NONE_IN_FLIGHT;
   }
 
   removeInFlight(deviceId: string, entry: InFlight): void {
@@ -67,6 +78,11 @@ export class LocalHub implements Hub {
   sweepInFlight(now: number): { deviceId: string; entry: InFlight }[] {
     const dropped: { deviceId: string; entry: InFlight }[] = [];
     for (const [deviceId, list] of [...this.inFlightByDevice]) {
+      // Lists emptied by answers since the last sweep go now (the map holds only devices with work).
+      if (list.length === 0) {
+        this.inFlightByDevice.delete(deviceId);
+        continue;
+      }
       // Entries on the live socket stay until answered, or a late answer would shift FIFO matching.
       const liveId = this.deviceSocket(deviceId)?.id;
       for (const entry of [...list]) {

@@ -58,10 +58,16 @@ export class DeviceFrameGuard {
 
   /** A v1.0 packet (a reply): false to drop it without reading it. */
   admitPacket(): boolean {
-    const answersOne = this.hub.inFlight(this.deviceId).some((entry) => entry.socketId === this.socketId);
-    if (answersOne || this.unsolicited.take()) return true;
+    if (this.answersOne() || this.unsolicited.take()) return true;
     this.dropped += 1;
     if (this.dropped >= this.bounds.unsolicitedDropsBeforeClose) return this.shut('unsolicited frames');
+    return false;
+  }
+
+  /** A command is in flight on this socket (a plain loop: this runs for every reply). */
+  private answersOne(): boolean {
+    const list = this.hub.inFlight(this.deviceId);
+    for (let i = 0; i < list.length; i++) if (list[i]!.socketId === this.socketId) return true;
     return false;
   }
 

@@ -28,7 +28,7 @@ describe('npm run bench -- --help', () => {
     const help = spawnSync(process.execPath, [tsxCli, 'bench/run.ts', '--help'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: npm run bench/);
-    for (const line of ['--smoke', 'rt/s >= 0.85x', 'p99 <= 1.25x', 'RSS <= 1.2x', 'queueing >= 2x']) expect(help.stdout).toContain(line);
+    for (const line of ['--smoke', 'rt/s >= 0.85x', 'p99 <= 1.25x', 'CPU/rt <= JSON', 'HTTP >= 0.3x', 'RSS <= 3.4 kB', 'queueing >= 2x']) expect(help.stdout).toContain(line);
     expect(help.stdout).not.toContain('Protocol core:'); // no benchmark table was printed
     expect(Date.now() - started).toBeLessThan(20_000);
     const typo = spawnSync(process.execPath, [tsxCli, 'bench/run.ts', '--smok'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
@@ -75,11 +75,11 @@ describe('benchmark smoke run', () => {
     expect(out).toContain('Device side: XS compute meter');
   });
 
-  it('L2: WS round trips through the relay and the raw baseline, with latency, CPU and ratios per size', () => {
+  it('L2: WS round trips through the relay, the same-frame raw ceiling and the JSON-only relay, with latency, CPU and ratios per size', () => {
     const rows = results.relay.wsRoundTrip;
     expect(rows.map((r) => r.pairs)).toEqual([1, 10]);
     for (const row of rows) {
-      for (const side of [row.baseline, row.relay]) {
+      for (const side of [row.baseline, row.jsonRelay, row.relay]) {
         expect(side.lanes).toBe(row.pairs);
         positive(side.roundTripsPerSecond, `rt/s at ${row.pairs}`);
         positive(side.serverCpuMicrosPerRoundTrip, `CPU/rt at ${row.pairs}`);
@@ -87,8 +87,16 @@ describe('benchmark smoke run', () => {
       }
       positive(row.throughputRatio, 'throughput ratio');
       positive(row.p99Ratio, 'p99 ratio');
+      for (const r of [row.toCeiling, row.toJsonRelay, row.jsonToCeiling]) {
+        positive(r.throughput, 'rt/s ratio');
+        positive(r.p99, 'p99 ratio');
+        positive(r.cpuPerRoundTrip, 'CPU/rt ratio');
+      }
+      expect(row.toCeiling.throughput).toBe(row.throughputRatio);
     }
     expect(out).toContain('WS round trip (L2)');
+    expect(out).toContain('JSON-only Node relay');
+    expect(out).toContain('raw ws ceiling (same frames)');
     // Raised through the relay's documented environment variables, nothing else.
     expect(results.relay.limitOverrides.roundTrip).toEqual({
       WS_MESSAGES_PER_SECOND: [20, 1_000_000], WS_MESSAGE_BURST: [50, 1_000_000],
