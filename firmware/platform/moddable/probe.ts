@@ -13,17 +13,29 @@ class ModdableProbe implements Probe {
   private socket: InstanceType<typeof Socket> | null = null;
   private readonly timer: TimerHandle;
   private settled = false;
+  /** The socket has answered; its settlement waits for the next timer turn. */
+  private answered = false;
 
   constructor(private readonly timers: Timers, host: string, port: number, timeoutMs: number, private readonly done: (state: ProbeState) => void) {
     this.timer = timers.setTimeout(() => this.settle('down'), timeoutMs);
     try {
       const socket = new Socket({ host, port });
+      // The answer is acted on from a timer turn, never inside the socket's own callback: closing
+      // the socket there (and the event a settled wake publishes, whose allocations run the GC)
+      // lets the collector free the socket while the SDK's lin `socketConnected` still writes to
+      // it (a use-after-free valgrind shows; a SIGSEGV on the real build). Until then
+      // `this.socket` keeps it alive.
       socket.callback = (message: number) => {
-        try {
-          this.settle(message === MSG_CONNECTED || message < 0 ? 'up' : 'down');
-        } catch (error) {
-          reportFault('probe callback', error);
-        }
+        if (this.settled || this.answered) return;
+        this.answered = true;
+        const state: ProbeState = message === MSG_CONNECTED || message < 0 ? 'up' : 'down';
+        this.timers.setTimeout(() => {
+          try {
+            this.settle(state);
+          } catch (error) {
+            reportFault('probe callback', error);
+          }
+        }, 0);
       };
       this.socket = socket;
     } catch (error) {
