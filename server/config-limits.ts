@@ -36,6 +36,14 @@ export interface TunableLimits {
   historyMaxEntries: number;
   historyMaxAgeMs: number;
   dashboardStreamsPerAccount: number;
+  claimCodeTtlMs: number;
+  claimSocketTimeoutMs: number;
+  claimSocketsPerIp: number;
+  claimSocketsTotal: number;
+  claimAttemptsPerAccount: number;
+  claimAttemptsPerIp: number;
+  claimAttemptsPerMinute: number;
+  claimCodeMaxFailures: number;
 }
 
 interface Knob {
@@ -85,6 +93,14 @@ export const LIMIT_KNOBS: readonly Knob[] = [
   { env: 'HISTORY_MAX_ENTRIES', key: 'historyMaxEntries', fallback: LIMITS.historyMaxEntries, min: 10, max: 1_000_000, meaning: 'history (audit log) entries kept per account; the oldest go first' },
   { env: 'HISTORY_MAX_AGE_SECONDS', key: 'historyMaxAgeMs', fallback: LIMITS.historyMaxAgeMs / 1000, min: 60, max: 3650 * 86_400, scale: 1000, meaning: 'history entries older than this are deleted' },
   { env: 'DASHBOARD_STREAMS_PER_ACCOUNT', key: 'dashboardStreamsPerAccount', fallback: LIMITS.dashboardStreamsPerAccount, min: 1, max: 10_000, meaning: 'dashboard pages with live presence open at once per account (more get static pages)' },
+  { env: 'CLAIM_CODE_TTL_SECONDS', key: 'claimCodeTtlMs', fallback: LIMITS.claimCodeTtlMs / 1000, min: 30, max: 86_400, scale: 1000, meaning: 'a board\'s 6-digit claim code is valid this long (single use; a new one follows while its claim socket stays)' },
+  { env: 'CLAIM_SOCKET_TIMEOUT_SECONDS', key: 'claimSocketTimeoutMs', fallback: LIMITS.claimSocketTimeoutMs / 1000, min: 1, max: 86_400, scale: 1000, meaning: 'an unclaimed claim socket is closed (4008) after this long; the board connects again' },
+  { env: 'CLAIM_SOCKETS_PER_IP', key: 'claimSocketsPerIp', fallback: LIMITS.claimSocketsPerIp, min: 1, max: 1_000_000, meaning: 'open claim sockets per client address (429 above)' },
+  { env: 'CLAIM_SOCKETS_TOTAL', key: 'claimSocketsTotal', fallback: LIMITS.claimSocketsTotal, min: 1, max: 100_000, meaning: 'open claim sockets on the whole relay (503 above); also bounds live codes' },
+  { env: 'CLAIM_ATTEMPTS_PER_ACCOUNT', key: 'claimAttemptsPerAccount', fallback: LIMITS.claimAttemptsPerAccount, min: 1, max: 10_000, meaning: 'claim attempts per account per minute (429 above, before the code is looked at)' },
+  { env: 'CLAIM_ATTEMPTS_PER_IP', key: 'claimAttemptsPerIp', fallback: LIMITS.claimAttemptsPerIp, min: 1, max: 10_000, meaning: 'claim attempts per client address per minute (429 above)' },
+  { env: 'CLAIM_ATTEMPTS_PER_MINUTE', key: 'claimAttemptsPerMinute', fallback: LIMITS.claimAttemptsPerMinute, min: 1, max: 100_000, meaning: 'claim attempts on the whole relay per minute (429 above)' },
+  { env: 'CLAIM_CODE_MAX_FAILURES', key: 'claimCodeMaxFailures', fallback: LIMITS.claimCodeMaxFailures, min: 1, max: 10_000, meaning: 'wrong claims relay-wide a live code outlasts; then it is burned and its board gets a new one' },
 ];
 
 /** Reads every knob; `readInt` is config.ts's checked integer reader (throws ConfigError). */

@@ -116,4 +116,20 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX history_user ON history(user_id, id);
     `,
   },
+  {
+    // Issue 14: each claimed board's own credential (SHA-256 of a 256-bit secret, like API tokens),
+    // at most one per device, gone with its device.
+    version: 4,
+    sql: `
+      CREATE TABLE device_credentials (
+        device_id TEXT PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        credential_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX device_credentials_user ON device_credentials(user_id);
+    `,
+  },
 ];

@@ -51,6 +51,14 @@ describe('deployment-tunable limits (environment variables, C3)', () => {
       historyMaxEntries: LIMITS.historyMaxEntries,
       historyMaxAgeMs: LIMITS.historyMaxAgeMs,
       dashboardStreamsPerAccount: LIMITS.dashboardStreamsPerAccount,
+      claimCodeTtlMs: LIMITS.claimCodeTtlMs,
+      claimSocketTimeoutMs: LIMITS.claimSocketTimeoutMs,
+      claimSocketsPerIp: LIMITS.claimSocketsPerIp,
+      claimSocketsTotal: LIMITS.claimSocketsTotal,
+      claimAttemptsPerAccount: LIMITS.claimAttemptsPerAccount,
+      claimAttemptsPerIp: LIMITS.claimAttemptsPerIp,
+      claimAttemptsPerMinute: LIMITS.claimAttemptsPerMinute,
+      claimCodeMaxFailures: LIMITS.claimCodeMaxFailures,
     });
   });
 
