@@ -4,6 +4,7 @@ import type { Flash } from './sessions';
 import { DEVICE_ID_PATTERN } from '../../shared/index';
 import { LIMITS } from '../limits';
 import { LIVE_SCRIPT_PATH } from './live-script';
+import { claimSection, credentialCell, type CredentialView } from './claim-page';
 
 export interface DeviceView {
   deviceId: string;
@@ -11,6 +12,8 @@ export interface DeviceView {
   online: boolean;
   lastSeenAt: number | null;
   addedAt: number;
+  /** Its own credential (issue 14), or null: a v1.0 board on an account token. */
+  credential: CredentialView | null;
 }
 
 export interface TokenView {
@@ -61,12 +64,13 @@ function deviceRows(view: DashboardView): SafeHtml {
 <td data-status>${d.online ? html`<span class="online">Online now</span>` : html`<span class="offline">Offline</span>`}</td>
 <td data-last-seen>${formatTime(d.lastSeenAt)}</td>
 <td>${formatTime(d.addedAt)}</td>
+${credentialCell(d.deviceId, d.credential, view.user.csrf)}
 <td><form method="post" action="/dashboard/delete_device" class="inline">${csrfField(view.user.csrf)}
 <input type="hidden" name="device_id" value="${d.deviceId}">
 <button type="submit" class="danger">Delete</button></form></td>
 </tr>`);
   return html`<table id="devices">
-<thead><tr><th>Device</th><th>Name</th><th>Status</th><th>Last seen</th><th>Added</th><th></th></tr></thead>
+<thead><tr><th>Device</th><th>Name</th><th>Status</th><th>Last seen</th><th>Added</th><th>Credential</th><th></th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`;
 }
@@ -99,7 +103,8 @@ ${csrfField(view.user.csrf)}
 <label>Name <input type="text" name="name" maxlength="${LIMITS.endpointNameMaxLength}" placeholder="e.g. study"></label>
 <button type="submit">Add device</button>
 </form>
-<p class="hint">The device id is printed on the board's serial console at first boot and shown on its setup page (<code>WL</code> and its chip id).</p>
+<p class="hint">The device id is printed on the board's serial console at first boot and shown on its setup page (<code>WL</code> and its chip id). A board added by id connects with an account API token (v1.0); claiming it instead gives it its own credential.</p>
+${claimSection(view.user.csrf)}
 <h2>API tokens</h2>
 ${tokenRows(view)}
 <form method="post" action="/dashboard/tokens" class="row">

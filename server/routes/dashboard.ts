@@ -3,6 +3,7 @@ import fastifyFormbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { USERNAME_PATTERN, type Principal } from '../auth/auth-service';
 import { DashboardCookies, SESSION_COOKIE } from '../dashboard/cookies';
+import { registerClaimRoutes } from '../dashboard/claim-routes';
 import { CsrfTokens } from '../dashboard/csrf';
 import { dashboardPage } from '../dashboard/dashboard-page';
 import { formField, formId } from '../dashboard/forms';
@@ -244,8 +245,10 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
     app.get('/dashboard', async (request, reply) => {
       const who = signedIn(request);
       if (!who) return toLogin(request, reply);
+      const credentials = new Map(app.credentials.list(who.user.id).map((c) => [c.deviceId, { prefix: c.prefix, createdAt: c.createdAt, lastUsedAt: c.lastUsedAt }]));
       const devices = app.store.listDevices(who.user.id).map((d) => ({
         deviceId: d.deviceId, name: d.name, online: app.hub.deviceSocket(d.deviceId) !== undefined, lastSeenAt: d.lastSeenAt, addedAt: d.addedAt,
+        credential: credentials.get(d.deviceId) ?? null,
       }));
       reply.header('content-security-policy', LIVE_PAGE_CSP);
       return sendPage(reply, 200, dashboardPage({
@@ -298,6 +301,8 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       who.session.flash = { notice: `Device ${deviceId} renamed.` };
       return reply.redirect('/dashboard', 303);
     }));
+
+    registerClaimRoutes(app, { guarded, sendPage, formOptions });
 
     // v1.0 had this path (JSON, cookie-only auth); here it is a form post with a CSRF token.
     app.post('/dashboard/delete_device', formOptions, guarded(async (request, reply, who) => {
