@@ -5,6 +5,7 @@
  * else (every account API, client sockets, another device's socket: C5, B15); revocation and
  * re-claim (rotation) closing its socket within a second; a v1.0 board on the account token.
  */
+import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, registerDevice, registerUser, type TestUser } from './helpers/http';
 import { commandPacket, newDeviceToken, open, responsePacket } from './helpers/packets';
@@ -221,5 +222,35 @@ describe('v1.0 boards on the account token keep working', () => {
     const listed = await api(relay.http, 'GET', '/api/credentials', { token: alice.token });
     expect(listed.body.devices.find((d: any) => d.device_id === id)).toEqual({ device_id: id, name: 'test', online: true, uses_account_token: true, credential: null });
     probe.close();
+  });
+});
+
+describe('/docs describes the claim socket and its frames as the relay speaks them', () => {
+  it('/ws/claim/{device_id} with its refusals; real claim_code, credential and CREDENTIAL_REVOKED frames validate with no undocumented field', async () => {
+    const doc = (await api(relay.http, 'GET', '/docs/json')).body;
+    const op = doc.paths['/ws/claim/{device_id}'].get;
+    for (const status of ['101', '400', '403', '404', '429', '503']) expect(op.responses[status], status).toBeDefined();
+    expect(op['x-websocket-frames'].relaySends.map((r: any) => r.$ref.split('/').pop())).toEqual(['WsClaimCode', 'WsCredential']);
+    for (const path of ['/api/claim', '/api/credentials', '/api/devices/{device_id}/credential']) expect(doc.paths[path], path).toBeDefined();
+    const schemas = structuredClone(doc.components.schemas);
+    for (const schema of Object.values(schemas) as any[]) if (schema.type === 'object' && schema.properties) schema.additionalProperties = false;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    ajv.addSchema({ $id: 'doc', components: { schemas } });
+    const check = (name: string, frame: unknown) => {
+      const validate = ajv.getSchema(`doc#/components/schemas/${name}`)!;
+      expect(validate(frame), `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    };
+    const probe = new WsProbe(`${relay.ws}/ws/claim/${nextDeviceId()}`);
+    const codeFrame = await probe.next();
+    check('WsClaimCode', codeFrame);
+    const res = await api(relay.http, 'POST', '/api/claim', { token: alice.token, body: { code: codeFrame.code } });
+    const credentialFrame = await probe.next();
+    check('WsCredential', credentialFrame);
+    const { probe: device } = await boardSocket(res.body.device_id, credentialFrame.credential);
+    await api(relay.http, 'DELETE', `/api/devices/${res.body.device_id}/credential`, { token: alice.token });
+    const revoked = await device.next();
+    check('WsErrorFrame', revoked);
+    expect(schemas.WsErrorFrame.properties.error.description).toContain('CREDENTIAL_REVOKED');
+    expect(op.description).toContain('CLAIM_SOCKET_TIMEOUT_SECONDS');
   });
 });
