@@ -1,5 +1,6 @@
 /** The command table: every command word and alias, grouped as `wakelink --help` shows them. */
 import { GLOBAL_OPTIONS, type OptionSpec } from './args';
+import { CLAIM_COMMANDS } from './claim-commands';
 import { CLOUD_COMMANDS } from './cloud-commands';
 import type { CommandDef } from './context';
 import { DEVICE_COMMAND_DEFS } from './device-run';
@@ -16,7 +17,7 @@ const DEVICE_DEFS: readonly CommandDef[] = [...DEVICE_COMMAND_DEFS, ...TARGET_CO
 export const GROUPS = [
   ['Device commands (wakelink <command> <device> ...)', DEVICE_DEFS],
   ['Saved devices', MANAGEMENT_COMMANDS],
-  ['Relay', [...RELAY_COMMANDS, ...SESSION_COMMANDS, ...CLOUD_COMMANDS, ...ENDPOINT_COMMANDS, ...WATCH_COMMANDS]],
+  ['Relay', [...RELAY_COMMANDS, ...SESSION_COMMANDS, ...CLAIM_COMMANDS, ...CLOUD_COMMANDS, ...ENDPOINT_COMMANDS, ...WATCH_COMMANDS]],
 ] as const;
 
 const BY_WORD = new Map<string, CommandDef>();

@@ -15,7 +15,10 @@ import { RelayService } from './relay/relay-service';
 import type { Backplane } from './routing/backplane';
 import { LocalBackplane } from './routing/local-backplane';
 import { Router } from './routing/router';
+import { ClaimService } from './claim/claim-service';
+import { DeviceCredentials } from './claim/device-credentials';
 import { authRoutes } from './routes/auth';
+import { claimRoutes } from './routes/claim';
 import { deviceRoutes } from './routes/devices';
 import { endpointRoutes } from './routes/endpoints';
 import { pairingRoutes } from './routes/pairings';
@@ -112,7 +115,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('requireUser', createRequireUser(auth));
   app.decorateRequest('principal', null);
 
-  const gateway = attachWebSockets(app.server, { store, hub, relay, router, auth, clock, log: app.log, tokenSockets }, {
+  const credentials = new DeviceCredentials(store, auth, clock);
+  const claims = new ClaimService(store, credentials, clock, app.log, {
+    codeTtlMs: limits.claimCodeTtlMs, socketTimeoutMs: limits.claimSocketTimeoutMs, socketsPerIp: limits.claimSocketsPerIp,
+    socketsTotal: limits.claimSocketsTotal, socketFrames: LIMITS.claimSocketFrames, attemptsPerAccount: limits.claimAttemptsPerAccount,
+    attemptsPerIp: limits.claimAttemptsPerIp, attemptsPerMinute: limits.claimAttemptsPerMinute, codeMaxFailures: limits.claimCodeMaxFailures,
+  });
+  app.decorate('credentials', credentials);
+  app.decorate('claims', claims);
+
+  const gateway = attachWebSockets(app.server, { store, hub, relay, router, auth, clock, log: app.log, tokenSockets, claims, credentials }, {
     maxPayloadBytes: config.limits.wsMaxFrameBytes,
     clientFrameCeilingBytes: config.limits.wsClientFrameCeilingBytes,
     maxBufferedBytes: config.limits.wsSendBufferBytes,
@@ -177,6 +189,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(relayRoutes);
   await app.register(endpointRoutes);
   await app.register(pairingRoutes);
+  await app.register(claimRoutes);
   await app.register(healthRoutes);
   await app.register(dashboardRoutes);
   for (const plugin of options.routePlugins ?? []) await app.register(plugin);

@@ -46,6 +46,14 @@ export interface TunableLimits {
   pairingFailuresPerAddress: number;
   pairingFailuresGlobal: number;
   pairingFailuresPerCode: number;
+  claimCodeTtlMs: number;
+  claimSocketTimeoutMs: number;
+  claimSocketsPerIp: number;
+  claimSocketsTotal: number;
+  claimAttemptsPerAccount: number;
+  claimAttemptsPerIp: number;
+  claimAttemptsPerMinute: number;
+  claimCodeMaxFailures: number;
 }
 
 interface Knob {
@@ -105,6 +113,14 @@ export const LIMIT_KNOBS: readonly Knob[] = [
   { env: 'PAIRING_FAILURES_PER_ADDRESS', key: 'pairingFailuresPerAddress', fallback: LIMITS.pairingFailuresPerAddress, min: 1, max: 10_000, meaning: 'wrong pairing codes per client address per minute, likewise' },
   { env: 'PAIRING_FAILURES_GLOBAL', key: 'pairingFailuresGlobal', fallback: LIMITS.pairingFailuresGlobal, min: 1, max: 1_000_000, meaning: 'wrong pairing codes relay-wide per minute, likewise' },
   { env: 'PAIRING_FAILURES_PER_CODE', key: 'pairingFailuresPerCode', fallback: LIMITS.pairingFailuresPerCode, min: 1, max: 1000, meaning: 'wrong codes the account may enter while a code of it waits; then that code is burned (never valid again)' },
+  { env: 'CLAIM_CODE_TTL_SECONDS', key: 'claimCodeTtlMs', fallback: LIMITS.claimCodeTtlMs / 1000, min: 30, max: 86_400, scale: 1000, meaning: 'a board\'s 6-digit claim code is valid this long (single use; a new one follows while its claim socket stays)' },
+  { env: 'CLAIM_SOCKET_TIMEOUT_SECONDS', key: 'claimSocketTimeoutMs', fallback: LIMITS.claimSocketTimeoutMs / 1000, min: 1, max: 86_400, scale: 1000, meaning: 'an unclaimed claim socket is closed (4008) after this long; the board connects again' },
+  { env: 'CLAIM_SOCKETS_PER_IP', key: 'claimSocketsPerIp', fallback: LIMITS.claimSocketsPerIp, min: 1, max: 1_000_000, meaning: 'open claim sockets per client address (429 above)' },
+  { env: 'CLAIM_SOCKETS_TOTAL', key: 'claimSocketsTotal', fallback: LIMITS.claimSocketsTotal, min: 1, max: 100_000, meaning: 'open claim sockets on the whole relay (503 above); also bounds live codes' },
+  { env: 'CLAIM_ATTEMPTS_PER_ACCOUNT', key: 'claimAttemptsPerAccount', fallback: LIMITS.claimAttemptsPerAccount, min: 1, max: 10_000, meaning: 'claim attempts per account per minute (429 above, before the code is looked at)' },
+  { env: 'CLAIM_ATTEMPTS_PER_IP', key: 'claimAttemptsPerIp', fallback: LIMITS.claimAttemptsPerIp, min: 1, max: 10_000, meaning: 'claim attempts per client address per minute (429 above)' },
+  { env: 'CLAIM_ATTEMPTS_PER_MINUTE', key: 'claimAttemptsPerMinute', fallback: LIMITS.claimAttemptsPerMinute, min: 1, max: 100_000, meaning: 'claim attempts on the whole relay per minute (429 above)' },
+  { env: 'CLAIM_CODE_MAX_FAILURES', key: 'claimCodeMaxFailures', fallback: LIMITS.claimCodeMaxFailures, min: 1, max: 10_000, meaning: 'wrong claims relay-wide a live code outlasts; then it is burned and its board gets a new one' },
 ];
 
 /** Reads every knob; `readInt` is config.ts's checked integer reader (throws ConfigError). */

@@ -73,6 +73,12 @@ export const ERROR_TABLE = {
   PAIRING_CODE_LIMIT: { http: 429, wsClose: null, message: 'Too many pairing codes waiting; use one or wait for them to expire', wire: 'code_limit' },
   /** The wording of issue 14: `{"error": "no paired host"}`. */
   NO_PAIRED_HOST: { http: 409, wsClose: null, message: 'This endpoint has no paired host; pair it or name a target with `to`', wire: 'no paired host' },
+  // Claiming boards and per-device credentials (issue 14). Every way a claim code can fail (wrong,
+  // expired, used, burned) is INVALID_CLAIM_CODE, so a guess learns nothing.
+  INVALID_CLAIM_CODE: { http: 400, wsClose: null, message: 'Invalid or expired claim code' },
+  CREDENTIAL_REVOKED: { http: 401, wsClose: 1008, message: 'Device credential revoked' },
+  CREDENTIAL_NOT_FOUND: { http: 404, wsClose: null, message: 'This device has no credential' },
+  CLAIM_TIMEOUT: { http: 408, wsClose: 4008, message: 'Claim code not used in time; connect again for a new one' },
   INTERNAL: { http: 500, wsClose: 1011, message: 'Internal Server Error' },
 } as const;
 

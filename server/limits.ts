@@ -206,6 +206,28 @@ export const LIMITS = {
   pairingFailuresPerAddress: 10,
   pairingFailuresGlobal: 200,
   pairingFailuresPerCode: 5,
+  // Claiming boards with a code (issue 14).
+  /** A claim code is valid this long (and is sent again, new, while its socket stays). */
+  claimCodeTtlMs: 10 * 60_000,
+  /** An unclaimed claim socket is closed after this long (the board connects again for a new code). */
+  claimSocketTimeoutMs: 10 * 60_000,
+  /** Open claim sockets per client address, and on the whole relay. */
+  claimSocketsPerIp: 8,
+  claimSocketsTotal: 2_000,
+  /** Frames a board may send on its claim socket (it needs none); more closes it 1008. */
+  claimSocketFrames: 8,
+  /** Largest frame accepted on a claim socket (it is closed 1009 above). */
+  claimSocketFrameBytes: 1024,
+  /**
+   * Claim attempts per minute: per account, per client address and on the whole relay; beyond it
+   * 429 before the code is looked at. Each live code tolerates this many wrong claims relay-wide
+   * while it lives (a wrong guess cannot say which code it aimed at); then it is burned and its
+   * board gets a new code.
+   */
+  claimAttemptsPerAccount: 10,
+  claimAttemptsPerIp: 10,
+  claimAttemptsPerMinute: 60,
+  claimCodeMaxFailures: 20,
 } as const;
 
 /** Operator-tunable defaults (see config.ts). */

@@ -31,7 +31,8 @@ export const USAGE = `Usage: npm run sim -- [options]
   --device-id WL1A2B3C   device id = "WL" + chip id in hex (generated on first boot if omitted)
   --token <96 chars>     device token (generated and printed once on first boot if omitted)
   --relay ws://127.0.0.1:9009   relay URL; without it the cloud link is off (loopback only)
-  --api-token sk-...     relay API token the device authenticates with
+  --api-token sk-...     account API token for the relay (a v1.0 set-up); without it the board
+                         claims: it prints CLAIM code=…, to enter with \`wakelink claim CODE\`
   --lan-port 9999        LAN command port (replaces port 99; 0 = any free port)
   --http-port 0          setup page port (replaces port 80; 0 = any free port)
   --wol 127.0.0.1:40000  where magic packets go (loopback only)

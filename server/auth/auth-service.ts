@@ -18,7 +18,8 @@ import { FailureThrottle } from './throttle';
 export interface Principal {
   userId: number;
   username: string;
-  via: 'api_token' | 'jwt' | 'session';
+  /** `device_credential`: a claimed board's own credential, accepted on that board's device socket only (issue 14). */
+  via: 'api_token' | 'jwt' | 'session' | 'device_credential';
   tokenId: number | null;
   /** JWT expiry in ms since the epoch; open sockets are closed then (B17). Null for API tokens. */
   expiresAt: number | null;
@@ -183,6 +184,11 @@ export class AuthService {
 
   passwordHashPeak(): number {
     return this.hashes.peak;
+  }
+
+  /** A token checked elsewhere (a device credential) that matched nothing: counted like a wrong API token. */
+  recordTokenFailure(ip: string): void {
+    this.tokenThrottle.recordFailure(ip);
   }
 
   /** Milliseconds the address must wait before its next token is checked (0 = allowed). */

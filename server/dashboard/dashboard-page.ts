@@ -6,6 +6,7 @@ import { LIMITS } from '../limits';
 import { LIVE_SCRIPT_PATH } from './live-script';
 import { pairingSection, sessionSection, type LoginSessionView, type PairingRowView } from './access-sections';
 import { boardPanel } from './board-panel-html';
+import { claimSection, credentialCell, type CredentialView } from './claim-page';
 
 export interface DeviceView {
   deviceId: string;
@@ -13,6 +14,8 @@ export interface DeviceView {
   online: boolean;
   lastSeenAt: number | null;
   addedAt: number;
+  /** Its own credential (issue 14), or null: a v1.0 board on an account token. */
+  credential: CredentialView | null;
 }
 
 export interface TokenView {
@@ -66,13 +69,14 @@ function deviceRows(view: DashboardView): SafeHtml {
 <td data-status>${d.online ? html`<span class="online">Online now</span>` : html`<span class="offline">Offline</span>`}</td>
 <td data-last-seen>${formatTime(d.lastSeenAt)}</td>
 <td>${formatTime(d.addedAt)}</td>
+${credentialCell(d.deviceId, d.credential, view.user.csrf)}
 <td><button type="button" class="link" data-open-board hidden aria-label="Targets of ${d.deviceId}">Targets</button>
 <form method="post" action="/dashboard/delete_device" class="inline">${csrfField(view.user.csrf)}
 <input type="hidden" name="device_id" value="${d.deviceId}">
 <button type="submit" class="danger">Delete</button></form></td>
 </tr>`);
   return html`<table id="devices">
-<thead><tr><th>Device</th><th>Name</th><th>Status</th><th>Last seen</th><th>Added</th><th></th></tr></thead>
+<thead><tr><th>Device</th><th>Name</th><th>Status</th><th>Last seen</th><th>Added</th><th>Credential</th><th></th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`;
 }
@@ -105,7 +109,8 @@ ${csrfField(view.user.csrf)}
 <label>Name <input type="text" name="name" maxlength="${LIMITS.endpointNameMaxLength}" placeholder="e.g. study"></label>
 <button type="submit">Add device</button>
 </form>
-<p class="hint">The device id is printed on the board's serial console at first boot and shown on its setup page (<code>WL</code> and its chip id).</p>
+<p class="hint">The device id is printed on the board's serial console at first boot and shown on its setup page (<code>WL</code> and its chip id). A board added by id connects with an account API token (v1.0); claiming it instead gives it its own credential.</p>
+${claimSection(view.user.csrf)}
 ${boardPanel(view.user.csrf)}
 <h2>API tokens</h2>
 ${tokenRows(view)}

@@ -117,6 +117,22 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
+    // Issue 14: each claimed board's own credential (SHA-256 of a 256-bit secret, like API tokens),
+    // at most one per device, gone with its device.
+    version: 4,
+    sql: `
+      CREATE TABLE device_credentials (
+        device_id TEXT PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        credential_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX device_credentials_user ON device_credentials(user_id);
+    `,
+  },
+  {
     // Issue 14: login sessions (refresh-token families), their refresh tokens (hashes only; a used
     // one is kept until its session ends, so presenting it again is recognised as reuse), and
     // pairings of two endpoints. Version 4 is another part of issue 14; this one depends on nothing

@@ -2,6 +2,8 @@ import type { onRequestAsyncHookHandler } from 'fastify';
 // Brings in the `tags`/`summary`/`security` route-schema typings used for /docs.
 import type {} from '@fastify/swagger';
 import type { AuthService, Principal } from '../auth/auth-service';
+import type { ClaimService } from '../claim/claim-service';
+import type { DeviceCredentials } from '../claim/device-credentials';
 import type { DerivedKeys } from '../auth/keys';
 import type { RelayConfig } from '../config';
 import type { Hub } from '../hub/types';
@@ -27,6 +29,9 @@ declare module 'fastify' {
     backplane: Backplane;
     keys: DerivedKeys;
     clock: Clock;
+    /** Claiming boards with a code, and their per-device credentials (issue 14). */
+    claims: ClaimService;
+    credentials: DeviceCredentials;
     /** onRequest hook: API token (Bearer / X-API-Token) or JWT; sets `request.principal` or answers 401. */
     requireUser: onRequestAsyncHookHandler;
     /** Open WebSocket count (device + client + still authenticating). */

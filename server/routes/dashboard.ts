@@ -4,6 +4,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { USERNAME_PATTERN, type Principal } from '../auth/auth-service';
 import { DashboardCookies, SESSION_COOKIE } from '../dashboard/cookies';
 import { registerCommandRoute } from '../dashboard/command-route';
+import { registerClaimRoutes } from '../dashboard/claim-routes';
 import { CsrfTokens } from '../dashboard/csrf';
 import { dashboardPage } from '../dashboard/dashboard-page';
 import { formField, formId } from '../dashboard/forms';
@@ -252,8 +253,10 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
     app.get('/dashboard', async (request, reply) => {
       const who = signedIn(request);
       if (!who) return toLogin(request, reply);
+      const credentials = new Map(app.credentials.list(who.user.id).map((c) => [c.deviceId, { prefix: c.prefix, createdAt: c.createdAt, lastUsedAt: c.lastUsedAt }]));
       const devices = app.store.listDevices(who.user.id).map((d) => ({
         deviceId: d.deviceId, name: d.name, online: app.hub.deviceSocket(d.deviceId) !== undefined, lastSeenAt: d.lastSeenAt, addedAt: d.addedAt,
+        credential: credentials.get(d.deviceId) ?? null,
       }));
       reply.header('content-security-policy', LIVE_PAGE_CSP);
       const names = new Map(app.store.listEndpoints(who.user.id).map((e) => [e.id, e.deviceId === null ? `${e.name || e.kind} (${e.id})` : `${e.name || 'board'} (${e.deviceId})`]));
@@ -328,6 +331,8 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
       who.session.flash = { notice: `Device ${deviceId} renamed.` };
       return reply.redirect('/dashboard', 303);
     }));
+
+    registerClaimRoutes(app, { guarded, sendPage, formOptions });
 
     // v1.0 had this path (JSON, cookie-only auth); here it is a form post with a CSRF token.
     app.post('/dashboard/delete_device', formOptions, guarded(async (request, reply, who) => {

@@ -23,6 +23,7 @@ export const docsPlugin = fp(async (app) => {
         { name: 'devices', description: 'v1.0 device management' },
         { name: 'relay', description: 'v1.0 HTTP push and long-poll pull' },
         { name: 'endpoints', description: 'Endpoints (boards, apps, CLIs, hosts, browsers) with live presence, and the history (audit log)' },
+        { name: 'claim', description: 'Claiming a board with its 6-digit code, and per-device credentials (revoke; rotate = revoke + claim again)' },
         { name: 'health', description: 'Health and statistics' },
         { name: 'websocket', description: 'Device and client WebSockets (upgrade requests; frames in x-websocket-frames and components)' },
       ],

@@ -5,7 +5,7 @@
  * `x-websocket-frames`, and the close codes from the one error table.
  */
 import { DEVICE_ID_PATTERN } from '../../shared/index';
-import { ERROR_TABLE } from '../errors';
+import { ERROR_TABLE, closeCodeFor } from '../errors';
 import { LIMITS } from '../limits';
 import { CLIENT_ID_PATTERN } from '../relay/packets';
 import { BOARD_TEXT, ROUTING_FRAME_SCHEMAS, ROUTING_TEXT } from './routing-docs';
@@ -54,11 +54,24 @@ export const WS_FRAME_SCHEMAS = {
     type: 'object', required: ['status', 'error'], description: 'v1.0 error frame; the close codes below say which ones end the socket',
     properties: {
       status: { type: 'string', enum: ['error'] },
-      error: { type: 'string', description: 'AUTH_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_ATTEMPTS, INVALID_JSON, INVALID_PACKET, UNSUPPORTED_VERSION, DEVICE_NOT_FOUND, DEVICE_ID_MISMATCH, RATE_LIMITED, TOO_MANY_CONNECTIONS, queue_full, queue_unavailable, expired, undelivered, …' },
+      error: { type: 'string', description: 'AUTH_REQUIRED, INVALID_TOKEN, TOKEN_EXPIRED, TOO_MANY_ATTEMPTS, CREDENTIAL_REVOKED (device socket: the credential was revoked; the socket closes 1008 and the board claims again), INVALID_JSON, INVALID_PACKET, UNSUPPORTED_VERSION, DEVICE_NOT_FOUND, DEVICE_ID_MISMATCH, RATE_LIMITED, TOO_MANY_CONNECTIONS, queue_full, queue_unavailable, expired, undelivered, …' },
       message: { type: 'string' },
       device_id: { type: 'string', description: 'on `expired` / `undelivered`: the device the command was for' },
       signature: { type: 'string', description: 'on `expired` (never reached the device) / `undelivered` (no reply came; it may have run): the signature of that command packet' },
     },
+  },
+  WsClaimCode: {
+    type: 'object', required: ['type', 'code', 'expires_in_seconds'],
+    description: `Claim socket, at once and again whenever the code changes (expired after CLAIM_CODE_TTL_SECONDS, default ${LIMITS.claimCodeTtlMs / 1000}, or burned after CLAIM_CODE_MAX_FAILURES wrong claims relay-wide): the board shows it; its owner enters it (POST /api/claim)`,
+    properties: {
+      type: { type: 'string', enum: ['claim_code'] }, code: { type: 'string', pattern: '^[0-9]{6}$', description: 'from the CSPRNG, single use' },
+      expires_in_seconds: { type: 'integer', minimum: 1 },
+    },
+  },
+  WsCredential: {
+    type: 'object', required: ['type', 'credential'],
+    description: 'Claim socket, once the owner entered the code; the relay then closes the socket (1000). The board stores it and opens /ws/{device_id} with it (Authorization: Bearer, or the auth frame). Shown nowhere else; the relay keeps only its hash',
+    properties: { type: { type: 'string', enum: ['credential'] }, credential: { type: 'string', pattern: '^dc_[A-Za-z0-9_-]{43}$' } },
   },
   ...ROUTING_FRAME_SCHEMAS,
 } as const;
@@ -96,11 +109,31 @@ export function websocketPaths(): Record<string, unknown> {
   return {
     '/ws/{device_id}': upgrade(
       'Device socket (the board)',
-      'One socket per device, bound to the device id and its owner. The relay forwards commands as WsPacket frames '
+      'One socket per device, bound to the device id and its owner. A claimed board authenticates with its own credential (`dc_…`, from WsCredential), which opens this socket of this device only '
+        + '(anywhere else it is INVALID_TOKEN); a v1.0 board uses its owner\'s API token. When the owner revokes the credential (or re-claims the board) the socket gets `{"status":"error","error":"CREDENTIAL_REVOKED"}` and is closed 1008 within a second. The relay forwards commands as WsPacket frames '
         + `(at most 1 KiB each, for the ESP8266) and treats every WsPacket the device sends as the reply to the oldest command in flight. A frame above ${LIMITS.wsMaxPayloadBytes} bytes (WS_MAX_FRAME_BYTES) closes it 1009.\n\n${BOARD_TEXT}`,
       ['WsAuthFrame', 'WsPacket', 'WsPublishEvent', 'WsPairRequest', 'WsPing'], ['WsDeviceWelcome', 'WsPacket', 'WsErrorFrame', 'WsPong', 'WsPairCode', 'WsPaired', 'WsRoutedError'],
       { name: 'device_id', in: 'path', required: true, schema: { type: 'string', pattern: DEVICE_ID_PATTERN } },
     ),
+    '/ws/claim/{device_id}': {
+      get: {
+        tags: ['websocket'],
+        summary: 'Claim socket (a board with no credential and no account token)',
+        description: 'No authentication. The relay sends WsClaimCode at once; when the account that enters the code claims the board (POST /api/claim), it sends WsCredential and closes the socket 1000. '
+          + `Bounds: CLAIM_SOCKETS_PER_IP (default ${LIMITS.claimSocketsPerIp}; 429 above) and CLAIM_SOCKETS_TOTAL (default ${LIMITS.claimSocketsTotal}; 503 above) open at once; `
+          + `an unclaimed socket is closed ${closeCodeFor('CLAIM_TIMEOUT')} after CLAIM_SOCKET_TIMEOUT_SECONDS (default ${LIMITS.claimSocketTimeoutMs / 1000}); the board takes no frames: more than ${LIMITS.claimSocketFrames} close it 1008, `
+          + `one above ${LIMITS.claimSocketFrameBytes} bytes closes it 1009. The code is never logged by the relay. Ping every ${LIMITS.wsPingIntervalMs / 1000} s.`,
+        parameters: [
+          { name: 'device_id', in: 'path', required: true, schema: { type: 'string', pattern: DEVICE_ID_PATTERN } },
+          { name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', enum: ['websocket'] } },
+        ],
+        responses: {
+          101: { description: 'Switching Protocols; from here on frames: see x-websocket-frames' },
+          ...Object.fromEntries(Object.entries(errors(400, 403, 404, 429, 503)).map(([status, schema]) => [status, { description: schema.description, content: { 'application/json': { schema } } }])),
+        },
+        'x-websocket-frames': { clientSends: [], relaySends: [ref('WsClaimCode'), ref('WsCredential')] },
+      },
+    },
     '/ws/client/{client_id}': upgrade(
       'Client socket (CLI, app)',
       'Send WsPacket commands for your devices; each gets a WsAck, and the device\'s reply arrives as a bare WsPacket (in either order). '

@@ -1,5 +1,6 @@
 import { closeDatabase, openDatabase, openUnsyncedConnection, type Db } from '../db/database';
 import { createAccountStore } from './sqlite/accounts';
+import { createCredentialStore } from './sqlite/credentials';
 import { createDeviceStore } from './sqlite/devices';
 import { createEndpointStore } from './sqlite/endpoints';
 import { createHistoryStore } from './sqlite/history';
@@ -8,7 +9,7 @@ import { createPairingStore } from './sqlite/pairings';
 import { createMailboxStore } from './sqlite/mailbox';
 import { createQueueStore } from './sqlite/queue';
 import { createResponseStore } from './sqlite/responses';
-import type { EndpointRecord, Store } from './types';
+import type { EndpointRecord, NewDeviceCredential, Store } from './types';
 import { WriteHealth } from './write-health';
 
 export interface SqliteStore extends Store {
@@ -64,6 +65,13 @@ export function createSqliteStore(file: string): SqliteStore {
   const { buffer: historyBuffer, ...history } = createHistoryStore(responsesDb, health);
   const loginSessions = createLoginSessionStore(db);
   const pairings = createPairingStore(db);
+  const { putCredential, ...credentials } = createCredentialStore(db);
+  // One transaction: a board is never bound to an account without its credential, or the reverse.
+  const claimDevice = db.transaction((userId: number, deviceId: string, name: string, limit: number, credential: NewDeviceCredential, now: number) => {
+    const outcome = deviceStore.registerDevice(userId, deviceId, name, limit, now);
+    if (outcome === 'created' || outcome === 'already_yours') putCredential(userId, deviceId, credential, now);
+    return outcome;
+  });
   /** A board's last contact may still be in the activity buffer. */
   const withActivity = (endpoint: EndpointRecord): EndpointRecord => {
     const pending = endpoint.deviceId === null ? null : pendingLastSeen(endpoint.deviceId);
@@ -109,6 +117,10 @@ export function createSqliteStore(file: string): SqliteStore {
     ...pairings,
     createPairing: commits(pairings.createPairing),
     deletePairing: attempts(pairings.deletePairing),
+    ...credentials,
+    claimDevice: commits((...args: Parameters<typeof claimDevice>) => claimDevice.immediate(...args), (outcome) => outcome === 'created' || outcome === 'already_yours'),
+    revokeCredential: attempts(credentials.revokeCredential),
+    touchCredential: attempts(credentials.touchCredential),
     queueBatches: () => committer.batches,
     sweepExpired: attempts((now: number) => sweepQueue.run(now).changes + sweepResponses.run(now).changes),
     healthy: () => {

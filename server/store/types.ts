@@ -200,7 +200,36 @@ export interface PairingStore {
   deletePairing(userId: number, id: string): boolean;
 }
 
-export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, ResponseStore, EndpointStore, MailboxStore, HistoryStore, LoginSessionStore, PairingStore {
+/** A board's own credential (issue 14): only its hash and a display prefix are stored. */
+export interface DeviceCredentialRecord {
+  deviceId: string;
+  userId: number;
+  credentialHash: string;
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface NewDeviceCredential {
+  hash: string;
+  prefix: string;
+}
+
+export interface CredentialStore {
+  /**
+   * Binds the device to the user (registerDevice's rules: 'taken', 'limit') and, when it is the
+   * user's, gives it this credential in place of any earlier one, in one transaction.
+   */
+  claimDevice(userId: number, deviceId: string, name: string, limit: number, credential: NewDeviceCredential, now: number): RegisterOutcome;
+  findCredentialByHash(hash: string): DeviceCredentialRecord | undefined;
+  listCredentials(userId: number): DeviceCredentialRecord[];
+  /** Only the owner's; false when the device has none (or is not theirs). */
+  revokeCredential(userId: number, deviceId: string): boolean;
+  /** Bookkeeping (a board connected with it). */
+  touchCredential(deviceId: string, now: number): void;
+}
+
+export interface Store extends UserStore, TokenStore, DeviceStore, QueueStore, ResponseStore, EndpointStore, MailboxStore, HistoryStore, LoginSessionStore, PairingStore, CredentialStore {
   /** Deletes expired queue rows and responses; returns how many. */
   sweepExpired(now: number): number;
   /** True when the database answers a trivial query. */

@@ -38,6 +38,11 @@ export interface HandshakeOptions {
    */
   headerToken: string | undefined;
   auth: AuthService;
+  /**
+   * How the token is checked; `auth.identify` (account tokens and JWTs) when absent. Device
+   * sockets also accept that device's own credential (claim/device-credentials.ts).
+   */
+  identify?: (token: string) => Promise<Principal | 'expired' | null>;
   /** The client's address: failed tokens are counted per address (item 4). */
   ip: string;
   clock: Clock;
@@ -91,7 +96,7 @@ export function runHandshake(opts: HandshakeOptions): void {
 
   const authenticate = (token: string) => {
     state = 'checking';
-    opts.auth.identify(token, opts.ip).then((principal) => {
+    (opts.identify ? opts.identify(token) : opts.auth.identify(token, opts.ip)).then((principal) => {
       if (state !== 'checking') return;
       if (principal === 'expired') return refuse('TOKEN_EXPIRED', ERROR_TABLE.TOKEN_EXPIRED.message);
       if (!principal) return refuse('INVALID_TOKEN', 'Invalid API token');

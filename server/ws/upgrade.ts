@@ -11,6 +11,8 @@ import { headerToken, runHandshake } from './handshake';
 import { ERROR_TABLE, closeCodeFor, errorBody, wsErrorFrame, type RelayErrorCode } from '../errors';
 import { clientAddress, type TrustFn } from '../net/client-address';
 import { originAllowed, requestOrigin } from '../net/origin';
+import type { ClaimService } from '../claim/claim-service';
+import type { DeviceCredentials } from '../claim/device-credentials';
 import { DEFAULT_DEVICE_FRAME_BOUNDS, openClientSession, openDeviceSession, type DeviceFrameBounds, type SessionDeps } from './sessions';
 
 export interface WsOptions {
@@ -33,6 +35,8 @@ export interface WsOptions {
   messageBurst?: number;
   /** Bounds of device sockets' own frames (F8, issue 12 item 1); LIMITS when absent. */
   deviceFrames?: DeviceFrameBounds;
+  /** Largest frame a board may send on its claim socket (issue 14); LIMITS when absent. */
+  claimFrameBytes?: number;
 }
 
 export interface WsGateway {
@@ -41,7 +45,7 @@ export interface WsGateway {
   openSockets(): number;
 }
 
-type Target = { kind: 'device'; id: string } | { kind: 'client'; id: string };
+type Target = { kind: 'device'; id: string } | { kind: 'client'; id: string } | { kind: 'claim'; id: string };
 
 /** decodeURIComponent throws on malformed escapes like `%ZZ`; that is a bad id, not a crash. */
 function decodeId(raw: string): string | null {
@@ -54,6 +58,11 @@ function decodeId(raw: string): string | null {
 
 function parseTarget(url: string | undefined): Target | 'bad_id' | null {
   const path = (url ?? '').split('?')[0] ?? '';
+  const claim = /^\/ws\/claim\/([^/]+)$/.exec(path);
+  if (claim) {
+    const id = decodeId(claim[1]!);
+    return isDeviceId(id) ? { kind: 'claim', id } : 'bad_id';
+  }
   const client = /^\/ws\/client\/([^/]+)$/.exec(path);
   if (client) {
     const id = decodeId(client[1]!);
@@ -82,7 +91,7 @@ function destroySocket(this: Duplex): void {
 /** Routes HTTP upgrades on the Fastify server to the device and client WebSocket endpoints. */
 export function attachWebSockets(
   server: import('node:http').Server,
-  deps: SessionDeps & { auth: AuthService; log: FastifyBaseLogger; tokenSockets: TokenSockets },
+  deps: SessionDeps & { auth: AuthService; log: FastifyBaseLogger; tokenSockets: TokenSockets; claims: ClaimService; credentials: DeviceCredentials },
   options: WsOptions,
 ): WsGateway {
   const maxFrameBytes = options.maxPayloadBytes ?? LIMITS.wsMaxPayloadBytes;
@@ -97,6 +106,8 @@ export function attachWebSockets(
   // (v1.0 B1); clients get `frame_too_large` up to the ceiling and keep their socket (issue 13).
   const deviceWss = serverFor(maxFrameBytes);
   const clientWss = serverFor(Math.max(maxFrameBytes, options.clientFrameCeilingBytes ?? LIMITS.wsClientFrameCeilingBytes));
+  // Claim sockets (issue 14) take no frames at all: a small bound.
+  const claimWss = serverFor(options.claimFrameBytes ?? LIMITS.claimSocketFrameBytes);
   let accepting = true;
   const perIp = new Map<string, number>();
   const perUser = new Map<number, number>();
@@ -105,7 +116,7 @@ export function attachWebSockets(
     if (next <= 0) map.delete(key);
     else map.set(key, next);
   };
-  const stopHeartbeats = [startHeartbeat(deviceWss, options.pingIntervalMs), startHeartbeat(clientWss, options.pingIntervalMs)];
+  const stopHeartbeats = [deviceWss, clientWss, claimWss].map((wss) => startHeartbeat(wss, options.pingIntervalMs));
   const sessionDeps: SessionDeps = {
     ...deps,
     peerBounds: {
@@ -143,8 +154,24 @@ export function attachWebSockets(
     }
     // Everything the socket needs from the request, taken now: nothing below may capture `req`,
     // or every idle connection would keep its IncomingMessage and headers alive.
+    if (target.kind === 'claim') {
+      const admitted = deps.claims.admits(ip);
+      if (admitted !== 'ok') {
+        deps.log.warn({ event: 'claim_socket_refused', ip, reason: admitted }, 'claim socket refused');
+        return reject(socket, admitted);
+      }
+      claimWss.handleUpgrade(req, socket, head, (ws) => {
+        bump(perIp, ip, 1);
+        ws.on('close', () => bump(perIp, ip, -1));
+        trackLiveness(ws);
+        ws.on('error', onSocketError);
+        deps.claims.open(ws, target.id, ip);
+      });
+      return;
+    }
     const fromHeaders = headerToken(req);
     const kind = target.kind;
+    const identify = kind === 'device' ? (token: string) => deps.credentials.identifyForDevice(token, ip, target.id) : undefined;
     (kind === 'device' ? deviceWss : clientWss).handleUpgrade(req, socket, head, (ws) => {
       bump(perIp, ip, 1);
       let countedUser: number | undefined;
@@ -159,6 +186,7 @@ export function attachWebSockets(
         ws,
         headerToken: fromHeaders,
         auth: deps.auth,
+        identify,
         ip,
         clock: deps.clock,
         authTimeoutMs: options.authTimeoutMs,
@@ -175,6 +203,7 @@ export function attachWebSockets(
           const handler = target.kind === 'device'
             ? openDeviceSession(sessionDeps, ws, target.id, principal, ip)
             : openClientSession(sessionDeps, ws, target.id, principal, ip);
+          if (handler && principal.via === 'device_credential') deps.credentials.track(target.id, ws);
           if (handler) {
             bump(perUser, principal.userId, 1);
             countedUser = principal.userId;
@@ -192,11 +221,11 @@ export function attachWebSockets(
     shutdown() {
       accepting = false;
       for (const stop of stopHeartbeats) stop();
-      for (const wss of [deviceWss, clientWss]) {
+      for (const wss of [deviceWss, clientWss, claimWss]) {
         for (const ws of wss.clients) ws.close(closeCodeFor('SERVICE_RESTART'), 'service restart');
         wss.close();
       }
     },
-    openSockets: () => deviceWss.clients.size + clientWss.clients.size,
+    openSockets: () => deviceWss.clients.size + clientWss.clients.size + claimWss.clients.size,
   };
 }

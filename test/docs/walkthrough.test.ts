@@ -126,6 +126,9 @@ describe('README walkthrough (Try it without hardware)', () => {
     expect(code, diagnosis).toBe(0);
 
     for (const n of [1, 2, 3]) expect(stdout, diagnosis).toContain(`magic packet (102 bytes) wakes aa:bb:cc:00:00:0${n}`);
+    // The board was claimed with its code (issue 14): its own credential, no account token on it.
+    expect(stdout).toContain(`claimed WL1A2B3C on http://127.0.0.1:${relayPort} and saved it as "sim"; the board now connects with its own credential`);
+    expect(stdout).toMatch(/^WL1A2B3C +sim +yes +own credential dc_\S+… /m);
     expect(stdout).toContain(`wake sim (WL1A2B3C) via tcp 127.0.0.1:${lanPort}: success`);
     expect(stdout).toContain(`wake sim (WL1A2B3C) via http http://127.0.0.1:${relayPort}: success`);
     expect(stdout).toContain(`wake sim (WL1A2B3C) via wss ws://127.0.0.1:${relayPort}: success`);

@@ -4,7 +4,7 @@ import { dashboardRoutes } from '../../server/routes/dashboard';
 import { packagedChromium } from './helpers/chromium';
 import { registerDevice } from './helpers/http';
 import { startRelay, type RunningRelay } from './helpers/relay';
-import { connectDevice, type WsProbe } from './helpers/ws';
+import { WsProbe, connectDevice } from './helpers/ws';
 
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -178,6 +178,32 @@ describe('dashboard in headless Chromium', () => {
     expect(cspViolations.filter((text) => !blocked.includes(text))).toEqual([]);
     cspViolations.length = 0;
     await context.close();
+    expect(offLoopback).toEqual([]);
+  });
+
+  it('claims a board with its code, shows its own credential, and Revoke disconnects it (issue 14)', async () => {
+    const { context, page } = await newPage();
+    await registerInBrowser(page, `claimer${process.pid}`);
+    const board = new WsProbe(`${relay.ws}/ws/claim/WL3B0A01`);
+    const { code } = await board.next();
+    await page.getByLabel('Claim code').fill(`${code.slice(0, 3)} ${code.slice(3)}`);
+    await page.getByLabel('Board name').fill('garage');
+    await page.getByRole('button', { name: 'Claim' }).click();
+    await page.waitForURL('**/dashboard');
+    expect(await page.getByRole('status').textContent()).toBe('Board WL3B0A01 claimed. It now connects with its own credential.');
+    const { credential } = await board.next();
+    const row = page.locator('tr[data-device="WL3B0A01"]');
+    expect(await row.locator('[data-credential]').getAttribute('data-credential')).toBe('own');
+    expect(await page.content()).not.toContain(credential);
+    const device = new WsProbe(`${relay.ws}/ws/WL3B0A01`, { headers: { authorization: `Bearer ${credential}` } });
+    expect((await device.next()).type).toBe('welcome');
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.waitForURL('**/dashboard');
+    expect(await device.next()).toMatchObject({ error: 'CREDENTIAL_REVOKED' });
+    expect((await device.closed).code).toBe(1008);
+    expect(await page.locator('tr[data-device="WL3B0A01"] [data-credential]').textContent()).toBe('uses an account token: re-claim to restrict');
+    await context.close();
+    expect(cspViolations).toEqual([]);
     expect(offLoopback).toEqual([]);
   });
 

@@ -61,6 +61,14 @@ describe('deployment-tunable limits (environment variables, C3)', () => {
       pairingFailuresPerAddress: LIMITS.pairingFailuresPerAddress,
       pairingFailuresGlobal: LIMITS.pairingFailuresGlobal,
       pairingFailuresPerCode: LIMITS.pairingFailuresPerCode,
+      claimCodeTtlMs: LIMITS.claimCodeTtlMs,
+      claimSocketTimeoutMs: LIMITS.claimSocketTimeoutMs,
+      claimSocketsPerIp: LIMITS.claimSocketsPerIp,
+      claimSocketsTotal: LIMITS.claimSocketsTotal,
+      claimAttemptsPerAccount: LIMITS.claimAttemptsPerAccount,
+      claimAttemptsPerIp: LIMITS.claimAttemptsPerIp,
+      claimAttemptsPerMinute: LIMITS.claimAttemptsPerMinute,
+      claimCodeMaxFailures: LIMITS.claimCodeMaxFailures,
     });
   });
 
