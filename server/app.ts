@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health';
 import { relayRoutes } from './routes/relay';
 import { tokenRoutes } from './routes/tokens';
 import { dashboardRoutes } from './routes/dashboard';
+import { startCluster, type Cluster } from './backplane/redis-cluster';
 import { createSqliteStore } from './store/sqlite-store';
 import type { Store } from './store/types';
 import { systemClock, type Clock } from './time';
@@ -67,9 +68,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // Fastify's defaults plus union types (`["string","number"]`) in schemas.
     ajv: { customOptions: { allowUnionTypes: true } },
   });
-  const store = options.store ?? createSqliteStore(config.databaseFile);
-  const backplane = options.backplane ?? new LocalBackplane();
-  const hub = options.hub ?? new LocalHub(backplane);
+  // Several instances (issue 15): Redis first, so a bad REDIS_URL fails the start before anything opens.
+  const cluster: Cluster | null = config.cluster?.redisUrl ? await startCluster({ ...config.cluster, redisUrl: config.cluster.redisUrl }) : null;
+  let store: Store;
+  try {
+    store = options.store ?? createSqliteStore(config.databaseFile);
+  } catch (error) {
+    await cluster?.close();
+    throw error;
+  }
+  const backplane = options.backplane ?? cluster?.backplane ?? new LocalBackplane();
+  const hub = options.hub ?? cluster?.hub ?? new LocalHub(backplane);
   const keys = deriveKeys(config.secretKey);
   const {
     loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, tokenFailuresPerIp, passwordHashConcurrency, passwordHashQueue,
@@ -81,7 +90,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap });
   const { limits } = config;
   const router = new Router({
-    store, hub, relay, backplane, clock, log: app.log,
+    store, hub, relay, backplane, clock, log: app.log, sharedDatabase: cluster !== null,
     limits: {
       eventContentBytes: limits.eventContentBytes, messageContentBytes: limits.messageContentBytes, subscriptionsPerSocket: limits.subscriptionsPerSocket,
       messageTtlMs: limits.messageTtlMs, messageQueueCap: limits.messageQueueCap, messagesInFlight: limits.messagesInFlight,
@@ -123,6 +132,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     extraConnectionsPerUser: options.ws?.extraConnectionsPerUser ?? config.limits.wsExtraConnectionsPerUser,
   });
   app.decorate('openSockets', () => gateway.openSockets());
+  app.decorate('cluster', cluster);
+  cluster?.wire({ relay, auth, store, clock });
   auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked'));
 
   const sweeper = setInterval(() => {
@@ -143,6 +154,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
     await store.close();
+    await cluster?.close();
   });
 
   installErrorHandling(app);

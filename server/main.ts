@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type RelayConfig } from './config';
+import { RedisStartError } from './backplane/redis-bus';
 import { DatabaseOpenError } from './db/database';
 import { buildApp } from './app';
 import { LIMITS } from './limits';
@@ -22,6 +23,10 @@ async function main(): Promise<void> {
     if (error instanceof DatabaseOpenError) {
       process.stderr.write(`wakelink relay: database error: ${error.message}\n`);
       process.exit(3);
+    }
+    if (error instanceof RedisStartError) {
+      process.stderr.write(`wakelink relay: ${error.message}\n`);
+      process.exit(5);
     }
     throw error;
   }

@@ -190,6 +190,12 @@ export class AuthService {
     for (const listener of this.revokeListeners) listener(tokenId);
   }
 
+  /** Another relay instance revoked the token (issue 15): no cached principal of it is used here either. */
+  forgetRevokedToken(tokenId: number): void {
+    this.lastTouched.delete(tokenId);
+    this.principals.forgetToken(tokenId);
+  }
+
   /** The hub uses this to close sockets that were opened with a token that no longer exists. */
   onTokenRevoked(listener: (tokenId: number) => void): void {
     this.revokeListeners.push(listener);

@@ -2,6 +2,7 @@ import type { onRequestAsyncHookHandler } from 'fastify';
 // Brings in the `tags`/`summary`/`security` route-schema typings used for /docs.
 import type {} from '@fastify/swagger';
 import type { AuthService, Principal } from '../auth/auth-service';
+import type { Cluster } from '../backplane/redis-cluster';
 import type { DerivedKeys } from '../auth/keys';
 import type { RelayConfig } from '../config';
 import type { Hub } from '../hub/types';
@@ -25,6 +26,8 @@ declare module 'fastify' {
     /** The one routing core (issue 13): every socket frame and v1.0 push goes through it. */
     router: Router;
     backplane: Backplane;
+    /** Several instances on Redis (issue 15); null for one process. */
+    cluster: Cluster | null;
     keys: DerivedKeys;
     clock: Clock;
     /** onRequest hook: API token (Bearer / X-API-Token) or JWT; sets `request.principal` or answers 401. */

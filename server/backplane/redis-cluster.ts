@@ -1,0 +1,76 @@
+/**
+ * Everything a relay instance needs to be one of several (issue 15), assembled in one place so
+ * app.ts only asks for it when REDIS_URL is set: the bus, the Redis backplane, a hub whose
+ * "a response was stored" notices reach long polls on every instance, commands forwarded to the
+ * board's instance, and token revocation closing sockets on every instance.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AuthService } from '../auth/auth-service';
+import { closeCodeFor } from '../errors';
+import { LocalHub } from '../hub/local-hub';
+import type { RelayService } from '../relay/relay-service';
+import { presenceFrame } from '../routing/frames';
+import type { Store } from '../store/types';
+import type { Clock } from '../time';
+import type { ClusterConfig } from './cluster-config';
+import { ClusterCommands } from './redis-commands';
+import { RedisBackplane } from './redis-backplane';
+import { RedisBus } from './redis-bus';
+
+/** LocalHub whose stored-response notices also wake long polls on the other instances. */
+class ClusterHub extends LocalHub {
+  constructor(private readonly bus: RedisBus, backplane: RedisBackplane) {
+    super(backplane);
+    bus.on('response', (m) => super.notifyResponse(String(m.device)));
+  }
+
+  override notifyResponse(deviceId: string): void {
+    super.notifyResponse(deviceId);
+    this.bus.broadcast({ t: 'response', device: deviceId });
+  }
+}
+
+export interface Cluster {
+  /** The configured INSTANCE_ID; `node` adds a per-start suffix so a restarted instance never gets an old one's answers. */
+  readonly instanceId: string;
+  readonly node: string;
+  readonly backplane: RedisBackplane;
+  readonly hub: LocalHub;
+  /** Once the services exist. */
+  wire(services: { relay: RelayService; auth: AuthService; store: Store; clock: Clock }): void;
+  /** Null while Redis answers; else the cause (for /api/health). */
+  failure(): string | null;
+  close(): Promise<void>;
+}
+
+export async function startCluster(config: ClusterConfig & { redisUrl: string }): Promise<Cluster> {
+  const node = `${config.instanceId}.${randomBytes(4).toString('hex')}`;
+  const bus = new RedisBus({
+    url: config.redisUrl, instanceId: node, requestTimeoutMs: config.requestTimeoutMs, instanceTtlMs: config.instanceTtlMs, connectTimeoutMs: config.connectTimeoutMs,
+  });
+  await bus.start();
+  const backplane = new RedisBackplane(bus);
+  const hub = new ClusterHub(bus, backplane);
+  return {
+    instanceId: config.instanceId,
+    node,
+    backplane,
+    hub,
+    wire({ relay, auth, store, clock }) {
+      new ClusterCommands(bus, backplane, store, relay);
+      // An endpoint whose instance died is offline: its subscribers anywhere hear it.
+      backplane.setHooks({
+        onRemoteGone: (who) => backplane.fanOut(who, presenceFrame(who.endpointId, who.deviceId, who.kind, false, clock.now())),
+      });
+      const closeTokenSockets = (tokenId: number) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked');
+      auth.onTokenRevoked((tokenId) => bus.broadcast({ t: 'revoke', token: tokenId }));
+      bus.on('revoke', (m) => {
+        const tokenId = Number(m.token);
+        auth.forgetRevokedToken(tokenId);
+        closeTokenSockets(tokenId);
+      });
+    },
+    failure: () => bus.failure(),
+    close: () => bus.close(),
+  };
+}
