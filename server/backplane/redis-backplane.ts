@@ -75,7 +75,7 @@ export class RedisBackplane implements Backplane {
       conn.peer.close(closeCodeFor('REPLACED'), 'replaced');
     });
     bus.onReady(() => this.republish());
-    bus.onInstanceDead((instance) => void this.reap(instance));
+    bus.onReap((instance) => void this.reap(instance));
   }
 
   setHooks(hooks: RedisBackplaneHooks): void {
@@ -90,7 +90,7 @@ export class RedisBackplane implements Backplane {
 
   detach(conn: EndpointConnection): boolean {
     const wasCurrent = this.mine.detach(conn) && !this.superseded.has(conn);
-    if (wasCurrent && this.bus.failure() === null) {
+    if (wasCurrent && this.bus.commandsReady()) {
       this.bus.redis.eval(DETACH_SCRIPT, 3, endpointKey(conn.endpointId), userKey(conn.userId), instanceKey(this.bus.instanceId), conn.endpointId, conn.peer.id)
         .catch(() => undefined);
     }
@@ -182,7 +182,7 @@ export class RedisBackplane implements Backplane {
 
   /** The instance holding the endpoint's connection, when it is another live one. */
   async remote(endpointId: string): Promise<(RemoteEntry & { endpointId: string }) | undefined> {
-    if (this.bus.failure() !== null) return undefined;
+    if (!this.bus.commandsReady()) return undefined;
     let entry: Partial<RemoteEntry>;
     try {
       entry = (await this.bus.redis.hgetall(endpointKey(endpointId))) as Partial<RemoteEntry>;
@@ -194,7 +194,7 @@ export class RedisBackplane implements Backplane {
   }
 
   private async register(conn: EndpointConnection): Promise<void> {
-    if (this.bus.failure() !== null) return; // written again when Redis is back (republish)
+    if (!this.bus.commandsReady()) return; // written again when Redis is back (republish)
     const fields = [
       'instance', this.bus.instanceId, 'conn', conn.peer.id, 'user', String(conn.userId), 'kind', conn.kind, 'name', conn.name,
       'dev', conn.deviceId ?? '', 'eph', conn.ephemeral ? '1' : '0', 'aware', conn.routingAware ? '1' : '0', 'at', String(conn.connectedAt),
@@ -219,7 +219,7 @@ export class RedisBackplane implements Backplane {
   }
 
   private async entriesOf(userId: number): Promise<(RemoteEntry & { endpointId: string })[]> {
-    if (this.bus.failure() !== null) return [];
+    if (!this.bus.commandsReady()) return [];
     try {
       const ids = await this.bus.redis.smembers(userKey(userId));
       if (ids.length === 0) return [];

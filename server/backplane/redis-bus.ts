@@ -62,9 +62,12 @@ export class RedisBus {
   private nextRequest = 1;
   private heartbeat: NodeJS.Timeout | null = null;
   private liveInstances = new Set<string>();
+  /** Beats in a row on which a live instance's heartbeat was missing. */
+  private readonly misses = new Map<string, number>();
   private lastError: string | null = null;
   private readyListeners: (() => void)[] = [];
   private deadListeners: ((instance: string) => void)[] = [];
+  private reapListeners: ((instance: string) => void)[] = [];
   private closed = false;
 
   constructor(private readonly options: BusOptions) {
@@ -118,15 +121,25 @@ export class RedisBus {
     this.readyListeners.push(listener);
   }
 
-  /** Called once per instance whose heartbeat lapsed (it died without detaching its connections). */
+  /** Called on every instance, once per other instance that was alive and whose heartbeat lapsed. */
   onInstanceDead(listener: (instance: string) => void): void {
     this.deadListeners.push(listener);
+  }
+
+  /** Called on one surviving instance only: the one that cleans up after the dead one's connections. */
+  onReap(listener: (instance: string) => void): void {
+    this.reapListeners.push(listener);
   }
 
   /** Null while Redis answers; the cause otherwise (for /api/health). */
   failure(): string | null {
     if (this.redis.status === 'ready' && this.sub.status === 'ready') return null;
     return this.lastError ?? `redis connection ${this.redis.status}`;
+  }
+
+  /** The command connection answers (the subscriber may still be reconnecting). */
+  commandsReady(): boolean {
+    return !this.closed && this.redis.status === 'ready';
   }
 
   isAlive(instance: string): boolean {
@@ -229,15 +242,34 @@ export class RedisBus {
       const others = members.filter((member) => member !== this.instanceId);
       const alive = others.length === 0 ? [] : await this.redis.mget(...others.map(aliveKey));
       const live = new Set<string>();
+      const dead: string[] = [];
       for (const [index, instance] of others.entries()) {
         if (alive[index] !== null) live.add(instance);
-        // One survivor wins the right to clean up after the dead one.
-        else if ((await this.redis.set(`wl:reap:${instance}`, this.instanceId, 'PX', 60_000, 'NX')) === 'OK') {
-          await this.redis.srem(INSTANCES, instance);
-          for (const listener of this.deadListeners) listener(instance);
+        else dead.push(instance);
+      }
+      // Gone only when missing on two beats in a row: right after a Redis restart the others have
+      // not written their keys again yet, and must not be taken for dead.
+      const gone: string[] = [];
+      for (const instance of this.liveInstances) {
+        if (live.has(instance)) continue;
+        const misses = (this.misses.get(instance) ?? 0) + 1;
+        if (misses >= 2) {
+          this.misses.delete(instance);
+          gone.push(instance);
+        } else {
+          this.misses.set(instance, misses);
+          live.add(instance);
         }
       }
+      for (const instance of live) if (!this.liveInstances.has(instance) || alive[others.indexOf(instance)] !== null) this.misses.delete(instance);
       this.liveInstances = live;
+      for (const instance of gone) for (const listener of this.deadListeners) listener(instance);
+      for (const instance of dead) {
+        // One survivor wins the right to clean up after the dead one.
+        if ((await this.redis.set(`wl:reap:${instance}`, this.instanceId, 'PX', 60_000, 'NX')) !== 'OK') continue;
+        await this.redis.srem(INSTANCES, instance);
+        for (const listener of this.reapListeners) listener(instance);
+      }
     } catch (error) {
       this.lastError = `${(error as { code?: string }).code ?? 'error'}: ${(error as Error).message}`;
     }

@@ -58,6 +58,11 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
     hub,
     wire({ relay, auth, store, clock }) {
       new ClusterCommands(bus, backplane, store, relay);
+      // Commands queued by other instances while Redis was away never reached their "flush" notice:
+      // once it is back, every instance writes what waits for the boards connected to it.
+      bus.onReady(() => {
+        for (const conn of backplane.localConnections()) if (conn.deviceId !== null && conn.peer.isOpen()) relay.flushQueue(conn.deviceId);
+      });
       // An endpoint whose instance died is offline: its subscribers anywhere hear it.
       backplane.setHooks({
         onRemoteGone: (who) => backplane.fanOut(who, presenceFrame(who.endpointId, who.deviceId, who.kind, false, clock.now())),
