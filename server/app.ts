@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { AuthService, type ThrottleBudgets } from './auth/auth-service';
 import { createJwtIssuer } from './auth/jwt';
@@ -24,6 +25,7 @@ import { relayRoutes } from './routes/relay';
 import { tokenRoutes } from './routes/tokens';
 import { dashboardRoutes } from './routes/dashboard';
 import { startCluster, type Cluster } from './backplane/redis-cluster';
+import { createPostgresStore } from './store/postgres/postgres-store';
 import { createSqliteStore } from './store/sqlite-store';
 import type { Store } from './store/types';
 import { systemClock, type Clock } from './time';
@@ -72,7 +74,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const cluster: Cluster | null = config.cluster?.redisUrl ? await startCluster({ ...config.cluster, redisUrl: config.cluster.redisUrl }) : null;
   let store: Store;
   try {
-    store = options.store ?? createSqliteStore(config.databaseFile);
+    store = options.store ?? (config.cluster?.databaseUrl
+      ? createPostgresStore({
+        url: config.cluster.databaseUrl, node: cluster?.node ?? `${config.cluster.instanceId}.${randomBytes(4).toString('hex')}`,
+        queryTimeoutMs: config.cluster.pgQueryTimeoutMs, connectTimeoutMs: config.cluster.pgConnectTimeoutMs, claimLeaseMs: config.cluster.pgClaimLeaseMs,
+      })
+      : createSqliteStore(config.databaseFile));
   } catch (error) {
     await cluster?.close();
     throw error;

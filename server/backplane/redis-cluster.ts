@@ -60,8 +60,26 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
       new ClusterCommands(bus, backplane, store, relay);
       // Commands queued by other instances while Redis was away never reached their "flush" notice:
       // once it is back, every instance writes what waits for the boards connected to it.
-      bus.onReady(() => {
-        for (const conn of backplane.localConnections()) if (conn.deviceId !== null && conn.peer.isOpen()) relay.flushQueue(conn.deviceId);
+      const flushLocalBoards = () => {
+        for (const conn of backplane.localConnections()) {
+          if (conn.deviceId === null || !conn.peer.isOpen()) continue;
+          try {
+            relay.flushQueue(conn.deviceId);
+          } catch {
+            // The database is away: the board gets its commands at the next flush (reconnect, push).
+          }
+        }
+      };
+      bus.onReady(flushLocalBoards);
+      // A dead instance's queue claims (PostgreSQL) go back to the queue, and boards that reconnected here get them now.
+      bus.onInstanceDead((instance) => {
+        const claims = store as Store & { releaseClaims?: (node: string) => number };
+        try {
+          claims.releaseClaims?.(instance);
+        } catch {
+          // The database is away too: the claims' leases run out by themselves.
+        }
+        flushLocalBoards();
       });
       // An endpoint whose instance died is offline: its subscribers anywhere hear it.
       backplane.setHooks({

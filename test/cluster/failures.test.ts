@@ -61,7 +61,7 @@ describe('cluster: an instance dies', () => {
     const killedAt = Date.now();
     b.child.kill('SIGKILL');
     await b.exited;
-    const notice = await client.probe.next(5000);
+    const notice = await client.probe.next(8000);
     const heardAfter = Date.now() - killedAt;
     expect(notice).toMatchObject({ status: 'error', error: 'undelivered', device_id: deviceId, signature: packet.signature });
     // Watchers on other instances see the board go offline.

@@ -4,7 +4,7 @@
  * sharing them. Nothing here mocks a component; everything listens on 127.0.0.1 only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,86 @@ export class RedisServer {
 
   async destroy(): Promise<void> {
     await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Debian puts the server binaries outside PATH. */
+function postgresBinary(name: string): string | null {
+  const found = findBinary(name);
+  if (found) return found;
+  const versions = spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1'], { encoding: 'utf8' }).stdout.trim();
+  return versions && existsSync(join(versions, name)) ? join(versions, name) : null;
+}
+
+/** initdb and postgres refuse to run as root: as root, they run as the `postgres` user. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  if (!Number.isInteger(uid) || uid <= 0) throw new Error('running as root and there is no postgres user to run PostgreSQL as');
+  return { uid, gid };
+}
+
+export class PostgresServer {
+  private child: ChildProcess | null = null;
+  readonly url: string;
+  private log = '';
+
+  private constructor(readonly port: number, private readonly dir: string, private readonly binary: string, private readonly as: { uid: number; gid: number } | undefined) {
+    this.url = `postgres://wakelink@127.0.0.1:${port}/postgres`;
+  }
+
+  static async start(): Promise<PostgresServer> {
+    const initdb = postgresBinary('initdb');
+    const binary = postgresBinary('postgres');
+    if (!initdb || !binary) throw new Error('PostgreSQL is not installed (Debian: apt-get install postgresql); .ci/run installs it');
+    const dir = mkdtempSync(join(tmpdir(), 'wl-pg-'));
+    const as = serverUser();
+    if (as) chownSync(dir, as.uid, as.gid);
+    const data = join(dir, 'data');
+    const init = spawnSync(initdb, ['-D', data, '-U', 'wakelink', '-A', 'trust', '--no-sync', '-E', 'UTF8'], { encoding: 'utf8', ...(as ?? {}) });
+    if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+    const server = new PostgresServer(await freePort(), dir, binary, as);
+    await server.run();
+    return server;
+  }
+
+  async run(): Promise<void> {
+    this.child = spawn(this.binary, [
+      '-D', join(this.dir, 'data'), '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=200', '-c', 'shared_buffers=32MB',
+    ], { stdio: ['ignore', 'ignore', 'pipe'], ...(this.as ?? {}) });
+    this.child.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
+    await until(`postgres to accept connections (${this.log.slice(-300)})`, () => this.ready(), 20_000, 100);
+  }
+
+  private async ready(): Promise<boolean> {
+    if (this.child?.exitCode !== null) throw new Error(`postgres exited: ${this.log.slice(-500)}`);
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** SIGQUIT: immediate shutdown, no checkpoint; the next start recovers from the WAL, like after a crash. */
+  async stop(signal: NodeJS.Signals = 'SIGQUIT'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop('SIGINT');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
