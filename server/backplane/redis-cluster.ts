@@ -70,7 +70,11 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
           }
         }
       };
-      bus.onReady(flushLocalBoards);
+      // Now, and again once the other instances have surely written their presence and sent their notices.
+      bus.onReady(() => {
+        flushLocalBoards();
+        for (const delay of [1500, 4000]) setTimeout(flushLocalBoards, delay).unref();
+      });
       // A dead instance's queue claims (PostgreSQL) go back to the queue, and boards that reconnected here get them now.
       bus.onInstanceDead((instance) => {
         const claims = store as Store & { releaseClaims?: (node: string) => number };

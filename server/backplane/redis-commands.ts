@@ -28,6 +28,10 @@ interface Outstanding {
   signature: string;
 }
 
+/** Boards with an unsent flush notice, at most (beyond it they get their commands at their next connect). */
+const MAX_UNSENT_NOTICES = 100_000;
+const RENOTICE_DELAY_MS = 1000;
+
 /** Forwarded commands remembered at most (each ends with its reply, its notice or its instance). */
 const MAX_OUTSTANDING = 100_000;
 
@@ -57,6 +61,8 @@ class RemotePeer implements PeerSocket {
 
 export class ClusterCommands implements CommandForwarder {
   private readonly outstanding = new Map<number, Outstanding>();
+  /** Boards whose "flush" notice could not be sent (Redis away): sent again once it is back. */
+  private readonly unsentNotices = new Set<string>();
   private nextForward = 1;
 
   constructor(
@@ -74,6 +80,12 @@ export class ClusterCommands implements CommandForwarder {
     });
     bus.on('flush', (m) => this.relay.flushQueue(String(m.device)));
     bus.onInstanceDead((instance) => this.instanceDied(instance));
+    // Once Redis is back, give the other instances a moment to write their presence again first.
+    bus.onReady(() => setTimeout(() => {
+      const devices = [...this.unsentNotices];
+      this.unsentNotices.clear();
+      for (const deviceId of devices) this.queued(deviceId);
+    }, RENOTICE_DELAY_MS).unref());
     relay.setForwarder(this);
   }
 
@@ -108,10 +120,14 @@ export class ClusterCommands implements CommandForwarder {
   }
 
   queued(deviceId: string): void {
+    if (!this.bus.commandsReady()) {
+      if (this.unsentNotices.size < MAX_UNSENT_NOTICES) this.unsentNotices.add(deviceId);
+      return;
+    }
     const device = this.store.findDevice(deviceId);
     if (!device) return;
     void this.backplane.remote(device.endpointId).then((holder) => {
-      if (holder) this.bus.send(holder.instance, { t: 'flush', device: deviceId });
+      if (holder && !this.bus.send(holder.instance, { t: 'flush', device: deviceId }) && this.unsentNotices.size < MAX_UNSENT_NOTICES) this.unsentNotices.add(deviceId);
     });
   }
 

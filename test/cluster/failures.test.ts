@@ -135,4 +135,51 @@ describe('cluster: an instance dies', () => {
     console.log(`Redis restart under load: ${sent} pushes, ${accepted.length} accepted, ${refused.length} refused (${[...new Set(refused)].join(', ')}), 0 lost, ${duplicates} delivered twice (at least once)`);
     board.probe.close();
   });
+
+  it('PostgreSQL restart (immediate shutdown, WAL recovery) under load: nothing acknowledged is lost; health 503 names the database, then recovers without a restart', async () => {
+    if (!store.postgres) return; // WAKELINK_CLUSTER_STORE=sqlite: no server to restart
+    const [a, c, b2] = instances as [RelayInstance, RelayInstance, RelayInstance];
+    const deviceId = nextDevice();
+    const token = newDeviceToken();
+    const board = await connectBoard(b2, user.token, deviceId);
+    const received: string[] = [];
+    collect(board.probe, token, deviceId, received);
+    const accepted: string[] = [];
+    const refused: number[] = [];
+    let stop = false;
+    let sent = 0;
+    const load = (async () => {
+      while (!stop) {
+        const id = `g${sent++}`;
+        const via = sent % 2 ? a : c;
+        const res = await api(via.http, 'POST', '/api/push', { token: user.token, body: commandPacket(token, deviceId, 'ping', id) }).catch(() => null);
+        if (res?.status === 200 && (res.body.delivered_via_ws || res.body.queued)) accepted.push(id);
+        else refused.push(res?.status ?? 0);
+        await sleep(5);
+      }
+    })();
+    await sleep(500);
+    await store.postgres.stop('SIGQUIT');
+    const down = await until('health 503', async () => {
+      const health = await api(a.http, 'GET', '/api/health');
+      return health.status === 503 ? health : null;
+    }, 5000);
+    expect(down.body.status).toBe('degraded');
+    expect(down.body.database).not.toBe('ok');
+    await sleep(1000);
+    await store.postgres.run();
+    await until('health 200 on every instance', async () => {
+      const all = await Promise.all([a, c, b2].map((instance) => api(instance.http, 'GET', '/api/health')));
+      return all.every((health) => health.status === 200);
+    }, 15_000);
+    await sleep(500);
+    stop = true;
+    await load;
+    await until('every accepted command at the board', () => accepted.every((id) => received.includes(id)), 10_000);
+    expect(accepted.filter((id) => !received.includes(id))).toEqual([]);
+    expect(accepted.length).toBeGreaterThan(10);
+    const duplicates = received.length - new Set(received).size;
+    console.log(`PostgreSQL restart under load: ${sent} pushes, ${accepted.length} accepted, ${refused.length} refused (${[...new Set(refused)].join(', ')}), 0 lost, ${duplicates} delivered twice; health cause while down: ${down.body.cause ?? down.body.database}`);
+    board.probe.close();
+  });
 });

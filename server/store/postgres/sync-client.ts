@@ -14,10 +14,17 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
+/** SQLSTATE classes and client codes that mean "the database is away now", not a bug. */
+const UNAVAILABLE = /^(08|53|57P|55P03|40001|40P01|PG_TIMEOUT|PG_TRANSACTION_LOST|PG_ERROR|E[A-Z]+$)/;
+
 export class PgError extends Error {
+  /** For the error table (errors.ts databaseErrorCode): a retryable 503, or null for a bug (500). */
+  readonly availability: 'unavailable' | 'read_only' | null;
+
   constructor(readonly code: string, message: string) {
     super(message);
     this.name = 'PgError';
+    this.availability = code === '25006' ? 'read_only' : UNAVAILABLE.test(code) ? 'unavailable' : null;
   }
 }
 
