@@ -190,6 +190,11 @@ export class AuthService {
     for (const listener of this.revokeListeners) listener(tokenId);
   }
 
+  /** The throttles by name, so several relay instances can share them (issue 15). */
+  throttles(): Record<'account' | 'ip' | 'registration' | 'token', FailureThrottle> {
+    return { account: this.accountThrottle, ip: this.ipThrottle, registration: this.registrationThrottle, token: this.tokenThrottle };
+  }
+
   /** Another relay instance revoked the token (issue 15): no cached principal of it is used here either. */
   forgetRevokedToken(tokenId: number): void {
     this.lastTouched.delete(tokenId);

@@ -89,6 +89,15 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
       backplane.setHooks({
         onRemoteGone: (who) => backplane.fanOut(who, presenceFrame(who.endpointId, who.deviceId, who.kind, false, clock.now())),
       });
+      // Login, registration and token throttles count failures from every instance (each applies the others' changes).
+      const throttles = auth.throttles();
+      for (const [name, throttle] of Object.entries(throttles)) {
+        throttle.onChange((op, key) => bus.broadcast({ t: 'throttle', name, op, key }));
+      }
+      bus.on('throttle', (m) => {
+        const throttle = throttles[String(m.name) as keyof typeof throttles] as (typeof throttles)[keyof typeof throttles] | undefined;
+        if (throttle && (m.op === 'failure' || m.op === 'reset') && typeof m.key === 'string') throttle.applyRemote(m.op, m.key);
+      });
       const closeTokenSockets = (tokenId: number) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked');
       auth.onTokenRevoked((tokenId) => bus.broadcast({ t: 'revoke', token: tokenId }));
       bus.on('revoke', (m) => {

@@ -10,7 +10,7 @@ import { api, registerUser, type TestUser } from '../relay/helpers/http';
 import { commandPacket, newDeviceToken, open, responsePacket } from '../relay/helpers/packets';
 import { connectBoard, connectSubscriber, createEndpoint, expectFrame } from '../relay/helpers/routing';
 import { connectClient, connectDevice } from '../relay/helpers/ws';
-import { RedisServer, startInstance, stopInstance, tempDir, type RelayInstance } from './harness';
+import { RedisServer, startInstance, stopInstance, tempDir, until, type RelayInstance } from './harness';
 import { clusterStoreEnv, type ClusterStore } from './store';
 
 let redis: RedisServer;
@@ -210,6 +210,20 @@ describe('cluster: client and board on different instances', () => {
     expect(elapsed).toBeLessThan(1000);
     // And no instance accepts it any more (no cached principal).
     for (const instance of [a, b, c]) expect((await api(instance.http, 'GET', '/api/devices', { token })).status).toBe(401);
+  });
+});
+
+describe('cluster: shared throttles', () => {
+  it('failed logins counted on every instance: five wrong passwords spread over A, B and C, and the next try anywhere is 429', async () => {
+    const victim = await registerUser(a.http);
+    const instances = [a, b, c];
+    for (let i = 0; i < 5; i += 1) {
+      const res = await api(instances[i % 3]!.http, 'POST', '/auth/login', { body: { username: victim.username, password: 'wrong password here' } });
+      expect(res.status).toBe(401);
+    }
+    await until('the failures to reach every instance', async () => (await api(c.http, 'POST', '/auth/login', { body: { username: victim.username, password: victim.password } })).status === 429, 2000);
+    const refused = await api(b.http, 'POST', '/auth/login', { body: { username: victim.username, password: victim.password } });
+    expect(refused.status).toBe(429);
   });
 });
 
