@@ -10,6 +10,8 @@ import { api, registerUser, type TestUser } from '../relay/helpers/http';
 import { commandPacket, newDeviceToken, open, responsePacket } from '../relay/helpers/packets';
 import { connectBoard, connectSubscriber, createEndpoint, expectFrame } from '../relay/helpers/routing';
 import { connectClient, connectDevice } from '../relay/helpers/ws';
+import { spawnRelay } from '../relay/helpers/child';
+import { TEST_SECRET } from '../relay/helpers/relay';
 import { RedisServer, startInstance, stopInstance, tempDir, until, type RelayInstance } from './harness';
 import { clusterStoreEnv, type ClusterStore } from './store';
 
@@ -227,16 +229,35 @@ describe('cluster: shared throttles', () => {
   });
 });
 
+/** Starts an instance that must refuse to start: its exit code and what it printed. */
+async function refusedStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const dir = tempDir('wl-badstart-');
+  const relay = spawnRelay({ CLOUD_PORT: '0', HOST: '127.0.0.1', SECRET_KEY: TEST_SECRET, DATABASE_FILE: `${dir}/relay.db`, ...env });
+  const { code } = await relay.exited;
+  return { code, stderr: relay.stderr() };
+}
+
 describe('cluster: configuration errors are clear at start', () => {
   it('an unreachable REDIS_URL: exit 5 with the cause, no password printed', async () => {
-    const dir = tempDir('wl-badredis-');
-    const started = startInstance('bad', { REDIS_URL: 'redis://:hunter2secret@127.0.0.1:1', REDIS_CONNECT_TIMEOUT_MS: '500', DATABASE_FILE: `${dir}/relay.db` });
-    await expect(started).rejects.toThrow(/cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
-    await expect(started).rejects.not.toThrow(/hunter2secret/);
+    const result = await refusedStart({ REDIS_URL: 'redis://:hunter2secret@127.0.0.1:1', REDIS_CONNECT_TIMEOUT_MS: '500' });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+    expect(result.stderr).not.toContain('hunter2secret');
   });
 
-  it('a REDIS_URL that is no redis:// URL: exit 2, configuration error', async () => {
-    const dir = tempDir('wl-badredis-');
-    await expect(startInstance('bad', { REDIS_URL: 'http://127.0.0.1:6379', DATABASE_FILE: `${dir}/relay.db` })).rejects.toThrow(/REDIS_URL must start with redis:\/\//);
+  it('an unreachable DATABASE_URL: exit 3 with the cause, no password printed', async () => {
+    const result = await refusedStart({ DATABASE_URL: 'postgres://wakelink:hunter2secret@127.0.0.1:1/wakelink', PG_CONNECT_TIMEOUT_MS: '500' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/database error: cannot use PostgreSQL at postgres:\/\/wakelink:\*\*\*@127\.0\.0\.1:1\/wakelink: ECONNREFUSED/);
+    expect(result.stderr).not.toContain('hunter2secret');
+  });
+
+  it('a DATABASE_URL that is no postgres:// URL, or a REDIS_URL that is no redis:// URL: exit 2, configuration error', async () => {
+    const pg = await refusedStart({ DATABASE_URL: 'mysql://127.0.0.1/x' });
+    expect(pg.code).toBe(2);
+    expect(pg.stderr).toMatch(/configuration error: DATABASE_URL must start with postgres:\/\//);
+    const redisUrl = await refusedStart({ REDIS_URL: 'http://127.0.0.1:6379' });
+    expect(redisUrl.code).toBe(2);
+    expect(redisUrl.stderr).toMatch(/configuration error: REDIS_URL must start with redis:\/\//);
   });
 });
