@@ -140,7 +140,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   app.decorate('openSockets', () => gateway.openSockets());
   app.decorate('cluster', cluster);
-  cluster?.wire({ relay, auth, store, clock });
+  cluster?.wire({ relay, auth, store, clock, secret: config.secretKey });
   auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked'));
 
   const sweeper = setInterval(() => {

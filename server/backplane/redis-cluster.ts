@@ -4,7 +4,8 @@
  * "a response was stored" notices reach long polls on every instance, commands forwarded to the
  * board's instance, and token revocation closing sockets on every instance.
  */
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { SessionChange, SessionStore } from '../dashboard/sessions';
 import type { AuthService } from '../auth/auth-service';
 import { closeCodeFor } from '../errors';
 import { LocalHub } from '../hub/local-hub';
@@ -37,7 +38,9 @@ export interface Cluster {
   readonly backplane: RedisBackplane;
   readonly hub: LocalHub;
   /** Once the services exist. */
-  wire(services: { relay: RelayService; auth: AuthService; store: Store; clock: Clock }): void;
+  wire(services: { relay: RelayService; auth: AuthService; store: Store; clock: Clock; secret: Uint8Array }): void;
+  /** Dashboard sessions (and their one-time messages) live on every instance, so any instance serves the next page. */
+  shareSessions(sessions: SessionStore): void;
   /** Null while Redis answers; else the cause (for /api/health). */
   failure(): string | null;
   close(): Promise<void>;
@@ -51,12 +54,39 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
   await bus.start();
   const backplane = new RedisBackplane(bus);
   const hub = new ClusterHub(bus, backplane);
+  let sessionKey: Buffer | null = null;
+  /** Session ids and one-time messages (a new API token) cross Redis sealed with a key from SECRET_KEY. */
+  const seal = (change: SessionChange): string => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', sessionKey!, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(change), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  };
+  const open = (box: string): SessionChange | null => {
+    try {
+      const bytes = Buffer.from(box, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', sessionKey!, bytes.subarray(0, 12));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8')) as SessionChange;
+    } catch {
+      return null; // not sealed with our key: ignored
+    }
+  };
   return {
+    shareSessions(sessions) {
+      if (!sessionKey) throw new Error('cluster.wire() first');
+      sessions.shareWith((change) => bus.broadcast({ t: 'session', box: seal(change) }));
+      bus.on('session', (m) => {
+        const change = typeof m.box === 'string' ? open(m.box) : null;
+        if (change) sessions.applyShared(change);
+      });
+    },
     instanceId: config.instanceId,
     node,
     backplane,
     hub,
-    wire({ relay, auth, store, clock }) {
+    wire({ relay, auth, store, clock, secret }) {
+      sessionKey = createHmac('sha256', secret).update('wakelink cluster dashboard sessions v1').digest();
       new ClusterCommands(bus, backplane, store, relay);
       // Commands queued by other instances while Redis was away never reached their "flush" notice:
       // once it is back, every instance writes what waits for the boards connected to it.
