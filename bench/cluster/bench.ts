@@ -110,9 +110,11 @@ export async function benchCluster(smoke: boolean): Promise<void> {
       + `p50 +${fmt(crossRow['p50 ms'] - sameRow['p50 ms'], 2)} ms (target ≤ +1 ms), round trips/s ${fmt(crossRow['round trips/s'] / sameRow['round trips/s'], 2)}×`);
     for (const pair of [...same, ...cross]) pair.client.close();
 
-    // Idle memory per connection, with Redis attached (instance B) against a relay without it.
-    const local = await startInstance('local', { ...store.env, ...LIMITS_ENV, WS_CONNECTIONS_PER_IP: '100000', WS_EXTRA_CONNECTIONS_PER_USER: '100000', REDIS_URL: '' });
-    instances.push(local);
+    // Idle memory per connection: two fresh instances (no load history), one with Redis attached, one without.
+    const idleEnv = { ...store.env, ...LIMITS_ENV, WS_CONNECTIONS_PER_IP: '100000', WS_EXTRA_CONNECTIONS_PER_USER: '100000' };
+    const attached = await startInstance('idle-redis', { ...idleEnv, REDIS_URL: redis.url });
+    const local = await startInstance('idle-local', { ...idleEnv, REDIS_URL: '' });
+    instances.push(attached, local);
     const idle = async (relay: RelayInstance) => {
       const sockets: WsProbe[] = [];
       const before = rssBytes(relay.child.pid!);
@@ -125,7 +127,7 @@ export async function benchCluster(smoke: boolean): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
       return perConnection;
     };
-    const withRedis = await idle(b);
+    const withRedis = await idle(attached);
     const without = await idle(local);
     console.log(`\nIdle: ${idleSockets} authenticated client sockets`);
     console.table([
