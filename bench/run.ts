@@ -10,7 +10,7 @@ import { benchDevice } from './device/bench';
 import { benchRelay } from './relay/bench';
 import { printRelayTables } from './relay/tables';
 
-const USAGE = `Usage: npm run bench [-- --smoke] [-- --json] [-- --device]
+const USAGE = `Usage: npm run bench [-- --smoke] [-- --json] [-- --device] [-- --cluster]
 
 BENCH_RELAY_BEFORE_MAIN=<copy>/server/main.ts also measures a copy of the relay (the code before a
 change) in the WS section's alternating rounds; BENCH_RELAY_NODE_ARGS adds Node flags to the relay
@@ -29,6 +29,11 @@ Options:
             bench/device-results.json (targets: live heap after 100 wakes <= 20 KB counted as on
             an ESP8266, slots x 16 B + chunks; no growth from wake 100 to 1,000; peak stack
             <= 75 % of the ESP8266's 288 slots)
+  --cluster only the scale-out figures (issue 15; needs redis-server and PostgreSQL, as
+            npm run test:cluster): WS round trips/s, p50/p99 and relay CPU µs per round trip with
+            client and board on different instances against the same instance, in the same run;
+            idle memory per connection with Redis attached against without (targets: cross-instance
+            relay CPU <= 1.5 x same-instance, p50 <= +1 ms)
   --help    print this and run nothing
 
 Without --smoke the full run takes a few minutes and overwrites bench/results.json
@@ -54,7 +59,7 @@ Each is marked met or missed; the device side (XS compute per wake request) has 
 Relay limits the load generator would hit by design (per-socket message rate) are raised through
 the relay's own environment variables (README, configuration), reported with each table.`;
 
-const KNOWN = new Set(['--smoke', '--json', '--device', '--help', '-h']);
+const KNOWN = new Set(['--smoke', '--json', '--device', '--cluster', '--help', '-h']);
 const unknown = process.argv.slice(2).filter((arg) => !KNOWN.has(arg));
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(USAGE);
@@ -66,6 +71,13 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const smoke = process.argv.includes('--smoke');
+
+if (process.argv.includes('--cluster')) {
+  // Several relay instances on Redis and PostgreSQL; the other sections are left alone.
+  const { benchCluster } = await import('./cluster/bench');
+  await benchCluster(smoke);
+  process.exit(0);
+}
 
 if (process.argv.includes('--device')) {
   // The real Moddable lin build only (needs $MODDABLE); the other sections are left alone.

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import { AuthService, type ThrottleBudgets } from './auth/auth-service';
 import { createJwtIssuer } from './auth/jwt';
@@ -28,6 +29,8 @@ import { relayRoutes } from './routes/relay';
 import { tokenRoutes } from './routes/tokens';
 import { sessionRoutes } from './routes/sessions';
 import { dashboardRoutes } from './routes/dashboard';
+import { startCluster, type Cluster } from './backplane/redis-cluster';
+import { createPostgresStore } from './store/postgres/postgres-store';
 import { createSqliteStore } from './store/sqlite-store';
 import type { Store } from './store/types';
 import { systemClock, type Clock } from './time';
@@ -73,9 +76,22 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // Fastify's defaults plus union types (`["string","number"]`) in schemas.
     ajv: { customOptions: { allowUnionTypes: true } },
   });
-  const store = options.store ?? createSqliteStore(config.databaseFile);
-  const backplane = options.backplane ?? new LocalBackplane();
-  const hub = options.hub ?? new LocalHub(backplane);
+  // Several instances (issue 15): Redis first, so a bad REDIS_URL fails the start before anything opens.
+  const cluster: Cluster | null = config.cluster?.redisUrl ? await startCluster({ ...config.cluster, redisUrl: config.cluster.redisUrl }) : null;
+  let store: Store;
+  try {
+    store = options.store ?? (config.cluster?.databaseUrl
+      ? createPostgresStore({
+        url: config.cluster.databaseUrl, node: cluster?.node ?? `${config.cluster.instanceId}.${randomBytes(4).toString('hex')}`,
+        queryTimeoutMs: config.cluster.pgQueryTimeoutMs, connectTimeoutMs: config.cluster.pgConnectTimeoutMs, claimLeaseMs: config.cluster.pgClaimLeaseMs,
+      })
+      : createSqliteStore(config.databaseFile));
+  } catch (error) {
+    await cluster?.close();
+    throw error;
+  }
+  const backplane = options.backplane ?? cluster?.backplane ?? new LocalBackplane();
+  const hub = options.hub ?? cluster?.hub ?? new LocalHub(backplane);
   const keys = deriveKeys(config.secretKey);
   const {
     loginWindowMs, loginFailuresPerAccount, loginFailuresPerIp, registrationsPerIp, tokenFailuresPerIp, passwordHashConcurrency, passwordHashQueue,
@@ -91,7 +107,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap });
   const { limits } = config;
   const router = new Router({
-    store, hub, relay, backplane, clock, log: app.log,
+    store, hub, relay, backplane, clock, log: app.log, sharedDatabase: cluster !== null,
     limits: {
       eventContentBytes: limits.eventContentBytes, messageContentBytes: limits.messageContentBytes, subscriptionsPerSocket: limits.subscriptionsPerSocket,
       messageTtlMs: limits.messageTtlMs, messageQueueCap: limits.messageQueueCap, messagesInFlight: limits.messagesInFlight,
@@ -145,6 +161,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     extraConnectionsPerUser: options.ws?.extraConnectionsPerUser ?? config.limits.wsExtraConnectionsPerUser,
   });
   app.decorate('openSockets', () => gateway.openSockets());
+  app.decorate('cluster', cluster);
+  cluster?.wire({ relay, auth, store, clock, secret: config.secretKey, credentials, tokenSockets });
   auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked'));
   auth.sessions.onRevoked((sessionId, reason) => {
     const closed = tokenSockets.closeSession(sessionId, closeCodeFor('SESSION_REVOKED'), 'session revoked');
@@ -177,6 +195,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     clearInterval(sweeper);
     clearInterval(expirySweeper);
     await store.close();
+    await cluster?.close();
   });
 
   installErrorHandling(app);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { ClusterConfigError, readClusterConfig, type ClusterConfig } from './backplane/cluster-config';
 import { readTunableLimits, type TunableLimits } from './config-limits';
 import { DEFAULTS } from './limits';
 import { parseProxyEntry, type TrustProxySetting } from './net/client-address';
@@ -27,6 +28,8 @@ export interface RelayConfig {
   trustProxy: TrustProxySetting;
   /** Sizes, rates, socket caps and throttles a deployment may tune (config-limits.ts). */
   limits: TunableLimits;
+  /** Scale-out (issue 15): REDIS_URL, INSTANCE_ID and their timeouts; absent = one process. */
+  cluster?: ClusterConfig;
 }
 
 /** A configuration mistake: main.ts prints the message and exits non-zero. */
@@ -96,6 +99,15 @@ function readTrustProxy(env: NodeJS.ProcessEnv): TrustProxySetting {
   return entries;
 }
 
+function readCluster(env: NodeJS.ProcessEnv): ClusterConfig {
+  try {
+    return readClusterConfig(env, readInt);
+  } catch (error) {
+    if (error instanceof ClusterConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /** Reads and checks the whole environment once; throws ConfigError with one clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const apiEnvRaw = env.API_ENV ?? 'development';
@@ -133,5 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     logLevel,
     trustProxy: readTrustProxy(env),
     limits: readTunableLimits(env, readInt),
+    cluster: readCluster(env),
   };
 }

@@ -119,6 +119,10 @@ export function isRelayError(value: unknown): value is RelayError {
  * error is not one: those are bugs and stay 500.
  */
 export function databaseErrorCode(error: unknown): 'DATABASE_UNAVAILABLE' | 'DATABASE_READ_ONLY' | null {
+  // PostgreSQL (issue 15): store/postgres/sync-client.ts classifies its own errors.
+  const availability = (error as { availability?: unknown } | null)?.availability;
+  if (availability === 'read_only') return 'DATABASE_READ_ONLY';
+  if (availability === 'unavailable') return 'DATABASE_UNAVAILABLE';
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
   if (code.startsWith('SQLITE_READONLY')) return 'DATABASE_READ_ONLY';

@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig, type RelayConfig } from './config';
+import { RedisStartError, redactUrl } from './backplane/redis-bus';
+import { redactDatabaseUrl } from './store/postgres/postgres-store';
 import { DatabaseOpenError } from './db/database';
 import { buildApp } from './app';
 import { LIMITS } from './limits';
@@ -22,6 +24,10 @@ async function main(): Promise<void> {
     if (error instanceof DatabaseOpenError) {
       process.stderr.write(`wakelink relay: database error: ${error.message}\n`);
       process.exit(3);
+    }
+    if (error instanceof RedisStartError) {
+      process.stderr.write(`wakelink relay: ${error.message}\n`);
+      process.exit(5);
     }
     throw error;
   }
@@ -54,7 +60,9 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const secretNote = config.secretSource === 'generated' ? ' (generated a new SECRET_KEY file in the data directory)' : '';
-  process.stdout.write(`WakeLink relay listening on http://${host}:${port} (database ${config.databaseFile})${secretNote}\n`);
+  const database = config.cluster?.databaseUrl ? redactDatabaseUrl(config.cluster.databaseUrl) : config.databaseFile;
+  const cluster = config.cluster?.redisUrl ? `, instance ${config.cluster.instanceId} on Redis ${redactUrl(config.cluster.redisUrl)}` : '';
+  process.stdout.write(`WakeLink relay listening on http://${host}:${port} (database ${database}${cluster})${secretNote}\n`);
 }
 
 main().catch((error: unknown) => {

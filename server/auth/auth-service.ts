@@ -235,6 +235,22 @@ export class AuthService {
     for (const listener of this.revokeListeners) listener(tokenId);
   }
 
+  /** The throttles by name, so several relay instances can share them (issue 15). */
+  throttles(): Record<'account' | 'ip' | 'registration' | 'token', FailureThrottle> {
+    return { account: this.accountThrottle, ip: this.ipThrottle, registration: this.registrationThrottle, token: this.tokenThrottle };
+  }
+
+  /** Another relay instance revoked the token (issue 15): no cached principal of it is used here either. */
+  /** Another instance revoked this login session (issue 15): its access tokens are not trusted from the cache any more. */
+  forgetRevokedSession(sessionId: string): void {
+    this.principals.forgetSession(sessionId);
+  }
+
+  forgetRevokedToken(tokenId: number): void {
+    this.lastTouched.delete(tokenId);
+    this.principals.forgetToken(tokenId);
+  }
+
   /** The hub uses this to close sockets that were opened with a token that no longer exists. */
   onTokenRevoked(listener: (tokenId: number) => void): void {
     this.revokeListeners.push(listener);

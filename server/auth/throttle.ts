@@ -18,8 +18,20 @@ interface Entry { failures: number; firstAt: number; lastAt: number }
  */
 export class FailureThrottle {
   private readonly entries = new Map<string, Entry>();
+  /** Several relay instances (issue 15): every local change is told, so the others apply it too. */
+  private changeListener: ((op: 'failure' | 'reset', key: string) => void) | null = null;
 
   constructor(private readonly options: ThrottleOptions, private readonly clock: Clock) {}
+
+  onChange(listener: (op: 'failure' | 'reset', key: string) => void): void {
+    this.changeListener = listener;
+  }
+
+  /** A change another instance made: applied here, not told again. */
+  applyRemote(op: 'failure' | 'reset', key: string): void {
+    if (op === 'failure') this.count(key);
+    else this.entries.delete(key);
+  }
 
   /** Milliseconds the caller must still wait; 0 when allowed. */
   retryAfterMs(key: string): number {
@@ -36,6 +48,11 @@ export class FailureThrottle {
   }
 
   recordFailure(key: string): void {
+    this.count(key);
+    this.changeListener?.('failure', key);
+  }
+
+  private count(key: string): void {
     const now = this.clock.now();
     const entry = this.live(key);
     this.entries.delete(key);
@@ -50,6 +67,7 @@ export class FailureThrottle {
 
   reset(key: string): void {
     this.entries.delete(key);
+    this.changeListener?.('reset', key);
   }
 
   private live(key: string): Entry | undefined {

@@ -39,6 +39,7 @@ export function looksLikeDeviceCredential(value: string): boolean {
 export class DeviceCredentials {
   private readonly sockets = new Map<string, Set<WebSocket>>();
   private readonly lastTouched = new Map<string, number>();
+  private readonly closedListeners: ((deviceId: string) => void)[] = [];
 
   constructor(private readonly store: Store, private readonly auth: AuthService, private readonly clock: Clock) {}
 
@@ -81,8 +82,20 @@ export class DeviceCredentials {
     return { socketsClosed: this.closeSockets(deviceId) };
   }
 
-  /** Closes the sockets opened with the device's (old) credential, telling each CREDENTIAL_REVOKED. */
-  closeSockets(deviceId: string): number {
+  /**
+   * Told each time this instance ends a device's credential (revoked or replaced by a re-claim), so
+   * the other instances of a cluster close the sockets they hold with it too (issue 15).
+   */
+  onCredentialEnded(listener: (deviceId: string) => void): void {
+    this.closedListeners.push(listener);
+  }
+
+  /**
+   * Closes the sockets opened with the device's (old) credential, telling each CREDENTIAL_REVOKED.
+   * `remote`: another instance ended it (its listeners were told there).
+   */
+  closeSockets(deviceId: string, remote = false): number {
+    if (!remote) for (const listener of this.closedListeners) listener(deviceId);
     const open = [...(this.sockets.get(deviceId) ?? [])];
     for (const ws of open) {
       ws.send(wsErrorFrame('CREDENTIAL_REVOKED', ERROR_TABLE.CREDENTIAL_REVOKED.message));

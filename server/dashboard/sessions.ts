@@ -24,6 +24,16 @@ export interface SessionLimits {
   maxSessionsPerUser: number;
 }
 
+/** Several relay instances (issue 15): what one instance tells the others about its sessions. */
+export type SessionChange =
+  | { op: 'create'; id: string; userId: number; createdAt: number; lastUsedAt: number }
+  | { op: 'destroy'; id: string }
+  | { op: 'touch'; id: string; at: number }
+  | { op: 'flash'; id: string; flash: Flash | null };
+
+/** A use is told to the other instances at most this often per session (their idle clocks need no more). */
+const TOUCH_SHARE_MS = 60_000;
+
 const DEFAULT_SESSION_LIMITS: SessionLimits = {
   ttlMs: DASHBOARD_LIMITS.sessionTtlMs,
   idleMs: DASHBOARD_LIMITS.sessionIdleMs,
@@ -41,14 +51,58 @@ export class SessionStore {
   private readonly sessions = new Map<string, DashboardSession>();
   private readonly byUser = new Map<number, Set<string>>();
   private readonly limits: SessionLimits;
+  private share: ((change: SessionChange) => void) | null = null;
+  private readonly sharedTouch = new Map<string, number>();
 
   constructor(private readonly clock: Clock, limits: Partial<SessionLimits> = {}) {
     this.limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
   }
 
+  /** Every later change is told to `listener` (the other instances apply it with applyShared). */
+  shareWith(listener: (change: SessionChange) => void): void {
+    this.share = listener;
+  }
+
+  /** A change another instance made: applied here, not told again. */
+  applyShared(change: SessionChange): void {
+    const share = this.share;
+    this.share = null;
+    try {
+      if (change.op === 'create') this.insert(change.id, change.userId, change.createdAt, change.lastUsedAt);
+      else if (change.op === 'destroy') this.destroy(change.id);
+      else if (change.op === 'touch') {
+        const session = this.sessions.get(change.id);
+        if (session && change.at > session.lastUsedAt) session.lastUsedAt = change.at;
+      } else {
+        const session = this.sessions.get(change.id);
+        if (session) session.flash = change.flash;
+      }
+    } finally {
+      this.share = share;
+    }
+  }
+
   create(userId: number): DashboardSession {
     const now = this.clock.now();
-    const session: DashboardSession = { id: randomBytes(32).toString('base64url'), userId, createdAt: now, lastUsedAt: now, flash: null };
+    const session = this.insert(randomBytes(32).toString('base64url'), userId, now, now);
+    this.share?.({ op: 'create', id: session.id, userId, createdAt: now, lastUsedAt: now });
+    return session;
+  }
+
+  private insert(id: string, userId: number, createdAt: number, lastUsedAt: number): DashboardSession {
+    let flash: Flash | null = null;
+    const store = this;
+    const session: DashboardSession = {
+      id, userId, createdAt, lastUsedAt,
+      // An accessor, so a flash set by a route reaches the instance that serves the next page.
+      get flash() {
+        return flash;
+      },
+      set flash(value: Flash | null) {
+        flash = value;
+        store.share?.({ op: 'flash', id, flash: value });
+      },
+    };
     const mine = this.byUser.get(userId) ?? new Set<string>();
     // Sets iterate in insertion order: the first id is the user's oldest session.
     while (mine.size >= this.limits.maxSessionsPerUser) {
@@ -77,6 +131,10 @@ export class SessionStore {
       return undefined;
     }
     session.lastUsedAt = now;
+    if (this.share && now - (this.sharedTouch.get(id) ?? 0) >= TOUCH_SHARE_MS) {
+      this.sharedTouch.set(id, now);
+      this.share({ op: 'touch', id, at: now });
+    }
     return session;
   }
 
@@ -94,6 +152,8 @@ export class SessionStore {
   }
 
   destroy(id: string): void {
+    this.sharedTouch.delete(id);
+    this.share?.({ op: 'destroy', id });
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);

@@ -4,6 +4,7 @@ import type {} from '@fastify/swagger';
 import type { AuthService, Principal } from '../auth/auth-service';
 import type { ClaimService } from '../claim/claim-service';
 import type { DeviceCredentials } from '../claim/device-credentials';
+import type { Cluster } from '../backplane/redis-cluster';
 import type { DerivedKeys } from '../auth/keys';
 import type { RelayConfig } from '../config';
 import type { Hub } from '../hub/types';
@@ -27,6 +28,8 @@ declare module 'fastify' {
     /** The one routing core (issue 13): every socket frame and v1.0 push goes through it. */
     router: Router;
     backplane: Backplane;
+    /** Several instances on Redis (issue 15); null for one process. */
+    cluster: Cluster | null;
     keys: DerivedKeys;
     clock: Clock;
     /** Claiming boards with a code, and their per-device credentials (issue 14). */

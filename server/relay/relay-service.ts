@@ -19,6 +19,14 @@ export interface SubmitResult {
   queued: boolean;
 }
 
+/** Several instances (issue 15): commands for a board whose socket is on another instance go there. */
+export interface CommandForwarder {
+  /** Submits the command on the instance holding the board's socket; undefined when no other instance holds it. */
+  forward(principal: Principal, packet: RelayPacket, origin: ResponseOrigin, liveOnly: boolean): Promise<SubmitResult | undefined>;
+  /** A command was queued for a board not connected here: the instance holding it, if any, writes it. */
+  queued(deviceId: string): void;
+}
+
 /**
  * Where a device response went; `unsolicited` = no command was in flight on that socket (F14);
  * `held` = the database refused the write (F9/F10), kept in memory for the next pull.
@@ -32,6 +40,7 @@ export type ResponseRoute = 'ws' | 'stored' | 'unsolicited' | 'held';
 export class RelayService {
   private closing = false;
   private readonly pickup: HttpPickup;
+  private forwarder: CommandForwarder | null = null;
 
   constructor(
     private readonly store: Store,
@@ -40,6 +49,10 @@ export class RelayService {
     private readonly policy: RelayPolicy,
   ) {
     this.pickup = new HttpPickup(store, policy.queueTtlMs);
+  }
+
+  setForwarder(forwarder: CommandForwarder): void {
+    this.forwarder = forwarder;
   }
 
   /** The caller's device, or DEVICE_NOT_FOUND — identical for missing and foreign ids (B14/B15). */
@@ -68,6 +81,10 @@ export class RelayService {
       throw new RelayError('PACKET_TOO_LARGE', `Frames to devices are limited to ${LIMITS.deviceFrameBytes} bytes`);
     }
     if (origin.kind === 'http' && origin.requester) this.pickup.supersede(packet.deviceId, origin.requester);
+    if (!socket && this.forwarder) {
+      const remote = await this.forwarder.forward(principal, packet, origin, liveOnly);
+      if (remote) return remote;
+    }
     const now = this.clock.now();
     if (socket && socket.send(frame)) {
       const entry: InFlight = {
@@ -96,6 +113,7 @@ export class RelayService {
     this.hub.rememberQueuedOrigin(packet.deviceId, result.id, origin);
     // The device may have connected while this insert waited for its group commit.
     if (this.hub.deviceSocket(packet.deviceId)) this.flushQueue(packet.deviceId);
+    else this.forwarder?.queued(packet.deviceId);
     return { delivered: false, queued: true };
   }
 

@@ -68,6 +68,7 @@ export function createDashboardRoutes(options: DashboardOptions = {}): FastifyPl
     if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
 
     const sessions = new SessionStore(app.clock, options.sessions);
+    app.cluster?.shareSessions(sessions); // several instances (issue 15): any of them serves the next page
     const cookies = new DashboardCookies(app.keys.cookie, app.relayConfig.apiEnv);
     const csrf = new CsrfTokens(app.keys.csrf);
     const formOptions = { bodyLimit: DASHBOARD_LIMITS.formBodyBytes };

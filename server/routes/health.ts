@@ -6,7 +6,9 @@ import { API_AUTH, AUTH_ERRORS, errors, integer, object, text } from './schemas'
 const healthBody = (description: string) => object(description, {
   status: { type: 'string', enum: ['healthy', 'degraded'] }, service: text, timestamp: text, websockets: integer,
   database: { type: 'string', enum: ['ok', 'write_failing', 'error'] }, devices_connected: integer, clients_connected: integer,
-  cause: { type: 'string', description: 'Degraded: the last failed write (e.g. SQLITE_FULL, SQLITE_READONLY), until a write succeeds again' },
+  cause: { type: 'string', description: 'Degraded: the last failed write (e.g. SQLITE_FULL, SQLITE_READONLY), until a write succeeds again; or why Redis does not answer' },
+  redis: { type: 'string', enum: ['ok', 'error'], description: 'Only with REDIS_URL (several instances): whether this instance reaches Redis' },
+  instance: { type: 'string', description: 'Only with REDIS_URL: this instance (INSTANCE_ID)' },
   since: { type: 'string', description: 'Degraded: when writes started failing' },
 }, ['status', 'service', 'timestamp', 'websockets', 'database', 'devices_connected', 'clients_connected']);
 
@@ -15,13 +17,15 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/health', {
     schema: {
       tags: ['health'], summary: 'Liveness and database status (no auth)',
-      response: { 200: healthBody('Healthy'), 503: healthBody('Degraded: the database does not answer, or refuses writes') },
+      response: { 200: healthBody('Healthy'), 503: healthBody('Degraded: the database does not answer, or refuses writes, or (several instances) Redis does not answer') },
     },
   }, async (_request, reply) => {
     const databaseOk = app.store.healthy();
     // F10: reads may still work on a full or read-only disk; a failed write says more (item 10).
     const writeFailure = app.store.writeFailure();
-    const healthy = databaseOk && writeFailure === null;
+    // Several instances (issue 15): without Redis this one serves only its own sockets.
+    const redisFailure = app.cluster?.failure() ?? null;
+    const healthy = databaseOk && writeFailure === null && redisFailure === null;
     const { devices, clients } = app.hub.counts();
     return reply.code(healthy ? 200 : 503).send({
       status: healthy ? 'healthy' : 'degraded',
@@ -30,6 +34,8 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
       websockets: app.openSockets(),
       database: !databaseOk ? 'error' : writeFailure ? 'write_failing' : 'ok',
       ...(writeFailure ? { cause: `${writeFailure.code}: ${writeFailure.message}`, since: new Date(writeFailure.since).toISOString() } : {}),
+      ...(app.cluster ? { redis: redisFailure === null ? 'ok' : 'error', instance: app.cluster.instanceId } : {}),
+      ...(redisFailure !== null && !writeFailure ? { cause: `redis: ${redisFailure}` } : {}),
       devices_connected: devices,
       clients_connected: clients,
     });

@@ -34,6 +34,8 @@ export interface RouterDeps {
   clock: Clock;
   log: FastifyBaseLogger;
   limits: RoutingLimits & { endpointsPerAccount: number } & PairingLimits;
+  /** Other relay instances use the same database (issue 15): their connection-scoped mail is not this start's to purge. */
+  sharedDatabase?: boolean;
 }
 
 export class Router {
@@ -49,8 +51,8 @@ export class Router {
     this.ctx = { ...deps, endpoints: this.endpoints, pairings: this.pairings };
     deps.backplane.onMailboxChanged((conn, itemId) => pumpMailbox(this.ctx, conn as Session, itemId));
     // A connection-scoped endpoint ends with its socket; after a crash its mail would only wait for
-    // its TTL. (One relay per database: with several, the scale-out issue scopes this to the instance.)
-    this.bestEffort(() => deps.store.purgeConnectionMail());
+    // its TTL. With several instances on one database the others' live endpoints' mail is kept (it expires by its TTL).
+    if (!deps.sharedDatabase) this.bestEffort(() => deps.store.purgeConnectionMail());
   }
 
   session(init: Omit<SessionInit, 'events'>): Session {

@@ -62,7 +62,7 @@ export function createSqliteStore(file: string): SqliteStore {
   // Connect/disconnect times are bookkeeping: the unsynced connection.
   const endpoints = createEndpointStore(db, responsesDb);
   const { committer: mailCommitter, dropper: mailDropper, ...mailbox } = createMailboxStore(db, health, responsesDb);
-  const { buffer: historyBuffer, ...history } = createHistoryStore(responsesDb, health);
+  const { buffer: historyBuffer, ...history } = createHistoryStore(responsesDb, health, { failFastOnLock: true });
   const loginSessions = createLoginSessionStore(db);
   const pairings = createPairingStore(db);
   const { putCredential, ...credentials } = createCredentialStore(db);

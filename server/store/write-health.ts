@@ -20,10 +20,14 @@ export function sqliteErrorCode(error: unknown): string | null {
 export class WriteHealth {
   private failure: WriteFailure | null = null;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Which failures are the database's (another store, e.g. PostgreSQL, passes its own). */
+    private readonly codeOf: (error: unknown) => string | null = sqliteErrorCode,
+  ) {}
 
   failed(error: unknown): void {
-    const code = sqliteErrorCode(error);
+    const code = this.codeOf(error);
     if (code === null) return;
     const message = error instanceof Error ? error.message : String(error);
     this.failure = { code, message, since: this.failure?.since ?? this.now() };

@@ -134,7 +134,7 @@ describe('history store on a database another process has locked (F9)', () => {
       main.prepare("INSERT INTO users (username, password_hash, devices_limit, created_at) VALUES ('h', 'x', 5, 0)").run();
       const userId = Number((main.prepare('SELECT id FROM users').get() as { id: number }).id);
       const health = new WriteHealth();
-      const store = createHistoryStore(unsynced, health);
+      const store = createHistoryStore(unsynced, health, { failFastOnLock: true });
       locker.exec('BEGIN EXCLUSIVE');
       store.recordHistory({ userId, at: Date.now(), kind: 'command', fromEndpoint: null, toEndpoint: null, status: 'delivered', meta: {} }, 100);
       const started = performance.now();

@@ -81,7 +81,12 @@ export class HistoryBuffer<T> {
  * bound per account is kept cheaply: the store counts each account's rows once, then trims the
  * oldest in chunks as it passes the bound, walking only the rows it deletes.
  */
-export function createHistoryStore(db: Db, health?: WriteHealth): HistoryStore & { buffer: HistoryBuffer<{ entry: HistoryEntry; max: number }> } {
+export function createHistoryStore(
+  db: Db,
+  health?: WriteHealth,
+  /** SQLite only (its busy timeout is a pragma of the connection); PostgreSQL bounds waits by its query timeout. */
+  options: { failFastOnLock?: boolean } = {},
+): HistoryStore & { buffer: HistoryBuffer<{ entry: HistoryEntry; max: number }> } {
   const insert = db.prepare<[number, number, string, string | null, string | null, string, string]>(
     'INSERT INTO history (user_id, at, kind, from_endpoint, to_endpoint, status, meta) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
@@ -121,6 +126,7 @@ export function createHistoryStore(db: Db, health?: WriteHealth): HistoryStore &
   // instead and stays in the buffer; a busy database is not a degraded one (that is for full or
   // read-only disks), so SQLITE_BUSY is not reported to the health check.
   const writeWithoutWaiting = (items: { entry: HistoryEntry; max: number }[]): void => {
+    if (!options.failFastOnLock) return void writeBatch.immediate(items);
     const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
     db.pragma('busy_timeout = 0');
     try {

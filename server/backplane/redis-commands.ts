@@ -1,0 +1,172 @@
+/**
+ * v1.0 commands across instances (issue 15). A command for a board whose socket is on another
+ * instance is submitted there (the board's instance runs the one RelayService path: live write,
+ * in-flight tracking, durable in-flight row), with the sender as a RemotePeer: whatever that
+ * instance would write to the sender's socket (the reply, an `undelivered` notice) comes back on
+ * this instance's channel and is written to the real socket here. Each forwarded command is
+ * remembered until something comes back for it, so when the board's instance dies the sender is
+ * told `undelivered` at once (the board, reconnecting elsewhere, still gets the command from the
+ * durable queue) instead of waiting in silence.
+ */
+import type { Principal } from '../auth/auth-service';
+import { RelayError, wireCode, type RelayErrorCode } from '../errors';
+import type { HttpRequester, PeerSocket, ResponseOrigin } from '../hub/types';
+import type { RelayPacket } from '../relay/packets';
+import type { CommandForwarder, RelayService, SubmitResult } from '../relay/relay-service';
+import type { Store } from '../store/types';
+import type { RedisBackplane } from './redis-backplane';
+import type { RedisBus } from './redis-bus';
+
+type WireOrigin =
+  | { kind: 'ws'; peer: string; fwd: number; routed?: { from: string; id: string | undefined } }
+  | { kind: 'http'; requester: HttpRequester | null };
+
+interface Outstanding {
+  peer: PeerSocket;
+  instance: string;
+  deviceId: string;
+  signature: string;
+}
+
+/** Boards with an unsent flush notice, at most (beyond it they get their commands at their next connect). */
+const MAX_UNSENT_NOTICES = 100_000;
+const RENOTICE_DELAY_MS = 1000;
+
+/** Forwarded commands remembered at most (each ends with its reply, its notice or its instance). */
+const MAX_OUTSTANDING = 100_000;
+
+/** The sender of a forwarded command, as the board's instance sees it. */
+class RemotePeer implements PeerSocket {
+  constructor(
+    private readonly bus: RedisBus,
+    private readonly instance: string,
+    readonly id: string,
+    readonly userId: number,
+    readonly tokenId: number | null,
+    private readonly fwd: number,
+  ) {}
+
+  send(text: string): boolean {
+    return this.bus.isAlive(this.instance) && this.bus.send(this.instance, { t: 'toPeer', fwd: this.fwd, text });
+  }
+
+  close(): void {
+    // The sender's socket is the other instance's to close.
+  }
+
+  isOpen(): boolean {
+    return this.bus.isAlive(this.instance);
+  }
+}
+
+export class ClusterCommands implements CommandForwarder {
+  private readonly outstanding = new Map<number, Outstanding>();
+  /** Boards whose "flush" notice could not be sent (Redis away): sent again once it is back. */
+  private readonly unsentNotices = new Set<string>();
+  private nextForward = 1;
+
+  constructor(
+    private readonly bus: RedisBus,
+    private readonly backplane: RedisBackplane,
+    private readonly store: Store,
+    private readonly relay: RelayService,
+  ) {
+    bus.on('command', (m, from) => this.run(m as unknown as ForwardedCommand, from));
+    bus.on('toPeer', (m) => {
+      const entry = this.outstanding.get(Number(m.fwd));
+      if (!entry) return;
+      this.outstanding.delete(Number(m.fwd));
+      entry.peer.send(String(m.text));
+    });
+    bus.on('flush', (m) => this.relay.flushQueue(String(m.device)));
+    bus.onInstanceDead((instance) => this.instanceDied(instance));
+    // Once Redis is back, give the other instances a moment to write their presence again first.
+    bus.onReady(() => setTimeout(() => {
+      const devices = [...this.unsentNotices];
+      this.unsentNotices.clear();
+      for (const deviceId of devices) this.queued(deviceId);
+    }, RENOTICE_DELAY_MS).unref());
+    relay.setForwarder(this);
+  }
+
+  async forward(principal: Principal, packet: RelayPacket, origin: ResponseOrigin, liveOnly: boolean): Promise<SubmitResult | undefined> {
+    // A command that was forwarded here is never forwarded again (the board left meanwhile: it is queued here).
+    if (origin.kind === 'ws' && origin.client instanceof RemotePeer) return undefined;
+    const device = this.store.findDevice(packet.deviceId);
+    const holder = device ? await this.backplane.remote(device.endpointId) : undefined;
+    if (!holder) return undefined;
+    let wire: WireOrigin;
+    let fwd = 0;
+    if (origin.kind === 'ws') {
+      if (this.outstanding.size >= MAX_OUTSTANDING) return undefined;
+      fwd = this.nextForward++;
+      this.outstanding.set(fwd, { peer: origin.client, instance: holder.instance, deviceId: packet.deviceId, signature: packet.signature });
+      wire = { kind: 'ws', peer: origin.client.id, fwd, ...(origin.routed ? { routed: origin.routed } : {}) };
+    } else {
+      wire = { kind: 'http', requester: origin.requester };
+    }
+    const answer = (await this.bus.request(holder.instance, { t: 'command', principal, packet, origin: wire, liveOnly })) as ForwardAnswer | null | undefined;
+    if (!answer) {
+      // No answer in time: the board's instance died or Redis is away; the caller queues it (or says target_offline).
+      this.outstanding.delete(fwd);
+      return undefined;
+    }
+    if ('error' in answer) {
+      this.outstanding.delete(fwd);
+      throw new RelayError(answer.error, answer.detail);
+    }
+    if (!answer.delivered) this.outstanding.delete(fwd); // queued there: its fate is told like any queued command's
+    return { delivered: answer.delivered, queued: answer.queued };
+  }
+
+  queued(deviceId: string): void {
+    if (!this.bus.commandsReady()) {
+      if (this.unsentNotices.size < MAX_UNSENT_NOTICES) this.unsentNotices.add(deviceId);
+      return;
+    }
+    const device = this.store.findDevice(deviceId);
+    if (!device) return;
+    void this.backplane.remote(device.endpointId).then((holder) => {
+      if (holder && !this.bus.send(holder.instance, { t: 'flush', device: deviceId }) && this.unsentNotices.size < MAX_UNSENT_NOTICES) this.unsentNotices.add(deviceId);
+    });
+  }
+
+  private async run(command: ForwardedCommand, from: string): Promise<ForwardAnswer> {
+    const origin: ResponseOrigin = command.origin.kind === 'ws'
+      ? {
+        kind: 'ws',
+        client: new RemotePeer(this.bus, from, command.origin.peer, command.principal.userId, command.principal.tokenId, command.origin.fwd),
+        ...(command.origin.routed ? { routed: command.origin.routed } : {}),
+      }
+      : { kind: 'http', requester: command.origin.requester };
+    try {
+      const result = await this.relay.submitCommand(command.principal, command.packet, origin, command.liveOnly);
+      return { delivered: result.delivered, queued: result.queued };
+    } catch (error) {
+      if (error instanceof RelayError) return { error: error.code, detail: error.detail };
+      return { error: 'QUEUE_UNAVAILABLE' };
+    }
+  }
+
+  /** Senders of commands the dead instance had written to its board: a definite answer now. */
+  private instanceDied(instance: string): void {
+    for (const [fwd, entry] of this.outstanding) {
+      if (entry.instance !== instance) continue;
+      this.outstanding.delete(fwd);
+      entry.peer.send(JSON.stringify({
+        status: 'error', error: wireCode('COMMAND_UNDELIVERED'),
+        message: 'The relay instance holding the board stopped before its reply; it may or may not have run the command',
+        device_id: entry.deviceId, signature: entry.signature,
+      }));
+    }
+  }
+}
+
+interface ForwardedCommand {
+  principal: Principal;
+  packet: RelayPacket;
+  origin: WireOrigin;
+  liveOnly: boolean;
+}
+
+type ForwardAnswer = { delivered: boolean; queued: boolean } | { error: RelayErrorCode; detail?: string };
