@@ -78,3 +78,14 @@ function serializeRequest(request: LoggedRequest) {
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return { level, redact: { paths: REDACT_PATHS, censor: CENSOR }, serializers: { req: serializeRequest } };
 }
+
+/** A connection URL (Redis, PostgreSQL) without its password, for messages and logs. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

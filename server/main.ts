@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type RelayConfig } from './config';
-import { RedisStartError, redactUrl } from './backplane/redis-bus';
-import { redactDatabaseUrl } from './store/postgres/postgres-store';
+import { withoutPassword } from './logger';
+import { RedisStartError } from './backplane/redis-bus';
 import { DatabaseOpenError } from './db/database';
 import { buildApp } from './app';
 import { LIMITS } from './limits';
@@ -60,8 +60,8 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const secretNote = config.secretSource === 'generated' ? ' (generated a new SECRET_KEY file in the data directory)' : '';
-  const database = config.cluster?.databaseUrl ? redactDatabaseUrl(config.cluster.databaseUrl) : config.databaseFile;
-  const cluster = config.cluster?.redisUrl ? `, instance ${config.cluster.instanceId} on Redis ${redactUrl(config.cluster.redisUrl)}` : '';
+  const database = config.cluster?.databaseUrl ? withoutPassword(config.cluster.databaseUrl) : config.databaseFile;
+  const cluster = config.cluster?.redisUrl ? `, instance ${config.cluster.instanceId} on Redis ${withoutPassword(config.cluster.redisUrl)}` : '';
   process.stdout.write(`WakeLink relay listening on http://${host}:${port} (database ${database}${cluster})${secretNote}\n`);
 }
 

@@ -6,6 +6,7 @@
  * instance is known dead within REDIS_INSTANCE_TTL_MS. No protocol of our own between instances:
  * only Redis.
  */
+import { withoutPassword } from '../logger';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export interface BusMessage {
@@ -41,16 +42,6 @@ const INSTANCES = 'wl:insts';
 /** Requests waiting for an answer, at most (a flood cannot grow the map without bound). */
 const MAX_PENDING_REQUESTS = 100_000;
 
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 export class RedisBus {
   readonly instanceId: string;
@@ -105,7 +96,7 @@ export class RedisBus {
     } catch (error) {
       this.redis.disconnect();
       this.sub.disconnect();
-      throw new RedisStartError(`cannot use Redis at ${redactUrl(this.options.url)}: ${this.lastError ?? (error as Error).message}`);
+      throw new RedisStartError(`cannot use Redis at ${withoutPassword(this.options.url)}: ${this.lastError ?? (error as Error).message}`);
     }
     const period = Math.max(100, Math.floor(this.options.instanceTtlMs / 3));
     this.heartbeat = setInterval(() => void this.beat(), period);

@@ -7,6 +7,7 @@
  * UPDATE SKIP LOCKED, a lease per row), so two instances flushing one board at once never write
  * the same command twice; a dead instance's claims are released by the survivors.
  */
+import { withoutPassword } from '../../logger';
 import { DatabaseOpenError } from '../../db/database';
 import { createAccountStore } from '../sqlite/accounts';
 import { createCredentialStore } from '../sqlite/credentials';
@@ -40,16 +41,6 @@ export interface PostgresStore extends Store {
   queueBatches(): number;
 }
 
-/** The URL without its password, for messages and logs. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 /** Failures that are the database's: server error codes (SQLSTATE), lost connections, timeouts. */
 const pgErrorCode = (error: unknown): string | null => (error instanceof PgError ? `PG_${error.code}` : null);
@@ -65,7 +56,7 @@ export function createPostgresStore(options: PostgresOptions): PostgresStore {
   } catch (error) {
     void pg.close();
     const cause = error instanceof PgError ? `${error.code}: ${error.message}` : (error as Error).message;
-    throw new DatabaseOpenError(`cannot use PostgreSQL at ${redactDatabaseUrl(options.url)}: ${cause}`);
+    throw new DatabaseOpenError(`cannot use PostgreSQL at ${withoutPassword(options.url)}: ${cause}`);
   }
   const statements = new PgStatements(pg);
   const db = statements.asDb();
