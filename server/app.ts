@@ -131,7 +131,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('requireUser', createRequireUser(auth));
   app.decorateRequest('principal', null);
 
-  const credentials = new DeviceCredentials(store, auth, clock);
+  const credentials = new DeviceCredentials(store, auth, clock, config.limits.historyMaxEntries);
   const claims = new ClaimService(store, credentials, clock, app.log, {
     codeTtlMs: limits.claimCodeTtlMs, socketTimeoutMs: limits.claimSocketTimeoutMs, socketsPerIp: limits.claimSocketsPerIp,
     socketsTotal: limits.claimSocketsTotal, socketFrames: LIMITS.claimSocketFrames, attemptsPerAccount: limits.claimAttemptsPerAccount,

@@ -102,6 +102,7 @@ export class ClaimService {
     socket.deliver(credential.plain);
     for (const other of this.sockets) if (other !== socket && other.deviceId === socket.deviceId) other.dismiss();
     const device = this.store.findDevice(socket.deviceId);
+    this.credentials.recordChange(principal.userId, socket.deviceId, outcome === 'created' ? 'claimed' : 'reclaimed', ip, credential.prefix);
     this.log.info({ event: 'device_claimed', userId: principal.userId, deviceId: socket.deviceId, ip, outcome }, 'board claimed');
     return {
       deviceId: socket.deviceId, name: device?.name ?? name, endpointId: device?.endpointId ?? '', created: outcome === 'created', credentialPrefix: credential.prefix,

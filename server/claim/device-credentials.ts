@@ -41,7 +41,23 @@ export class DeviceCredentials {
   private readonly lastTouched = new Map<string, number>();
   private readonly closedListeners: ((deviceId: string) => void)[] = [];
 
-  constructor(private readonly store: Store, private readonly auth: AuthService, private readonly clock: Clock) {}
+  constructor(private readonly store: Store, private readonly auth: AuthService, private readonly clock: Clock, private readonly historyMaxEntries: number = LIMITS.historyMaxEntries) {}
+
+  /**
+   * The audit log (history): who claimed, re-claimed or revoked which board's credential, when and
+   * from where; never the credential (only its display prefix).
+   */
+  recordChange(userId: number, deviceId: string, status: 'claimed' | 'reclaimed' | 'revoked', address: string, prefix?: string): void {
+    try {
+      const endpoint = this.store.findDevice(deviceId)?.endpointId ?? null;
+      this.store.recordHistory({
+        userId, at: this.clock.now(), kind: 'credential', fromEndpoint: null, toEndpoint: endpoint, status,
+        meta: { device_id: deviceId, address, ...(prefix === undefined ? {} : { credential_prefix: prefix }) },
+      }, this.historyMaxEntries);
+    } catch {
+      // Bookkeeping: never fails the change it records.
+    }
+  }
 
   /** The device socket's token check: its own credential, or what the account APIs accept (v1.0 boards). */
   async identifyForDevice(raw: string, ip: string, deviceId: string): Promise<Principal | 'expired' | null> {
@@ -77,8 +93,9 @@ export class DeviceCredentials {
   }
 
   /** Revokes the device's credential; its board is told CREDENTIAL_REVOKED and claims again. */
-  revoke(userId: number, deviceId: string): { socketsClosed: number } {
+  revoke(userId: number, deviceId: string, address: string): { socketsClosed: number } {
     if (!this.store.revokeCredential(userId, deviceId)) throw new RelayError('CREDENTIAL_NOT_FOUND');
+    this.recordChange(userId, deviceId, 'revoked', address);
     return { socketsClosed: this.closeSockets(deviceId) };
   }
 

@@ -49,7 +49,7 @@ export function registerClaimRoutes(app: FastifyInstance, deps: {
       const deviceId = formField(request.body, 'device_id', 64);
       if (deviceId === undefined || !isDeviceId(deviceId)) return sendPage(reply, 400, messagePage('Bad request', 'No device was selected.', who.header, '/dashboard'));
       try {
-        app.credentials.revoke(who.user.id, deviceId);
+        app.credentials.revoke(who.user.id, deviceId, request.ip);
       } catch (error) {
         if (error instanceof RelayError && error.status < 500) return refused(reply, who, error);
         throw error;

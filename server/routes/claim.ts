@@ -95,7 +95,7 @@ export const claimRoutes: FastifyPluginAsync = async (app) => {
     },
   }, async (request) => {
     const { userId } = principalOf(request);
-    const { socketsClosed } = app.credentials.revoke(userId, request.params.device_id);
+    const { socketsClosed } = app.credentials.revoke(userId, request.params.device_id, request.ip);
     request.log.info({ event: 'credential_revoked', userId, deviceId: request.params.device_id, socketsClosed }, 'device credential revoked');
     return { status: 'revoked', device_id: request.params.device_id, sockets_closed: socketsClosed };
   });

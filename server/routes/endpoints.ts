@@ -108,7 +108,7 @@ export const endpointRoutes: FastifyPluginAsync = async (app) => {
   });
 
   const entry = object('One routed frame: who, to whom, when, from where, what the relay did; metadata only, never a payload', {
-    id: integer, at: timestamp, kind: { type: 'string', enum: ['command', 'message', 'ack', 'event', 'signal', 'session', 'pairing'] }, from: nullableText, to: nullableText,
+    id: integer, at: timestamp, kind: { type: 'string', enum: ['command', 'message', 'ack', 'event', 'signal', 'session', 'pairing', 'credential'] }, from: nullableText, to: nullableText,
     status: { type: 'string', description: 'delivered, queued, stored, fanned_out, routed, done, or the refusal\'s error code' },
     meta: { type: 'object', additionalProperties: true, description: 'device_id, via (ws, http, sse), address, client_id, msgid, subject, event, sizes, …' },
   });

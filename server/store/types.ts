@@ -324,7 +324,7 @@ export interface MailboxStore {
   countMail(toEndpoint: string, now: number): number;
 }
 
-export type HistoryKind = 'command' | 'message' | 'ack' | 'event' | 'signal' | 'session' | 'pairing';
+export type HistoryKind = 'command' | 'message' | 'ack' | 'event' | 'signal' | 'session' | 'pairing' | 'credential';
 
 export interface HistoryEntry {
   userId: number;

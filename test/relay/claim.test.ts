@@ -205,6 +205,23 @@ describe('revoking and rotating a credential', () => {
     probe.close();
   });
 
+  it('the history (audit log) records each claim, re-claim and revocation with the board, address and credential prefix, never the credential', async () => {
+    const user = await registerUser(relay.http);
+    const board = await claimingBoard();
+    const first = await claim(user, board);
+    const second = await claim(user, await claimingBoard(board.deviceId));
+    expect((await api(relay.http, 'DELETE', `/api/devices/${board.deviceId}/credential`, { token: user.token })).status).toBe(200);
+    const history = await api(relay.http, 'GET', '/api/history', { token: user.token });
+    const changes = (history.body.entries as any[]).filter((e) => e.kind === 'credential');
+    expect(changes.map((e) => e.status)).toEqual(['revoked', 'reclaimed', 'claimed']);
+    for (const entry of changes) expect(entry.meta).toMatchObject({ device_id: board.deviceId, address: '127.0.0.1' });
+    expect(changes[2].meta.credential_prefix).toBe(first.body.credential_prefix);
+    expect(changes[1].meta.credential_prefix).toBe(second.body.credential_prefix);
+    const text = JSON.stringify(history.body);
+    expect(text).not.toContain(first.credential);
+    expect(text).not.toContain(second.credential);
+  });
+
   it('deleting the device deletes its credential', async () => {
     const board = await claimingBoard();
     const { credential } = await claim(alice, board);
