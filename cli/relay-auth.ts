@@ -58,7 +58,7 @@ async function refreshSession(ctx: Context, relays: RelayStore, relay: string, c
  * The bearer for the CLI's own calls to the relay: --api-token, else the saved login (a session's
  * access token, refreshed when it expired; or a saved API token).
  */
-export async function bearerForRelay(ctx: Context, relay: string): Promise<string> {
+export async function bearerForRelay(ctx: Context, relay: string, options: { refresh?: boolean } = {}): Promise<string> {
   const given = stringOption(ctx.values, 'api-token');
   if (given) return given;
   const relays = RelayStore.load(ctx.home);
@@ -70,7 +70,8 @@ export async function bearerForRelay(ctx: Context, relay: string): Promise<strin
     }
     return credential.api_token as string;
   }
-  if (typeof credential.access_token === 'string' && typeof credential.access_expires_at === 'number' && credential.access_expires_at - REFRESH_MARGIN_SECONDS > now()) {
+  // `refresh`: the relay said the access token expired (its clock decides, not ours).
+  if (!options.refresh && typeof credential.access_token === 'string' && typeof credential.access_expires_at === 'number' && credential.access_expires_at - REFRESH_MARGIN_SECONDS > now()) {
     return credential.access_token;
   }
   return refreshSession(ctx, relays, relay, credential);
@@ -80,6 +81,12 @@ export async function bearerForRelay(ctx: Context, relay: string): Promise<strin
  * An `sk-` API token for what outlives a session (a board, the v1.0 devices.json): --api-token,
  * else the saved one, else one created now for this machine with the session and saved with it.
  */
+/** Whether the bearer for this relay is a login session's access token (one that can be refreshed). */
+export function usesLoginSession(ctx: Context, relay: string): boolean {
+  if (stringOption(ctx.values, 'api-token')) return false;
+  return RelayStore.load(ctx.home).get(relay)?.kind === 'session';
+}
+
 export async function apiTokenForBoards(ctx: Context, relay: string): Promise<string> {
   const given = stringOption(ctx.values, 'api-token');
   if (given) return given;

@@ -12,6 +12,7 @@ import type { CommandDef, Context } from './context';
 import { RELAY_HELP, RELAY_OPTIONS, printable } from './endpoint-commands';
 import { CliError, connectionError, usageError } from './errors';
 import { keyFromToken } from './exchange';
+import { bearerForRelay, usesLoginSession } from './relay-auth';
 import { apiTokenForRelay, pickRelay } from './relay-commands';
 import { DeviceStore, deviceIdOf, swapScheme, type DeviceEntry } from './store';
 import { MAX_WS_FRAME_BYTES } from './transport/wss';
@@ -20,6 +21,8 @@ import { MAX_WS_FRAME_BYTES } from './transport/wss';
 const CONNECT_TIMEOUT_MS = 15_000;
 const MAX_COUNT = 1_000_000;
 const CONTENT_PREVIEW_CHARS = 300;
+/** Renewals of an expired access token a watch makes per minute before it gives up. */
+const RENEWALS_PER_MINUTE = 3;
 
 interface Subscribed { endpoint: string; device_id?: string; kind: string; name: string; online: boolean }
 
@@ -93,11 +96,11 @@ const watch: CommandDef = {
     let seen = 0;
 
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`${swapScheme(relay)}/ws/client/${encodeURIComponent(clientId)}`, {
-        headers: { Authorization: `Bearer ${token}` }, maxPayload: MAX_WS_FRAME_BYTES, perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS,
-      });
+      let socket: WebSocket;
       let settled = false;
       let subscribed = false;
+      /** Reconnections after the relay closed the watch because its access token expired. */
+      const renewals: number[] = [];
       const finish = (error?: CliError) => {
         if (settled) return;
         settled = true;
@@ -110,34 +113,64 @@ const watch: CommandDef = {
         if (error) return reject(error);
         resolve({ json: { ok: true, relay, lines: seen }, lines: json ? [] : [`watched ${seen} change${seen === 1 ? '' : 's'}`] });
       };
-      const connectTimer = setTimeout(() => finish(new CliError('TIMEOUT', `the relay ${relay} did not accept the watch within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+      let connectTimer = setTimeout(() => finish(new CliError('TIMEOUT', `the relay ${relay} did not accept the watch within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
       const watchTimer = ctx.flags.timeoutMs === undefined ? undefined : setTimeout(() => finish(), ctx.flags.timeoutMs);
       const counted = () => {
         seen += 1;
         if (seen >= count) finish();
       };
-      socket.on('unexpected-response', (_req, res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        finish(new CliError(status === 401 || status === 403 ? 'RELAY_AUTH' : 'RELAY_ERROR', `the relay ${relay} refused the WebSocket (HTTP ${status})`));
-      });
-      socket.on('error', (error) => finish(connectionError(error, relay)));
-      socket.on('close', (code, reason) => finish(new CliError(code === 1008 ? 'RELAY_AUTH' : 'CONNECTION_ERROR', `the relay ${relay} closed the watch (code ${code}${reason.length ? `: ${reason.toString()}` : ''})`)));
-      socket.on('message', (data, isBinary) => {
+      /**
+       * A password login's access token is short-lived: when the relay closes the watch because it
+       * expired, the watch goes on with a refreshed one (at most RENEWALS_PER_MINUTE times a minute,
+       * so a relay that keeps refusing ends it with its reason).
+       */
+      const renew = (why: CliError) => {
+        const now = Date.now();
+        while (renewals.length > 0 && renewals[0]! < now - 60_000) renewals.shift();
+        if (settled || !usesLoginSession(ctx, relay) || renewals.length >= RENEWALS_PER_MINUTE) return finish(why);
+        renewals.push(now);
+        socket.removeAllListeners();
+        socket.on('error', () => undefined);
+        clearTimeout(connectTimer);
+        connectTimer = setTimeout(() => finish(new CliError('TIMEOUT', `the relay ${relay} did not accept the renewed watch within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+        bearerForRelay(ctx, relay, { refresh: true }).then((fresh) => {
+          if (!settled) connect(fresh);
+        }, (error: unknown) => finish(error instanceof CliError ? error : why));
+      };
+      const connect = (bearer: string) => {
+        socket = new WebSocket(`${swapScheme(relay)}/ws/client/${encodeURIComponent(clientId)}`, {
+          headers: { Authorization: `Bearer ${bearer}` }, maxPayload: MAX_WS_FRAME_BYTES, perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS,
+        });
+        socket.on('unexpected-response', (_req, res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          finish(new CliError(status === 401 || status === 403 ? 'RELAY_AUTH' : 'RELAY_ERROR', `the relay ${relay} refused the WebSocket (HTTP ${status})`));
+        });
+        socket.on('error', (error) => finish(connectionError(error, relay)));
+        socket.on('close', (code, reason) => {
+          const closed = new CliError(code === 1008 ? 'RELAY_AUTH' : 'CONNECTION_ERROR', `the relay ${relay} closed the watch (code ${code}${reason.length ? `: ${reason.toString()}` : ''})`);
+          if (code === 1008 && reason.toString() === 'token expired') renew(closed);
+          else finish(closed);
+        });
+        socket.on('message', (data, isBinary) => onFrame(data.toString(), isBinary));
+      };
+      const onFrame = (text: string, isBinary: boolean) => {
         if (isBinary) return;
         let frame: Record<string, unknown>;
         try {
-          frame = JSON.parse(data.toString()) as Record<string, unknown>;
+          frame = JSON.parse(text) as Record<string, unknown>;
         } catch {
           return;
         }
         if (frame.type === 'welcome') {
           socket.send(JSON.stringify({ type: 'subscribe', endpoints: ctx.values.all === true ? '*' : chosen.length > 0 ? chosen : 'boards' }));
-        } else if (frame.type === 'subscribed' && !subscribed) {
-          subscribed = true;
+        } else if (frame.type === 'subscribed') {
           clearTimeout(connectTimer);
           const list = (frame.endpoints as Subscribed[]) ?? [];
           for (const e of list) names.set(e.endpoint, printable(e.name, ''));
+          // A renewed watch subscribes again without printing the list a second time.
+          if (subscribed) return;
+          subscribed = true;
           if (json) print(JSON.stringify(frame));
           else {
             print(`watching ${list.length} endpoint${list.length === 1 ? '' : 's'} on ${relay} (Ctrl-C to stop)`);
@@ -154,7 +187,8 @@ const watch: CommandDef = {
         } else if (frame.type === 'error' || frame.status === 'error') {
           finish(new CliError('RELAY_ERROR', `the relay ${relay} refused the watch: ${printable(frame.error)}${typeof frame.detail === 'string' ? ` (${printable(frame.detail)})` : ''}`, { relay: frame }));
         }
-      });
+      };
+      connect(token);
     });
   },
 };

@@ -2,12 +2,11 @@
  * `wakelink endpoints`, `watch` and `history` (issue 13): the real bin as a child process against
  * the real relay on 127.0.0.1, a board on a real WebSocket publishing a sealed event.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { nodeCrypto } from '../../node/crypto';
 import { deriveKey, sealPacket } from '../../shared/index';
-import { BIN, runBin } from './helpers/run-cli';
+import { runBin, startBinUntil } from './helpers/run-cli';
 import { createAccount, startTestRelay, type TestRelay } from './helpers/relay';
 import { tempDir } from './helpers/temp';
 
@@ -36,24 +35,7 @@ async function board(): Promise<WebSocket> {
   return socket;
 }
 
-/** Starts the bin and resolves once its stdout has a line matching `ready`; then waits for its exit. */
-function startBin(args: string[], ready: RegExp) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, WAKELINK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (ready.test(stdout)) resolve();
-    });
-    child.on('exit', () => reject(new Error(`exited before ready: ${stdout} ${stderr}`)));
-  });
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  void exited.then(() => clearTimeout(timer));
-  return { started, exited };
-}
+const startBin = (args: string[], ready: RegExp) => startBinUntil(args, home, ready);
 
 describe('wakelink endpoints, watch and history (issue 13)', () => {
   it('endpoints: lists the board with presence; adds, renames and removes an app; names from the relay are printed without control characters', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Clock } from '../../../server/time';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -16,12 +17,13 @@ export interface TestRelay {
 }
 
 /** The real relay (server/app.ts) on 127.0.0.1:0 with a fresh SQLite file in a temp dir. */
-export async function startTestRelay(): Promise<TestRelay> {
+/** `clock`: the relay's clock (tests move it to expire tokens); the system clock otherwise. */
+export async function startTestRelay(options: { clock?: Clock } = {}): Promise<TestRelay> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-cli-relay-'));
   const config = loadConfig({
     DATABASE_FILE: join(dir, 'relay.db'), CLOUD_PORT: '0', SECRET_KEY: 'cli-test-secret-key-0123456789-abcdefghijkl', LOG_LEVEL: 'silent',
   });
-  const app = await buildApp({ config, logger: false });
+  const app = await buildApp({ config, logger: false, clock: options.clock });
   const requests: string[] = [];
   app.addHook('preHandler', async (request) => {
     requests.push(`${request.method} ${request.url} ${JSON.stringify(request.body ?? null)}`);

@@ -1,0 +1,61 @@
+/**
+ * `wakelink watch` under a password login (issues 13 and 14): the relay closes a socket when the
+ * access token it was opened with expires (B17); the watch then goes on with a refreshed token,
+ * subscribed again, without printing its list twice, and still sees what happens afterwards.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../relay/helpers/relay';
+import { connectDevice } from '../relay/helpers/ws';
+import { runBin, startBinUntil } from './helpers/run-cli';
+import { createAccount, startTestRelay, type TestRelay } from './helpers/relay';
+import { tempDir } from './helpers/temp';
+
+const PASSWORD = 'correct horse battery staple';
+const DEVICE_ID = 'WL5E55A0';
+const clock = new ManualClock(Date.now());
+let relay: TestRelay;
+let apiToken: string;
+
+beforeAll(async () => {
+  relay = await startTestRelay({ clock });
+  apiToken = await createAccount(relay, 'erin', PASSWORD);
+  const res = await fetch(`${relay.http}/api/register_device`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` }, body: JSON.stringify({ device_id: DEVICE_ID }),
+  });
+  expect(res.status).toBe(200);
+});
+afterAll(async () => relay.close());
+
+const refreshes = () => relay.requests.filter((line) => line.startsWith('POST /auth/refresh')).length;
+
+describe('wakelink watch with a login session', () => {
+  it('the access token expires at the relay: the watch refreshes it, subscribes again and goes on (exit 0 after the next change)', async () => {
+    const home = tempDir('wl-cli-watch-renew-');
+    const login = await runBin(['login', '--relay', relay.http, '--username', 'erin', '--password-stdin'], home, `${PASSWORD}\n`);
+    expect(login.code, login.stderr).toBe(0);
+    const run = startBinUntil(['watch', '--count', '1'], home, /watching 1 endpoint/);
+    await run.started;
+    const before = refreshes();
+    // Past the access token's lifetime (JWT_TTL_SECONDS, 900 s by default) on the relay's clock:
+    // its expiry sweep closes the watch with "token expired".
+    clock.advance(901_000);
+    const deadline = Date.now() + 10_000;
+    while (refreshes() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(refreshes()).toBe(before + 1);
+    // Subscribed again: the board coming online reaches the renewed watch.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { probe } = await connectDevice(relay.ws, DEVICE_ID, apiToken);
+    const done = await run.exited;
+    probe.close();
+    expect(done.code, done.stderr).toBe(0);
+    const lines = done.stdout.trim().split('\n');
+    expect(lines.filter((line) => line.startsWith('watching'))).toHaveLength(1);
+    expect(lines.some((line) => line.includes(DEVICE_ID) && line.endsWith('online'))).toBe(true);
+    expect(lines.at(-1)).toBe('watched 1 change');
+    // The rotated pair was saved; the expired token is not what the file holds any more.
+    const saved = JSON.parse(readFileSync(join(home, 'relays.json'), 'utf8')).relays[relay.http];
+    expect(saved.kind).toBe('session');
+  }, 30_000);
+});
