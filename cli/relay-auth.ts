@@ -5,12 +5,14 @@
  * Boards and the v1.0 devices.json need an `sk-` API token instead: one is created for this
  * machine the first time such a command runs, and kept beside the session.
  */
+import { closeSync, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { stringOption } from './args';
 import type { Context } from './context';
 import { CliError } from './errors';
 import { callRelay, expectOk } from './relay-client';
-import { RelayStore, type RelayCredential } from './relays';
+import { RELAYS_FILE, RelayStore, type RelayCredential } from './relays';
 
 /** Refresh this long before the relay would refuse the access token (clock skew, a slow call). */
 const REFRESH_MARGIN_SECONDS = 30;
@@ -58,9 +60,52 @@ async function refreshSession(ctx: Context, relays: RelayStore, relay: string, c
  * The bearer for the CLI's own calls to the relay: --api-token, else the saved login (a session's
  * access token, refreshed when it expired; or a saved API token).
  */
-export async function bearerForRelay(ctx: Context, relay: string, options: { refresh?: boolean } = {}): Promise<string> {
+export async function bearerForRelay(ctx: Context, relay: string, options: { refresh?: boolean; expired?: string } = {}): Promise<string> {
   const given = stringOption(ctx.values, 'api-token');
   if (given) return given;
+  const credential = RelayStore.load(ctx.home).get(relay);
+  if (credential?.kind !== 'session' || !needsRefresh(credential, options)) return currentBearer(ctx, relay, options);
+  // A refresh token works once: two CLI processes refreshing it together would end the session
+  // (reuse detection). One refreshes under a lock file; the other then finds the new pair saved.
+  return withRefreshLock(join(ctx.home, `${RELAYS_FILE}.lock`), () => currentBearer(ctx, relay, options));
+}
+
+/** Whether the saved session needs a refresh: the relay said `expired` is expired, or ours says so. */
+function needsRefresh(credential: RelayCredential, options: { refresh?: boolean; expired?: string }): boolean {
+  if (options.refresh) return options.expired === undefined || credential.access_token === options.expired;
+  return !(typeof credential.access_token === 'string' && typeof credential.access_expires_at === 'number' && credential.access_expires_at - REFRESH_MARGIN_SECONDS > now());
+}
+
+const LOCK_WAIT_MS = 5_000;
+const LOCK_STALE_MS = 15_000;
+
+async function withRefreshLock<T>(path: string, run: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock left by a process that died goes after LOCK_STALE_MS.
+      try {
+        if (Date.now() - statSync(path).mtimeMs > LOCK_STALE_MS) unlinkSync(path);
+      } catch {
+        // gone meanwhile
+      }
+      if (Date.now() > deadline) throw new CliError('RELAY_AUTH', `another wakelink process is refreshing the login (${path}); try again`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    return await run();
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/** The saved bearer, refreshed first when it needs it (read again: another process may have refreshed it). */
+async function currentBearer(ctx: Context, relay: string, options: { refresh?: boolean; expired?: string }): Promise<string> {
   const relays = RelayStore.load(ctx.home);
   const credential = relays.get(relay);
   if (!credential) throw notLoggedIn(relay);
@@ -71,22 +116,20 @@ export async function bearerForRelay(ctx: Context, relay: string, options: { ref
     return credential.api_token as string;
   }
   // `refresh`: the relay said the access token expired (its clock decides, not ours).
-  if (!options.refresh && typeof credential.access_token === 'string' && typeof credential.access_expires_at === 'number' && credential.access_expires_at - REFRESH_MARGIN_SECONDS > now()) {
-    return credential.access_token;
-  }
+  if (!needsRefresh(credential, options)) return credential.access_token as string;
   return refreshSession(ctx, relays, relay, credential);
 }
 
-/**
- * An `sk-` API token for what outlives a session (a board, the v1.0 devices.json): --api-token,
- * else the saved one, else one created now for this machine with the session and saved with it.
- */
 /** Whether the bearer for this relay is a login session's access token (one that can be refreshed). */
 export function usesLoginSession(ctx: Context, relay: string): boolean {
   if (stringOption(ctx.values, 'api-token')) return false;
   return RelayStore.load(ctx.home).get(relay)?.kind === 'session';
 }
 
+/**
+ * An `sk-` API token for what outlives a session (a board, the v1.0 devices.json): --api-token,
+ * else the saved one, else one created now for this machine with the session and saved with it.
+ */
 export async function apiTokenForBoards(ctx: Context, relay: string): Promise<string> {
   const given = stringOption(ctx.values, 'api-token');
   if (given) return given;

@@ -133,11 +133,13 @@ const watch: CommandDef = {
         socket.on('error', () => undefined);
         clearTimeout(connectTimer);
         connectTimer = setTimeout(() => finish(new CliError('TIMEOUT', `the relay ${relay} did not accept the renewed watch within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
-        bearerForRelay(ctx, relay, { refresh: true }).then((fresh) => {
+        bearerForRelay(ctx, relay, { refresh: true, expired: current }).then((fresh) => {
           if (!settled) connect(fresh);
         }, (error: unknown) => finish(error instanceof CliError ? error : why));
       };
+      let current = token;
       const connect = (bearer: string) => {
+        current = bearer;
         socket = new WebSocket(`${swapScheme(relay)}/ws/client/${encodeURIComponent(clientId)}`, {
           headers: { Authorization: `Bearer ${bearer}` }, maxPayload: MAX_WS_FRAME_BYTES, perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS,
         });
@@ -169,7 +171,10 @@ const watch: CommandDef = {
           const list = (frame.endpoints as Subscribed[]) ?? [];
           for (const e of list) names.set(e.endpoint, printable(e.name, ''));
           // A renewed watch subscribes again without printing the list a second time.
-          if (subscribed) return;
+          if (subscribed) {
+            ctx.stderr.write('wakelink: the watch renewed its login and subscribed again (changes while it reconnected may be missed)\n');
+            return;
+          }
           subscribed = true;
           if (json) print(JSON.stringify(frame));
           else {

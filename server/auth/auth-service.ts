@@ -25,6 +25,8 @@ export interface Principal {
   expiresAt: number | null;
   /** The login session (refresh family) a JWT was issued from; revoking it ends the JWT and its sockets. */
   sessionId: string | null;
+  /** `device_credential` only: the SHA-256 of the credential, so its sockets end with it and not with a newer one. */
+  credentialHash?: string;
 }
 
 /** Throttle budgets; tests that create many accounts from 127.0.0.1 raise `registrationsPerIp`. */
@@ -240,12 +242,12 @@ export class AuthService {
     return { account: this.accountThrottle, ip: this.ipThrottle, registration: this.registrationThrottle, token: this.tokenThrottle };
   }
 
-  /** Another relay instance revoked the token (issue 15): no cached principal of it is used here either. */
   /** Another instance revoked this login session (issue 15): its access tokens are not trusted from the cache any more. */
   forgetRevokedSession(sessionId: string): void {
     this.principals.forgetSession(sessionId);
   }
 
+  /** Another relay instance revoked the token (issue 15): no cached principal of it is used here either. */
   forgetRevokedToken(tokenId: number): void {
     this.lastTouched.delete(tokenId);
     this.principals.forgetToken(tokenId);

@@ -37,7 +37,8 @@ export function looksLikeDeviceCredential(value: string): boolean {
  * it opened at once.
  */
 export class DeviceCredentials {
-  private readonly sockets = new Map<string, Set<WebSocket>>();
+  /** Per device: its sockets opened with a credential, and that credential's hash. */
+  private readonly sockets = new Map<string, Map<WebSocket, string>>();
   private readonly lastTouched = new Map<string, number>();
   private readonly closedListeners: ((deviceId: string) => void)[] = [];
 
@@ -74,14 +75,14 @@ export class DeviceCredentials {
       return null;
     }
     this.touch(deviceId);
-    return { userId: user.id, username: user.username, via: 'device_credential', tokenId: null, expiresAt: null, sessionId: null };
+    return { userId: user.id, username: user.username, via: 'device_credential', tokenId: null, expiresAt: null, sessionId: null, credentialHash: hash };
   }
 
   /** A device socket opened with the device's credential: closed when it is revoked or replaced. */
-  track(deviceId: string, ws: WebSocket): void {
+  track(deviceId: string, ws: WebSocket, credentialHash: string): void {
     let open = this.sockets.get(deviceId);
-    if (!open) this.sockets.set(deviceId, (open = new Set()));
-    open.add(ws);
+    if (!open) this.sockets.set(deviceId, (open = new Map()));
+    open.set(ws, credentialHash);
     ws.once('close', () => {
       open.delete(ws);
       if (open.size === 0 && this.sockets.get(deviceId) === open) this.sockets.delete(deviceId);
@@ -94,8 +95,9 @@ export class DeviceCredentials {
 
   /** Revokes the device's credential; its board is told CREDENTIAL_REVOKED and claims again. */
   revoke(userId: number, deviceId: string, address: string): { socketsClosed: number } {
+    const prefix = this.store.listCredentials(userId).find((c) => c.deviceId === deviceId)?.prefix;
     if (!this.store.revokeCredential(userId, deviceId)) throw new RelayError('CREDENTIAL_NOT_FOUND');
-    this.recordChange(userId, deviceId, 'revoked', address);
+    this.recordChange(userId, deviceId, 'revoked', address, prefix);
     return { socketsClosed: this.closeSockets(deviceId) };
   }
 
@@ -113,7 +115,11 @@ export class DeviceCredentials {
    */
   closeSockets(deviceId: string, remote = false): number {
     if (!remote) for (const listener of this.closedListeners) listener(deviceId);
-    const open = [...(this.sockets.get(deviceId) ?? [])];
+    // Only sockets whose credential is no longer the device's: a board that already reconnected
+    // with its new credential (possibly before another instance heard of the change) keeps it.
+    const open = [...(this.sockets.get(deviceId) ?? [])]
+      .filter(([, hash]) => this.store.findCredentialByHash(hash)?.deviceId !== deviceId)
+      .map(([ws]) => ws);
     for (const ws of open) {
       ws.send(wsErrorFrame('CREDENTIAL_REVOKED', ERROR_TABLE.CREDENTIAL_REVOKED.message));
       ws.close(closeCodeFor('CREDENTIAL_REVOKED'), 'credential revoked');

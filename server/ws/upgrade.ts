@@ -203,7 +203,7 @@ export function attachWebSockets(
           const handler = target.kind === 'device'
             ? openDeviceSession(sessionDeps, ws, target.id, principal, ip)
             : openClientSession(sessionDeps, ws, target.id, principal, ip);
-          if (handler && principal.via === 'device_credential') deps.credentials.track(target.id, ws);
+          if (handler && principal.credentialHash !== undefined) deps.credentials.track(target.id, ws, principal.credentialHash);
           if (handler) {
             bump(perUser, principal.userId, 1);
             countedUser = principal.userId;

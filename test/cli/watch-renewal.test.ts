@@ -38,14 +38,16 @@ describe('wakelink watch with a login session', () => {
     const run = startBinUntil(['watch', '--count', '1'], home, /watching 1 endpoint/);
     await run.started;
     const before = refreshes();
+    const savedBefore = JSON.parse(readFileSync(join(home, 'relays.json'), 'utf8')).relays[relay.http];
     // Past the access token's lifetime (JWT_TTL_SECONDS, 900 s by default) on the relay's clock:
     // its expiry sweep closes the watch with "token expired".
     clock.advance(901_000);
     const deadline = Date.now() + 10_000;
     while (refreshes() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(refreshes()).toBe(before + 1);
-    // Subscribed again: the board coming online reaches the renewed watch.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Subscribed again (the CLI says so on stderr): the board coming online reaches the renewed watch.
+    while (!run.stderr().includes('subscribed again') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(run.stderr()).toContain('the watch renewed its login and subscribed again');
     const { probe } = await connectDevice(relay.ws, DEVICE_ID, apiToken);
     const done = await run.exited;
     probe.close();
@@ -54,8 +56,32 @@ describe('wakelink watch with a login session', () => {
     expect(lines.filter((line) => line.startsWith('watching'))).toHaveLength(1);
     expect(lines.some((line) => line.includes(DEVICE_ID) && line.endsWith('online'))).toBe(true);
     expect(lines.at(-1)).toBe('watched 1 change');
-    // The rotated pair was saved; the expired token is not what the file holds any more.
+    // The rotated pair was saved: neither the expired access token nor the used refresh token is kept.
     const saved = JSON.parse(readFileSync(join(home, 'relays.json'), 'utf8')).relays[relay.http];
     expect(saved.kind).toBe('session');
+    expect(saved.access_token).not.toBe(savedBefore.access_token);
+    expect(saved.refresh_token).not.toBe(savedBefore.refresh_token);
+  }, 30_000);
+
+  it('two watches of one login renew together without ending the session: one refreshes, the other takes the saved pair', async () => {
+    const home = tempDir('wl-cli-watch-renew2-');
+    const login = await runBin(['login', '--relay', relay.http, '--username', 'erin', '--password-stdin'], home, `${PASSWORD}\n`);
+    expect(login.code, login.stderr).toBe(0);
+    const one = startBinUntil(['watch', '--count', '1'], home, /watching 1 endpoint/);
+    const two = startBinUntil(['watch', '--count', '1'], home, /watching 1 endpoint/);
+    await Promise.all([one.started, two.started]);
+    const before = refreshes();
+    clock.advance(901_000);
+    const deadline = Date.now() + 10_000;
+    const renewed = () => one.stderr().includes('subscribed again') && two.stderr().includes('subscribed again');
+    while (!renewed() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(renewed()).toBe(true);
+    // One refresh for both (a second one with the same refresh token would have ended the session).
+    expect(refreshes()).toBe(before + 1);
+    const { probe } = await connectDevice(relay.ws, DEVICE_ID, apiToken);
+    const [a, b] = await Promise.all([one.exited, two.exited]);
+    probe.close();
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
   }, 30_000);
 });

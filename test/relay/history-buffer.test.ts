@@ -109,6 +109,13 @@ describe('history buffer', () => {
     buffer.add(2);
     vi.advanceTimersByTime(LIMITS.historyFlushMs);
     expect(attempts).toBe(settled + 1);
+    // The back-off starts over: a new refusal is retried after twice historyFlushMs, not 8 s.
+    refuse = true;
+    buffer.add(3);
+    vi.advanceTimersByTime(LIMITS.historyFlushMs);
+    expect(attempts).toBe(settled + 2);
+    vi.advanceTimersByTime(LIMITS.historyFlushMs * 2);
+    expect(attempts).toBe(settled + 3);
   });
 
   it('close() writes what waits, then takes nothing more', () => {

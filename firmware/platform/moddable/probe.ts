@@ -28,6 +28,8 @@ class ModdableProbe implements Probe {
       socket.callback = (message: number) => {
         if (this.settled || this.answered) return;
         this.answered = true;
+        // The host answered: a timeout due before the next turn must not report it down.
+        this.timers.clearTimeout(this.timer);
         const state: ProbeState = message === MSG_CONNECTED || message < 0 ? 'up' : 'down';
         this.timers.setTimeout(() => {
           try {

@@ -172,11 +172,15 @@ export const PG_MIGRATIONS: readonly { version: number; sql: string }[] = [
 
 const MIGRATION_LOCK_KEY = 0x57_4c_0d_b0;
 
-/** Applies what is missing, each migration in its own transaction; refuses a newer schema. */
+/**
+ * Applies what is missing, all in one transaction under a cluster-wide advisory lock (instances
+ * starting together wait for each other; the schema table is created under it too, so two of them
+ * never race on it); refuses a newer schema.
+ */
 export function migratePostgres(pg: SyncPg): void {
-  pg.query('CREATE TABLE IF NOT EXISTS wakelink_schema (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
   pg.transaction(() => {
     pg.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    pg.query('CREATE TABLE IF NOT EXISTS wakelink_schema (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
     const applied = new Set(pg.query('SELECT version FROM wakelink_schema').rows.map((row) => Number(row.version)));
     const known = new Set(PG_MIGRATIONS.map((migration) => migration.version));
     const unknown = [...applied].filter((version) => !known.has(version));

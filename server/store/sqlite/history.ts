@@ -136,7 +136,9 @@ export function createHistoryStore(
     }
   };
   const buffer = new HistoryBuffer<{ entry: HistoryEntry; max: number }>(writeWithoutWaiting, (error) => {
-    if (sqliteErrorCode(error) !== 'SQLITE_BUSY') health?.failed(error);
+    const code = sqliteErrorCode(error);
+    // SQLITE_BUSY and its extended codes (BUSY_SNAPSHOT, BUSY_RECOVERY), and a locked table.
+    if (!(code?.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED')) health?.failed(error);
     counts.clear();
   });
   return {

@@ -34,7 +34,7 @@ export function runBin(args: string[], home: string, input?: string | { input?: 
 }
 
 /** Starts the bin and resolves `started` once its stdout has a line matching `ready`; `exited` when it ends (killed after 20 s). */
-export function startBinUntil(args: string[], home: string, ready: RegExp): { started: Promise<void>; exited: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+export function startBinUntil(args: string[], home: string, ready: RegExp): { started: Promise<void>; exited: Promise<{ code: number | null; stdout: string; stderr: string }>; stderr: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, WAKELINK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -49,5 +49,5 @@ export function startBinUntil(args: string[], home: string, ready: RegExp): { st
   const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
   const timer = setTimeout(() => child.kill('SIGKILL'), CLI_RUN_LIMIT_MS);
   void exited.then(() => clearTimeout(timer));
-  return { started, exited };
+  return { started, exited, stderr: () => stderr };
 }
