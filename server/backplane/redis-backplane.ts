@@ -78,13 +78,20 @@ export class RedisBackplane implements Backplane {
     bus.onReap((instance) => void this.reap(instance));
   }
 
+  /** Registrations of local connections not yet written to Redis, by endpoint. */
+  private readonly registering = new Map<string, Promise<void>>();
+
   setHooks(hooks: RedisBackplaneHooks): void {
     this.hooks = hooks;
   }
 
   attach(conn: EndpointConnection): EndpointConnection | undefined {
     const replaced = this.mine.attach(conn);
-    void this.register(conn);
+    const written = this.register(conn);
+    this.registering.set(conn.endpointId, written);
+    void written.finally(() => {
+      if (this.registering.get(conn.endpointId) === written) this.registering.delete(conn.endpointId);
+    });
     return replaced;
   }
 
@@ -165,7 +172,13 @@ export class RedisBackplane implements Backplane {
   }
 
   fanOut(publisher: Publisher, frame: string): number {
-    this.bus.broadcast({ t: 'fan', publisher: { userId: publisher.userId, endpointId: publisher.endpointId, kind: publisher.kind }, frame });
+    const message = { t: 'fan', publisher: { userId: publisher.userId, endpointId: publisher.endpointId, kind: publisher.kind }, frame };
+    // The publish goes out on another Redis connection than the endpoint's registration: until that
+    // is written, another instance hearing "online" could not yet find it (listing, routing to it).
+    // Frames of one publisher stay in order: they all wait for the same write.
+    const registering = this.registering.get(publisher.endpointId);
+    if (registering) void registering.then(() => this.bus.broadcast(message));
+    else this.bus.broadcast(message);
     return this.mine.fanOut(publisher, frame);
   }
 
