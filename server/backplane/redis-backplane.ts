@@ -116,8 +116,10 @@ export class RedisBackplane implements Backplane {
     const mine = await this.mine.online(userId);
     const registered = new Set(mine.registered);
     const ephemeral = [...mine.ephemeral];
-    for (const entry of await this.entriesOf(userId)) {
-      if (entry.instance === this.bus.instanceId || !this.bus.isAlive(entry.instance)) continue;
+    const entries = await this.entriesOf(userId);
+    const alive = await this.bus.aliveAmong(entries.map((entry) => entry.instance));
+    for (const entry of entries) {
+      if (entry.instance === this.bus.instanceId || !alive.has(entry.instance)) continue;
       if (entry.eph === '1') ephemeral.push({ endpointId: entry.endpointId, kind: entry.kind, name: entry.name, connectedAt: Number(entry.at) });
       else registered.add(entry.endpointId);
     }
@@ -202,7 +204,8 @@ export class RedisBackplane implements Backplane {
     } catch {
       return undefined;
     }
-    if (!entry.instance || entry.instance === this.bus.instanceId || !this.bus.isAlive(entry.instance)) return undefined;
+    if (!entry.instance || entry.instance === this.bus.instanceId) return undefined;
+    if (!this.bus.isAlive(entry.instance) && !(await this.bus.aliveAmong([entry.instance])).has(entry.instance)) return undefined;
     return { ...(entry as RemoteEntry), endpointId };
   }
 
@@ -216,7 +219,7 @@ export class RedisBackplane implements Backplane {
       const previous = (await this.bus.redis.eval(
         ATTACH_SCRIPT, 3, endpointKey(conn.endpointId), userKey(conn.userId), instanceKey(this.bus.instanceId), conn.endpointId, this.bus.instanceId, ...fields,
       )) as [string, string] | null;
-      if (previous && previous[0] !== this.bus.instanceId && this.bus.isAlive(previous[0])) {
+      if (previous && previous[0] !== this.bus.instanceId && (await this.bus.aliveAmong([previous[0]])).has(previous[0])) {
         this.bus.send(previous[0], { t: 'replaced', endpoint: conn.endpointId, conn: previous[1] });
       }
     } catch {

@@ -137,6 +137,32 @@ export class RedisBus {
     return instance === this.instanceId || this.liveInstances.has(instance);
   }
 
+  /**
+   * Which of these instances are alive: known from the heartbeats, or by their liveness key when
+   * they started after this instance's last beat (a board on an instance that just started must
+   * not be listed offline, nor a command to it refused, for up to a heartbeat period).
+   */
+  async aliveAmong(instances: Iterable<string>): Promise<Set<string>> {
+    const alive = new Set<string>();
+    const unknown: string[] = [];
+    for (const instance of new Set(instances)) {
+      if (this.isAlive(instance)) alive.add(instance);
+      else unknown.push(instance);
+    }
+    if (unknown.length === 0 || !this.commandsReady()) return alive;
+    try {
+      const keys = await this.redis.mget(...unknown.map(aliveKey));
+      for (const [index, instance] of unknown.entries()) {
+        if (keys[index] === null) continue;
+        alive.add(instance);
+        this.liveInstances.add(instance); // from now on its missed beats are counted like any other's
+      }
+    } catch {
+      // Redis is away: only the instances already known count.
+    }
+    return alive;
+  }
+
   /** Fire and forget; false when Redis is not reachable now. */
   send(instance: string, message: BusMessage): boolean {
     return this.publish(channelOf(instance), message);
@@ -196,6 +222,11 @@ export class RedisBus {
     }
     const from = typeof message.from === 'string' ? message.from : '';
     if (from === this.instanceId && message.t !== 'reply') return; // our own broadcast
+    // A message is proof of life: an instance that started after our last beat can be answered at once.
+    if (from && from !== this.instanceId && !this.liveInstances.has(from)) {
+      this.liveInstances.add(from);
+      this.misses.delete(from);
+    }
     if (message.t === 'reply') {
       const waiting = typeof message.rid === 'number' ? this.pending.get(message.rid) : undefined;
       if (!waiting) return;
@@ -232,17 +263,20 @@ export class RedisBus {
       }) as [unknown, unknown, string[]];
       const others = members.filter((member) => member !== this.instanceId);
       const alive = others.length === 0 ? [] : await this.redis.mget(...others.map(aliveKey));
-      const live = new Set<string>();
+      const heard = new Set<string>();
       const dead: string[] = [];
       for (const [index, instance] of others.entries()) {
-        if (alive[index] !== null) live.add(instance);
+        if (alive[index] !== null) heard.add(instance);
         else dead.push(instance);
       }
+      for (const instance of heard) this.misses.delete(instance);
       // Gone only when missing on two beats in a row: right after a Redis restart the others have
-      // not written their keys again yet, and must not be taken for dead.
+      // not written their keys again yet, and must not be taken for dead. Missing means no liveness
+      // key, whether or not a survivor has already reaped it from the member set.
+      const live = new Set(heard);
       const gone: string[] = [];
       for (const instance of this.liveInstances) {
-        if (live.has(instance)) continue;
+        if (heard.has(instance)) continue;
         const misses = (this.misses.get(instance) ?? 0) + 1;
         if (misses >= 2) {
           this.misses.delete(instance);
@@ -252,7 +286,6 @@ export class RedisBus {
           live.add(instance);
         }
       }
-      for (const instance of live) if (!this.liveInstances.has(instance) || alive[others.indexOf(instance)] !== null) this.misses.delete(instance);
       this.liveInstances = live;
       for (const instance of gone) for (const listener of this.deadListeners) listener(instance);
       for (const instance of dead) {
