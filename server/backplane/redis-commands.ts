@@ -34,6 +34,8 @@ const RENOTICE_DELAY_MS = 1000;
 
 /** Forwarded commands remembered at most (each ends with its reply, its notice or its instance). */
 const MAX_OUTSTANDING = 100_000;
+/** Device id → endpoint id, remembered at most (a device's endpoint id only changes if it is deleted and added again). */
+const MAX_REMEMBERED_ENDPOINTS = 50_000;
 
 /** The sender of a forwarded command, as the board's instance sees it. */
 class RemotePeer implements PeerSocket {
@@ -61,6 +63,7 @@ class RemotePeer implements PeerSocket {
 
 export class ClusterCommands implements CommandForwarder {
   private readonly outstanding = new Map<number, Outstanding>();
+  private readonly endpointIds = new Map<string, string>();
   /** Boards whose "flush" notice could not be sent (Redis away): sent again once it is back. */
   private readonly unsentNotices = new Set<string>();
   private nextForward = 1;
@@ -79,6 +82,17 @@ export class ClusterCommands implements CommandForwarder {
       entry.peer.send(String(m.text));
     });
     bus.on('flush', (m) => this.relay.flushQueue(String(m.device)));
+    // A device deleted anywhere: its socket, wherever it is, closes (an open board socket is its
+    // owner's proof of ownership on the live path), and its remembered endpoint id goes.
+    relay.onDeviceDeleted((deviceId) => {
+      this.endpointIds.delete(deviceId);
+      bus.broadcast({ t: 'device_deleted', device: deviceId });
+    });
+    bus.on('device_deleted', (m) => {
+      const deviceId = String(m.device);
+      this.endpointIds.delete(deviceId);
+      this.relay.dropDeletedDevice(deviceId);
+    });
     bus.onInstanceDead((instance) => this.instanceDied(instance));
     // Once Redis is back, give the other instances a moment to write their presence again first.
     bus.onReady(() => setTimeout(() => {
@@ -92,9 +106,9 @@ export class ClusterCommands implements CommandForwarder {
   async forward(principal: Principal, packet: RelayPacket, origin: ResponseOrigin, liveOnly: boolean): Promise<SubmitResult | undefined> {
     // A command that was forwarded here is never forwarded again (the board left meanwhile: it is queued here).
     if (origin.kind === 'ws' && origin.client instanceof RemotePeer) return undefined;
-    const device = this.store.findDevice(packet.deviceId);
-    const holder = device ? await this.backplane.remote(device.endpointId) : undefined;
-    if (!holder) return undefined;
+    const found = await this.holderOf(packet.deviceId);
+    if (!found) return undefined;
+    const { holder, endpointId } = found;
     let wire: WireOrigin;
     let fwd = 0;
     if (origin.kind === 'ws') {
@@ -116,7 +130,31 @@ export class ClusterCommands implements CommandForwarder {
       throw new RelayError(answer.error, answer.detail);
     }
     if (!answer.delivered) this.outstanding.delete(fwd); // queued there: its fate is told like any queued command's
-    return { delivered: answer.delivered, queued: answer.queued };
+    return { delivered: answer.delivered, queued: answer.queued, boardEndpoint: endpointId };
+  }
+
+  /**
+   * The other instance holding the board's socket, found without blocking on the database: a
+   * device's endpoint id is remembered after its first lookup (bounded), and Redis says who holds
+   * it. A remembered id that no longer leads anywhere (the device was deleted and added again) is
+   * looked up once more.
+   */
+  private async holderOf(deviceId: string): Promise<{ holder: { instance: string }; endpointId: string } | undefined> {
+    const remembered = this.endpointIds.get(deviceId);
+    if (remembered !== undefined) {
+      const holder = await this.backplane.remote(remembered);
+      if (holder) return { holder, endpointId: remembered };
+      // No instance holds it under that id: usually the board is offline (the caller reads the
+      // database next anyway); an id that changed is read again here.
+    }
+    const endpointId = this.store.findDevice(deviceId)?.endpointId;
+    this.endpointIds.delete(deviceId);
+    if (endpointId === undefined) return undefined;
+    if (this.endpointIds.size >= MAX_REMEMBERED_ENDPOINTS) this.endpointIds.delete(this.endpointIds.keys().next().value!);
+    this.endpointIds.set(deviceId, endpointId);
+    if (endpointId === remembered) return undefined;
+    const holder = await this.backplane.remote(endpointId);
+    return holder ? { holder, endpointId } : undefined;
   }
 
   queued(deviceId: string): void {

@@ -17,6 +17,8 @@ export interface RelayPolicy {
 export interface SubmitResult {
   delivered: boolean;
   queued: boolean;
+  /** The board's endpoint, when the path that took the command already knew it (saves the audit a lookup). */
+  boardEndpoint?: string;
 }
 
 /** Several instances (issue 15): commands for a board whose socket is on another instance go there. */
@@ -41,6 +43,7 @@ export class RelayService {
   private closing = false;
   private readonly pickup: HttpPickup;
   private forwarder: CommandForwarder | null = null;
+  private readonly deletedListeners: ((deviceId: string) => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -71,9 +74,11 @@ export class RelayService {
     const socket = this.hub.deviceSocket(packet.deviceId);
     // An open device socket was bound to the device's owner at its handshake, and deleting the
     // device closes it, so its owner is the device's owner: no database read on the live path.
+    // The same holds on another instance holding the board's socket: a forwarded command is
+    // checked there, so this instance reads the database only when no instance holds the board.
     if (socket) {
       if (socket.userId !== principal.userId) throw new RelayError('DEVICE_NOT_FOUND');
-    } else {
+    } else if (!this.forwarder) {
       this.ownedDevice(principal, packet.deviceId);
     }
     const frame = deviceFrame(packet);
@@ -84,6 +89,7 @@ export class RelayService {
     if (!socket && this.forwarder) {
       const remote = await this.forwarder.forward(principal, packet, origin, liveOnly);
       if (remote) return remote;
+      this.ownedDevice(principal, packet.deviceId);
     }
     const now = this.clock.now();
     if (socket && socket.send(frame)) {
@@ -255,13 +261,24 @@ export class RelayService {
   deleteDevice(principal: Principal, deviceId: string): void {
     this.ownedDevice(principal, deviceId);
     if (!this.store.deleteDevice(principal.userId, deviceId)) throw new RelayError('DEVICE_NOT_FOUND');
+    this.dropDeletedDevice(deviceId);
+    this.hub.notifyResponse(deviceId);
+    for (const listener of this.deletedListeners) listener(deviceId);
+  }
+
+  /** A device deleted on another instance (issue 15): its socket here closes and its commands here end. */
+  dropDeletedDevice(deviceId: string): void {
     const socket = this.hub.deviceSocket(deviceId);
     socket?.close(closeCodeFor('DEVICE_DELETED'), 'device deleted');
     const { inFlight, queued } = this.hub.forgetDevice(deviceId);
     this.pickup.forgetDevice(deviceId);
     for (const entry of inFlight) this.endWithoutReply(deviceId, entry.origin, 'COMMAND_UNDELIVERED', entry.signature, 'Device deleted');
     for (const origin of queued) this.endWithoutReply(deviceId, origin, 'COMMAND_EXPIRED', null, 'Device deleted');
-    this.hub.notifyResponse(deviceId);
+  }
+
+  /** A device was deleted here (the cluster tells the other instances). */
+  onDeviceDeleted(listener: (deviceId: string) => void): void {
+    this.deletedListeners.push(listener);
   }
 
   /** The puller has a command of its own still on its way (in flight or queued). */

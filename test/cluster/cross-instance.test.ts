@@ -86,6 +86,48 @@ describe('cluster: client and board on different instances', () => {
     board.probe.close();
   });
 
+  it('another account\'s client on A gets DEVICE_NOT_FOUND for a board on B (ownership is checked where the board is), and the board gets nothing', async () => {
+    const deviceId = nextDevice();
+    const token = newDeviceToken();
+    const board = await connectBoard(b, user.token, deviceId);
+    const stranger = await registerUser(a.http);
+    const client = await connectClient(a.ws, 'cli_stranger', stranger.token);
+    client.probe.send(commandPacket(token, deviceId, 'wake', 's1'));
+    expect(await client.probe.next()).toMatchObject({ status: 'error', error: 'DEVICE_NOT_FOUND' });
+    const push = await api(c.http, 'POST', '/api/push', { token: stranger.token, body: commandPacket(token, deviceId, 'wake', 's2') });
+    expect(push.status).toBe(404);
+    expect(push.body.error).toBe('DEVICE_NOT_FOUND');
+    // The same answers as for a board that does not exist at all.
+    client.probe.send(commandPacket(token, 'WLFFFFFFFF', 'wake', 's3'));
+    expect(await client.probe.next()).toMatchObject({ status: 'error', error: 'DEVICE_NOT_FOUND' });
+    expect(await board.probe.nothingFor(300)).toBe(true);
+    client.probe.close();
+    board.probe.close();
+  });
+
+  it('a board deleted on C: its socket on B closes at once (4004); added again (a new endpoint id) it is reached live from A', async () => {
+    const deviceId = nextDevice();
+    const token = newDeviceToken();
+    const first = await connectBoard(b, user.token, deviceId);
+    answerCommands(first.probe, token, deviceId);
+    const client = await connectClient(a.ws, 'cli_readd', user.token);
+    client.probe.send(commandPacket(token, deviceId, 'ping', 'r1'));
+    expect([await client.probe.next(), await client.probe.next()].find((f) => f.status === 'success')).toMatchObject({ delivered: true });
+    expect((await api(c.http, 'POST', '/api/delete_device', { token: user.token, body: { device_id: deviceId } })).status).toBe(200);
+    const deletedAt = Date.now();
+    expect((await first.probe.closed).code).toBe(4004);
+    expect(Date.now() - deletedAt).toBeLessThan(1000);
+    const again = await connectBoard(b, user.token, deviceId);
+    expect(again.endpoint).not.toBe(first.endpoint);
+    answerCommands(again.probe, token, deviceId);
+    client.probe.send(commandPacket(token, deviceId, 'ping', 'r2'));
+    const frames = [await client.probe.next(), await client.probe.next()];
+    expect(frames.find((f) => f.status === 'success')).toMatchObject({ device_id: deviceId, delivered: true, queued: false });
+    expect(open(token, frames.find((f) => f.payload !== undefined))).toMatchObject({ request_id: 'r2' });
+    client.probe.close();
+    again.probe.close();
+  });
+
   it('routing `command` frame from C to a board on A: delivered ack, then the response frame naming the board', async () => {
     const deviceId = nextDevice();
     const token = newDeviceToken();

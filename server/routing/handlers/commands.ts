@@ -28,7 +28,7 @@ function boardEndpoint(ctx: RoutingContext, deviceId: string): string | null {
 function recordCommand(ctx: RoutingContext, userId: number, from: string | null, packet: RelayPacket, outcome: SubmitResult | RelayError, meta: Record<string, unknown>): void {
   const refused = outcome instanceof RelayError;
   record(ctx, {
-    userId, kind: 'command', fromEndpoint: from, toEndpoint: refused ? null : boardEndpoint(ctx, packet.deviceId),
+    userId, kind: 'command', fromEndpoint: from, toEndpoint: refused ? null : outcome.boardEndpoint ?? boardEndpoint(ctx, packet.deviceId),
     status: refused ? outcome.wire : outcome.delivered ? 'delivered' : 'queued', meta: { ...packetMeta(packet), ...meta },
   });
 }
