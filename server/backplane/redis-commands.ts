@@ -15,7 +15,7 @@ import type { RelayPacket } from '../relay/packets';
 import type { CommandForwarder, RelayService, SubmitResult } from '../relay/relay-service';
 import type { Store } from '../store/types';
 import type { RedisBackplane } from './redis-backplane';
-import type { RedisBus } from './redis-bus';
+import type { BusMessage, RedisBus } from './redis-bus';
 
 type WireOrigin =
   | { kind: 'ws'; peer: string; fwd: number; routed?: { from: string; id: string | undefined } }
@@ -31,6 +31,9 @@ interface Outstanding {
 /** Boards with an unsent flush notice, at most (beyond it they get their commands at their next connect). */
 const MAX_UNSENT_NOTICES = 100_000;
 const RENOTICE_DELAY_MS = 1000;
+
+/** Which instance queued a command (so the instance its board replies on can find the sender); expires with the command. */
+const senderKey = (queueId: number) => `wl:qs:${queueId}`;
 
 /** Forwarded commands remembered at most (each ends with its reply, its notice or its instance). */
 const MAX_OUTSTANDING = 100_000;
@@ -82,6 +85,7 @@ export class ClusterCommands implements CommandForwarder {
       entry.peer.send(String(m.text));
     });
     bus.on('flush', (m) => this.relay.flushQueue(String(m.device)));
+    bus.on('queuedReply', (m) => this.queuedReply(m));
     // A device deleted anywhere: its socket, wherever it is, closes (an open board socket is its
     // owner's proof of ownership on the live path), and its remembered endpoint id goes.
     relay.onDeviceDeleted((deviceId) => {
@@ -157,7 +161,12 @@ export class ClusterCommands implements CommandForwarder {
     return holder ? { holder, endpointId } : undefined;
   }
 
-  queued(deviceId: string): void {
+  queued(deviceId: string, queueId?: number, origin?: ResponseOrigin, expiresAt?: number): void {
+    // Whoever the board replies on asks this instance for the sender (a WS client or an HTTP requester here).
+    const known = origin !== undefined && (origin.kind === 'ws' || origin.requester !== null);
+    if (known && queueId !== undefined && expiresAt !== undefined && this.bus.commandsReady()) {
+      this.bus.redis.set(senderKey(queueId), this.bus.instanceId, 'PXAT', expiresAt).catch(() => undefined);
+    }
     if (!this.bus.commandsReady()) {
       if (this.unsentNotices.size < MAX_UNSENT_NOTICES) this.unsentNotices.add(deviceId);
       return;
@@ -167,6 +176,22 @@ export class ClusterCommands implements CommandForwarder {
     void this.backplane.remote(device.endpointId).then((holder) => {
       if (holder && !this.bus.send(holder.instance, { t: 'flush', device: deviceId }) && this.unsentNotices.size < MAX_UNSENT_NOTICES) this.unsentNotices.add(deviceId);
     });
+  }
+
+  async replyToQueuedSender(deviceId: string, userId: number, queueId: number, text: string): Promise<QueuedSenderAnswer> {
+    if (!this.bus.commandsReady()) return { taken: false, requester: null };
+    const instance = await this.bus.redis.get(senderKey(queueId)).catch(() => null);
+    if (!instance || instance === this.bus.instanceId) return { taken: false, requester: null };
+    const answer = (await this.bus.request(instance, { t: 'queuedReply', device: deviceId, user: userId, queue: queueId, text })) as QueuedSenderAnswer | null | undefined;
+    return answer ?? { taken: false, requester: null };
+  }
+
+  /** The board replied on another instance to a command queued here: to its sender, if still here. */
+  private queuedReply(m: BusMessage): QueuedSenderAnswer {
+    const origin = this.relay.takeQueuedSender(String(m.device), Number(m.queue));
+    if (origin.kind === 'http') return { taken: false, requester: origin.requester };
+    const taken = origin.client.userId === Number(m.user) && origin.client.send(String(m.text));
+    return taken ? { taken: true } : { taken: false, requester: null };
   }
 
   private async run(command: ForwardedCommand, from: string): Promise<ForwardAnswer> {
@@ -206,5 +231,7 @@ interface ForwardedCommand {
   origin: WireOrigin;
   liveOnly: boolean;
 }
+
+type QueuedSenderAnswer = { taken: true } | { taken: false; requester: HttpRequester | null };
 
 type ForwardAnswer = { delivered: boolean; queued: boolean } | { error: RelayErrorCode; detail?: string };

@@ -25,8 +25,16 @@ export interface SubmitResult {
 export interface CommandForwarder {
   /** Submits the command on the instance holding the board's socket; undefined when no other instance holds it. */
   forward(principal: Principal, packet: RelayPacket, origin: ResponseOrigin, liveOnly: boolean): Promise<SubmitResult | undefined>;
-  /** A command was queued for a board not connected here: the instance holding it, if any, writes it. */
-  queued(deviceId: string): void;
+  /**
+   * A command was queued for a board not connected here: the instance holding it, if any, writes
+   * it; the instance the board replies on will ask this one for the command's sender.
+   */
+  queued(deviceId: string, queueId: number, origin: ResponseOrigin, expiresAt: number): void;
+  /**
+   * The board answered here a queued command whose sender is not known here: the instance that
+   * queued it writes the reply to its WS sender (`taken`), or names the HTTP requester to keep it for.
+   */
+  replyToQueuedSender(deviceId: string, userId: number, queueId: number, text: string): Promise<{ taken: true } | { taken: false; requester: HttpRequester | null }>;
 }
 
 /**
@@ -119,7 +127,7 @@ export class RelayService {
     this.hub.rememberQueuedOrigin(packet.deviceId, result.id, origin);
     // The device may have connected while this insert waited for its group commit.
     if (this.hub.deviceSocket(packet.deviceId)) this.flushQueue(packet.deviceId);
-    else this.forwarder?.queued(packet.deviceId);
+    else this.forwarder?.queued(packet.deviceId, result.id, origin, now + this.policy.queueTtlMs);
     return { delivered: false, queued: true };
   }
 
@@ -197,18 +205,32 @@ export class RelayService {
     // Bookkeeping only: a locked or full database must not stop live forwarding (F9, F10).
     this.bestEffort(() => this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter));
     if (toClient) return 'ws';
-    const reply: HandedReply = {
-      deviceId: device.deviceId, payload: packet.payload, signature: packet.signature, requestCounter: packet.requestCounter,
-      createdAt: this.clock.now(), requester: origin?.kind === 'http' ? origin.requester : null,
-    };
-    // A long poll waiting now takes it directly: nothing is written.
-    const handed = this.hub.handReply(reply, (waiters) => this.pickup.chooseWaiter(reply, waiters, (puller) => this.ownPending(device.deviceId, puller)));
-    if (!handed) {
-      const kept = this.pickup.keep(reply, this.clock.now());
-      this.hub.notifyResponse(device.deviceId);
-      if (kept === 'held') return 'held';
+    // A queued command whose sender is on another instance (it queued the command there): that
+    // instance writes the reply to its socket, or says whose pull it is for.
+    if (entry?.queueId != null && origin === UNKNOWN_ORIGIN && this.forwarder) {
+      this.forwarder.replyToQueuedSender(device.deviceId, device.userId, entry.queueId, clientFrame(frame)).then(
+        (answer) => {
+          if (!answer.taken) this.keepForPull(device.deviceId, packet, answer.requester);
+        },
+        () => this.keepForPull(device.deviceId, packet, null),
+      );
+      return 'stored';
     }
+    const kept = this.keepForPull(device.deviceId, packet, origin?.kind === 'http' ? origin.requester : null);
+    if (kept === 'held') return 'held';
     return entry ? 'stored' : 'unsolicited';
+  }
+
+  /** A reply for HTTP pulling: to a long poll waiting now (nothing written), else kept for the next pull. */
+  private keepForPull(deviceId: string, packet: RelayPacket, requester: HttpRequester | null): 'handed' | 'stored' | 'held' {
+    const reply: HandedReply = {
+      deviceId, payload: packet.payload, signature: packet.signature, requestCounter: packet.requestCounter, createdAt: this.clock.now(), requester,
+    };
+    const handed = this.hub.handReply(reply, (waiters) => this.pickup.chooseWaiter(reply, waiters, (puller) => this.ownPending(deviceId, puller)));
+    if (handed) return 'handed';
+    const kept = this.pickup.keep(reply, this.clock.now());
+    this.hub.notifyResponse(deviceId);
+    return kept === 'held' ? 'held' : 'stored';
   }
 
   /**
@@ -264,6 +286,11 @@ export class RelayService {
     this.dropDeletedDevice(deviceId);
     this.hub.notifyResponse(deviceId);
     for (const listener of this.deletedListeners) listener(deviceId);
+  }
+
+  /** The sender of a command queued here, taken (issue 15: its board replied on another instance). */
+  takeQueuedSender(deviceId: string, queueId: number): ResponseOrigin {
+    return this.hub.takeQueuedOrigin(deviceId, queueId);
   }
 
   /** A device deleted on another instance (issue 15): its socket here closes and its commands here end. */

@@ -169,6 +169,23 @@ describe('cluster: client and board on different instances', () => {
     probe.close();
   });
 
+  it('a v1.0 client on A queues a command for an offline board; the board connects to B and its reply reaches the client\'s socket on A', async () => {
+    const deviceId = nextDevice();
+    const token = newDeviceToken();
+    await api(a.http, 'POST', '/api/register_device', { token: user.token, body: { device_id: deviceId, device_data: { name: 'qr' } } });
+    const client = await connectClient(a.ws, 'cli_queued_reply', user.token);
+    client.probe.send(commandPacket(token, deviceId, 'wake', 'qr1'));
+    expect(await client.probe.next()).toMatchObject({ status: 'success', delivered: false, queued: true });
+    const board = await connectBoard(b, user.token, deviceId);
+    expect(open(token, await board.probe.next())).toMatchObject({ command: 'wake', request_id: 'qr1' });
+    board.probe.send(responsePacket(token, deviceId, { status: 'success', request_id: 'qr1', echo: 'wake' }));
+    expect(open(token, await client.probe.next(5000))).toMatchObject({ request_id: 'qr1', echo: 'wake' });
+    // Not also kept for HTTP pulling.
+    expect((await api(c.http, 'POST', '/api/pull', { token: user.token, body: { device_id: deviceId, wait: 0 } })).body.count).toBe(0);
+    client.probe.close();
+    board.probe.close();
+  });
+
   it('a command queued on A while the board is already on B is written to it at once', async () => {
     const deviceId = nextDevice();
     const token = newDeviceToken();
