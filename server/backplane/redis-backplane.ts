@@ -50,6 +50,8 @@ interface RemoteEntry {
 export interface RedisBackplaneHooks {
   /** Presence of an endpoint whose instance died: the routing core tells its subscribers. */
   onRemoteGone?(who: Publisher & { deviceId: string | null }): void;
+  /** A local connection's registration is in Redis: from now on every instance finds it. */
+  onRegistered?(conn: EndpointConnection): void;
 }
 
 export class RedisBackplane implements Backplane {
@@ -91,6 +93,7 @@ export class RedisBackplane implements Backplane {
     this.registering.set(conn.endpointId, written);
     void written.finally(() => {
       if (this.registering.get(conn.endpointId) === written) this.registering.delete(conn.endpointId);
+      if (this.mine.local(conn.endpointId) === conn) this.hooks.onRegistered?.(conn);
     });
     return replaced;
   }

@@ -11,6 +11,7 @@ import type { DeviceCredentials } from '../claim/device-credentials';
 import { closeCodeFor } from '../errors';
 import { LocalHub } from '../hub/local-hub';
 import type { RelayService } from '../relay/relay-service';
+import type { EndpointConnection } from '../routing/backplane';
 import { presenceFrame } from '../routing/frames';
 import type { Store } from '../store/types';
 import type { TokenSockets } from '../ws/token-sockets';
@@ -96,15 +97,16 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
       new ClusterCommands(bus, backplane, store, relay);
       // Commands queued by other instances while Redis was away never reached their "flush" notice:
       // once it is back, every instance writes what waits for the boards connected to it.
-      const flushLocalBoards = () => {
-        for (const conn of backplane.localConnections()) {
-          if (conn.deviceId === null || !conn.peer.isOpen()) continue;
-          try {
-            relay.flushQueue(conn.deviceId);
-          } catch {
-            // The database is away: the board gets its commands at the next flush (reconnect, push).
-          }
+      const flushBoard = (conn: EndpointConnection) => {
+        if (conn.deviceId === null || !conn.peer.isOpen()) return;
+        try {
+          relay.flushQueue(conn.deviceId);
+        } catch {
+          // The database is away: the board gets its commands at the next flush (reconnect, push).
         }
+      };
+      const flushLocalBoards = () => {
+        for (const conn of backplane.localConnections()) flushBoard(conn);
       };
       // Now, and again once the other instances have surely written their presence and sent their notices.
       bus.onReady(() => {
@@ -124,6 +126,9 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
       // An endpoint whose instance died is offline: its subscribers anywhere hear it.
       backplane.setHooks({
         onRemoteGone: (who) => backplane.fanOut(who, presenceFrame(who.endpointId, who.deviceId, who.kind, false, clock.now())),
+        // A command another instance queued while it could not yet find this board (its registration
+        // was not written yet) got no flush notice: the board's queue is read once more now.
+        onRegistered: flushBoard,
       });
       // Login, registration and token throttles count failures from every instance (each applies the others' changes).
       const throttles = auth.throttles();

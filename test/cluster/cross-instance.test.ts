@@ -5,6 +5,7 @@
  * with acks, events and signaling; presence is cluster-wide; a revoked token closes its sockets
  * on every instance within a second.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, registerUser, type TestUser } from '../relay/helpers/http';
 import { commandPacket, newDeviceToken, open, responsePacket } from '../relay/helpers/packets';
@@ -184,6 +185,22 @@ describe('cluster: client and board on different instances', () => {
     expect((await api(c.http, 'POST', '/api/pull', { token: user.token, body: { device_id: deviceId, wait: 0 } })).body.count).toBe(0);
     client.probe.close();
     board.probe.close();
+  });
+
+  it('a command queued on A while the board\'s registration on B is held up in Redis is still written to it', async () => {
+    const deviceId = nextDevice();
+    const token = newDeviceToken();
+    await api(a.http, 'POST', '/api/register_device', { token: user.token, body: { device_id: deviceId, device_data: { name: 'w' } } });
+    // Redis holds every write for 400 ms (reads go on): B's registration of the board waits.
+    const admin = new Redis(redis.url);
+    await admin.call('CLIENT', 'PAUSE', '400', 'WRITE');
+    const { probe } = await connectDevice(b.ws, deviceId, user.token);
+    // A cannot find the board on any instance yet: the push is queued.
+    const push = await api(a.http, 'POST', '/api/push', { token: user.token, body: commandPacket(token, deviceId, 'wake', 'w1') });
+    expect(push.body).toMatchObject({ delivered_via_ws: false, queued: true });
+    admin.disconnect();
+    expect(open(token, await probe.next(3000))).toMatchObject({ command: 'wake', request_id: 'w1' });
+    probe.close();
   });
 
   it('a command queued on A while the board is already on B is written to it at once', async () => {
