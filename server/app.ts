@@ -162,7 +162,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   app.decorate('openSockets', () => gateway.openSockets());
   app.decorate('cluster', cluster);
-  cluster?.wire({ relay, auth, store, clock, secret: config.secretKey, credentials, tokenSockets });
+  cluster?.wire({ relay, auth, store, clock, secret: config.secretKey, credentials, tokenSockets, claims, pairings: router.pairings });
   auth.onTokenRevoked((tokenId) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked'));
   auth.sessions.onRevoked((sessionId, reason) => {
     const closed = tokenSockets.closeSession(sessionId, closeCodeFor('SESSION_REVOKED'), 'session revoked');

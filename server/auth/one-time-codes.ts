@@ -9,6 +9,10 @@ import type { Clock } from '../time';
  * each live code of a scope counts the wrong codes entered in that scope while it waits (the
  * guesser cannot tell codes apart) and is burned at its budget. Codes come from the CSPRNG, are
  * compared in constant time, expire and are single use; every failure looks the same to the caller.
+ *
+ * Several instances (issue 15): a failure is told (onChange) and applied on the others
+ * (applyRemote), budgets and burning alike; a code held on another instance is taken there (take),
+ * and every removed code is told (onRemoved) so its cluster-wide reservation is freed.
  */
 export interface OneTimeCodeBounds {
   digits: number;
@@ -72,6 +76,8 @@ export class OneTimeCodes<T> {
   private total = 0;
   /** For tests and metrics: codes burned after being attacked. */
   burned = 0;
+  private failureListener: ((op: 'failure', key: string) => void) | null = null;
+  private removedListener: ((scope: string, code: string) => void) | null = null;
 
   constructor(private readonly bounds: OneTimeCodeBounds, private readonly clock: Clock) {
     this.failures = new WindowCounter(bounds.windowMs, bounds.maxTrackedKeys);
@@ -98,24 +104,77 @@ export class OneTimeCodes<T> {
    * wrong, expired, used, burned, over a budget, or refused by `accept`, which leaves the code).
    */
   redeem(scope: string, address: string, code: string, accept: (value: T) => boolean = () => true): T | null {
+    if (this.mayTry(scope, address, code)) {
+      const value = this.take(scope, code, accept);
+      if (value !== null) return value;
+    }
+    this.fail(scope, address);
+    return null;
+  }
+
+  /** Whether `code` may be compared at all: well formed, and no failure budget of the caller spent. */
+  mayTry(scope: string, address: string, code: string): boolean {
     const now = this.clock.now();
     const b = this.bounds;
     const over = this.failures.count(GLOBAL, now) >= b.failuresGlobal
       || this.failures.count(`a:${address}`, now) >= b.failuresPerAddress
       || this.failures.count(`s:${scope}`, now) >= b.failuresPerScope;
-    const live = this.live(scope, now);
-    if (!over && code.length === b.digits && /^\d+$/.test(code)) {
-      const given = Buffer.from(code);
-      let match: LiveCode<T> | undefined;
-      // Every live code is compared, each in constant time: the time taken says nothing about which digits matched.
-      for (const entry of live) if (timingSafeEqual(Buffer.from(entry.code), given) && match === undefined) match = entry;
-      if (match && accept(match.value)) {
-        this.remove(scope, match);
-        return match.value;
-      }
+    return !over && code.length === b.digits && /^\d+$/.test(code);
+  }
+
+  /** The value of the live code `code` of `scope`, consumed; null when none here matches (nothing is counted). */
+  take(scope: string, code: string, accept: (value: T) => boolean = () => true): T | null {
+    const live = this.live(scope, this.clock.now());
+    const given = Buffer.from(code);
+    if (given.length !== this.bounds.digits) return null;
+    let match: LiveCode<T> | undefined;
+    // Every live code is compared, each in constant time: the time taken says nothing about which digits matched.
+    for (const entry of live) if (timingSafeEqual(Buffer.from(entry.code), given) && match === undefined) match = entry;
+    if (!match || !accept(match.value)) return null;
+    this.remove(scope, match);
+    return match.value;
+  }
+
+  /** A failed attempt (told to the other instances): counted in every budget and against the scope's live codes. */
+  fail(scope: string, address: string): void {
+    const now = this.clock.now();
+    this.failed(scope, address, this.live(scope, now), now);
+    this.failureListener?.('failure', JSON.stringify([scope, address]));
+  }
+
+  onChange(listener: (op: 'failure', key: string) => void): void {
+    this.failureListener = listener;
+  }
+
+  /** A failure on another instance. */
+  applyRemote(op: string, key: string): void {
+    if (op !== 'failure') return;
+    let pair: unknown;
+    try {
+      pair = JSON.parse(key);
+    } catch {
+      return;
     }
-    this.failed(scope, address, live, now);
-    return null;
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return;
+    const now = this.clock.now();
+    this.failed(pair[0], pair[1], this.live(pair[0], now), now);
+  }
+
+  /** Told of every code that leaves (used, burned, expired, withdrawn). */
+  onRemoved(listener: (scope: string, code: string) => void): void {
+    this.removedListener = listener;
+  }
+
+  /** Every live code, for reserving them again after a Redis restart. */
+  liveCodes(): { scope: string; code: string; ttlMs: number }[] {
+    const now = this.clock.now();
+    return [...this.byScope.keys()].flatMap((scope) => this.live(scope, now).map(({ code, expiresAt }) => ({ scope, code, ttlMs: expiresAt - now })));
+  }
+
+  /** A code that must not be used (another instance holds the same one): gone. */
+  withdraw(scope: string, code: string): void {
+    const entry = this.byScope.get(scope)?.find((candidate) => candidate.code === code);
+    if (entry) this.remove(scope, entry);
   }
 
   /** Drops expired codes everywhere (a periodic sweep; lookups also drop them per scope). */
@@ -145,6 +204,7 @@ export class OneTimeCodes<T> {
     if (!entries) return [];
     const kept = entries.filter((entry) => entry.expiresAt > now);
     this.total -= entries.length - kept.length;
+    if (this.removedListener) for (const entry of entries) if (entry.expiresAt <= now) this.removedListener(scope, entry.code);
     if (kept.length === 0) this.byScope.delete(scope);
     else this.byScope.set(scope, kept);
     return kept;
@@ -157,6 +217,7 @@ export class OneTimeCodes<T> {
     if (index < 0) return;
     entries.splice(index, 1);
     this.total -= 1;
+    this.removedListener?.(scope, entry.code);
     if (entries.length === 0) this.byScope.delete(scope);
   }
 }

@@ -28,9 +28,9 @@ export class FailureThrottle {
   }
 
   /** A change another instance made: applied here, not told again. */
-  applyRemote(op: 'failure' | 'reset', key: string): void {
+  applyRemote(op: string, key: string): void {
     if (op === 'failure') this.count(key);
-    else this.entries.delete(key);
+    else if (op === 'reset') this.entries.delete(key);
   }
 
   /** Milliseconds the caller must still wait; 0 when allowed. */

@@ -9,7 +9,7 @@ export interface ClusterConfig {
   redisUrl: string | null;
   /** INSTANCE_ID: this relay's name among the instances (logs, /api/health); default the host name. */
   instanceId: string;
-  /** REDIS_REQUEST_TIMEOUT_MS: how long an instance waits for another to answer (delivery, commands). */
+  /** REDIS_REQUEST_TIMEOUT_MS: how long an instance waits for another to answer (delivery, commands, claims and pairing codes held there). */
   requestTimeoutMs: number;
   /** REDIS_INSTANCE_TTL_MS: an instance whose heartbeat is older than this is dead (its connections are offline). */
   instanceTtlMs: number;

@@ -66,7 +66,8 @@ export class RedisBackplane implements Backplane {
       if (!conn || (m.routingOnly === true && !conn.routingAware)) return false;
       return conn.peer.send(String(m.frame));
     });
-    bus.on('fan', (m) => this.mine.fanOut(m.publisher as Publisher, String(m.frame)));
+    // `alsoTo`: a pairing host's clients (issue 14), who get its events wherever they are connected.
+    bus.on('fan', (m) => this.mine.fanOut(m.publisher as Publisher, String(m.frame), Array.isArray(m.alsoTo) ? m.alsoTo.filter((id): id is string => typeof id === 'string') : []));
     bus.on('mail', (m) => this.mine.mailboxChanged(String(m.endpoint), Number(m.item)));
     bus.on('close', (m) => this.mine.closeEndpoint(String(m.endpoint), Number(m.code), String(m.reason)));
     bus.on('info', (m) => this.mine.connectionInfo(String(m.endpoint)));
@@ -176,15 +177,17 @@ export class RedisBackplane implements Backplane {
     return (await this.bus.request(entry.instance, { t: 'deliver', endpoint: endpointId, frame, routingOnly })) === true;
   }
 
-  fanOut(publisher: Publisher, frame: string): number {
-    const message = { t: 'fan', publisher: { userId: publisher.userId, endpointId: publisher.endpointId, kind: publisher.kind }, frame };
+  fanOut(publisher: Publisher, frame: string, alsoTo: readonly string[] = []): number {
+    const message = {
+      t: 'fan', publisher: { userId: publisher.userId, endpointId: publisher.endpointId, kind: publisher.kind }, frame, ...(alsoTo.length > 0 ? { alsoTo } : {}),
+    };
     // The publish goes out on another Redis connection than the endpoint's registration: until that
     // is written, another instance hearing "online" could not yet find it (listing, routing to it).
     // Frames of one publisher stay in order: they all wait for the same write.
     const registering = this.registering.get(publisher.endpointId);
     if (registering) void registering.then(() => this.bus.broadcast(message));
     else this.bus.broadcast(message);
-    return this.mine.fanOut(publisher, frame);
+    return this.mine.fanOut(publisher, frame, alsoTo);
   }
 
   async mailboxChanged(endpointId: string, itemId: number): Promise<boolean> {

@@ -2,17 +2,20 @@
  * Everything a relay instance needs to be one of several (issue 15), assembled in one place so
  * app.ts only asks for it when REDIS_URL is set: the bus, the Redis backplane, a hub whose
  * "a response was stored" notices reach long polls on every instance, commands forwarded to the
- * board's instance, and token revocation closing sockets on every instance.
+ * board's instance, token revocation closing sockets on every instance, and claim and pairing
+ * codes usable from any instance.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { SessionChange, SessionStore } from '../dashboard/sessions';
 import type { AuthService } from '../auth/auth-service';
+import type { ClaimService } from '../claim/claim-service';
 import type { DeviceCredentials } from '../claim/device-credentials';
 import { closeCodeFor } from '../errors';
 import { LocalHub } from '../hub/local-hub';
 import type { RelayService } from '../relay/relay-service';
 import type { EndpointConnection } from '../routing/backplane';
 import { presenceFrame } from '../routing/frames';
+import type { Pairings } from '../routing/pairing';
 import type { Store } from '../store/types';
 import type { TokenSockets } from '../ws/token-sockets';
 import type { Clock } from '../time';
@@ -20,6 +23,8 @@ import type { ClusterConfig } from './cluster-config';
 import { ClusterCommands } from './redis-commands';
 import { RedisBackplane } from './redis-backplane';
 import { RedisBus } from './redis-bus';
+import { shareCodes } from './redis-codes';
+import { shareCounters } from './shared-counters';
 
 /** LocalHub whose stored-response notices also wake long polls on the other instances. */
 class ClusterHub extends LocalHub {
@@ -45,6 +50,8 @@ export interface Cluster {
     relay: RelayService; auth: AuthService; store: Store; clock: Clock; secret: Uint8Array;
     /** Issue 14: a device credential ended, or a login session revoked, closes its sockets on every instance. */
     credentials: DeviceCredentials; tokenSockets: TokenSockets;
+    /** Codes live where they were issued; claims and confirmations reach them from any instance. */
+    claims: ClaimService; pairings: Pairings;
   }): void;
   /** Dashboard sessions (and their one-time messages) live on every instance, so any instance serves the next page. */
   shareSessions(sessions: SessionStore): void;
@@ -92,7 +99,7 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
     node,
     backplane,
     hub,
-    wire({ relay, auth, store, clock, secret, credentials, tokenSockets }) {
+    wire({ relay, auth, store, clock, secret, credentials, tokenSockets, claims, pairings }) {
       sessionKey = createHmac('sha256', secret).update('wakelink cluster dashboard sessions v1').digest();
       new ClusterCommands(bus, backplane, store, relay);
       // Commands queued by other instances while Redis was away never reached their "flush" notice:
@@ -130,15 +137,11 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
         // was not written yet) got no flush notice: the board's queue is read once more now.
         onRegistered: flushBoard,
       });
-      // Login, registration and token throttles count failures from every instance (each applies the others' changes).
-      const throttles = auth.throttles();
-      for (const [name, throttle] of Object.entries(throttles)) {
-        throttle.onChange((op, key) => bus.broadcast({ t: 'throttle', name, op, key }));
-      }
-      bus.on('throttle', (m) => {
-        const throttle = throttles[String(m.name) as keyof typeof throttles] as (typeof throttles)[keyof typeof throttles] | undefined;
-        if (throttle && (m.op === 'failure' || m.op === 'reset') && typeof m.key === 'string') throttle.applyRemote(m.op, m.key);
-      });
+      // Login, registration and token throttles, claim budgets and claim/pairing-code failures count
+      // attempts from every instance (each applies the others' changes).
+      shareCounters(bus, { ...auth.throttles(), ...claims.budgets(), claim_codes: claims.codes, pairing_codes: pairings.codes });
+      // Claim and pairing codes issued on one instance are claimed and confirmed on any.
+      shareCodes(bus, secret, claims, pairings);
       const closeTokenSockets = (tokenId: number) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked');
       auth.onTokenRevoked((tokenId) => bus.broadcast({ t: 'revoke', token: tokenId }));
       bus.on('revoke', (m) => {

@@ -4,10 +4,12 @@ import type { Clock } from '../time';
  * Attempts per key in fixed one-minute windows on the relay clock (claim codes, issue 14). Every
  * attempt counts, right or wrong: the budget bounds searching, not failing. At most `maxKeys`
  * keys are remembered (the oldest window goes first), so a spray of addresses costs bounded
- * memory; the relay-wide budget still bounds such a spray.
+ * memory; the relay-wide budget still bounds such a spray. Several instances (issue 15) share the
+ * budgets: every attempt recorded here is told (onChange), and applied on the others (applyRemote).
  */
 export class AttemptBudget {
   private readonly windows = new Map<string, { startedAt: number; attempts: number }>();
+  private changeListener: ((op: 'attempt', key: string) => void) | null = null;
 
   constructor(
     private readonly perWindow: number,
@@ -23,7 +25,21 @@ export class AttemptBudget {
     return Math.max(1, window.startedAt + this.windowMs - this.clock.now());
   }
 
+  onChange(listener: (op: 'attempt', key: string) => void): void {
+    this.changeListener = listener;
+  }
+
+  /** An attempt made on another instance. */
+  applyRemote(op: string, key: string): void {
+    if (op === 'attempt') this.count(key);
+  }
+
   record(key: string): void {
+    this.count(key);
+    this.changeListener?.('attempt', key);
+  }
+
+  private count(key: string): void {
     const window = this.current(key);
     if (window) {
       window.attempts += 1;

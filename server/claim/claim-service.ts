@@ -21,6 +21,23 @@ export interface ClaimBounds {
   codeMaxFailures: number;
 }
 
+/** A claim as the instance holding the code's socket runs it (the code's own instance, or another one's, issue 15). */
+export interface ClaimRequest {
+  userId: number;
+  /** Normalised: 6 digits. */
+  code: string;
+  name: string;
+  ip: string;
+  deviceLimit: number;
+}
+
+/**
+ * Several instances (issue 15): the instance holding the code's claim socket, asked to claim it.
+ * null: no instance holds that code; 'unreachable': Redis, or the holder, does not answer in time.
+ * A refusal there (DEVICE_TAKEN, DEVICE_LIMIT) is thrown here as the same RelayError.
+ */
+export type RemoteClaim = (request: ClaimRequest) => Promise<ClaimResult | null | 'unreachable'>;
+
 export interface ClaimResult {
   deviceId: string;
   name: string;
@@ -43,6 +60,7 @@ export class ClaimService {
   private readonly accountBudget: AttemptBudget;
   private readonly ipBudget: AttemptBudget;
   private readonly globalBudget: AttemptBudget;
+  private remote: RemoteClaim | null = null;
 
   constructor(
     private readonly store: Store,
@@ -76,8 +94,26 @@ export class ClaimService {
     return this.sockets.size;
   }
 
-  /** The owner enters the code their board shows. */
-  claim(principal: Principal, rawCode: string, name: string, ip: string, deviceLimit: number): ClaimResult {
+  /** Live codes at most: one per claim socket. */
+  maxLiveCodes(): number {
+    return this.bounds.socketsTotal;
+  }
+
+  /** The attempt budgets, by name, for sharing among instances (issue 15). */
+  budgets(): Record<string, AttemptBudget> {
+    return { claim_account: this.accountBudget, claim_ip: this.ipBudget, claim_relay: this.globalBudget };
+  }
+
+  /** Several instances: a code not held here is looked for on the others. */
+  claimElsewhere(remote: RemoteClaim): void {
+    this.remote = remote;
+  }
+
+  /**
+   * The owner enters the code their board shows. The budgets are counted here, where the claim is
+   * entered, and every claim that claims nothing is one wrong claim for every live code everywhere.
+   */
+  async claim(principal: Principal, rawCode: string, name: string, ip: string, deviceLimit: number): Promise<ClaimResult> {
     const waitMs = Math.max(this.accountBudget.retryAfterMs(String(principal.userId)), this.ipBudget.retryAfterMs(ip), this.globalBudget.retryAfterMs('relay'));
     if (waitMs > 0) throw new RelayError('TOO_MANY_ATTEMPTS', undefined, Math.ceil(waitMs / 1000));
     this.accountBudget.record(String(principal.userId));
@@ -85,13 +121,27 @@ export class ClaimService {
     this.globalBudget.record('relay');
     // People type "482 913" or "482-913".
     const code = rawCode.replace(/[\s-]/g, '');
-    const holder = new RegExp(`^\\d{${CLAIM_CODE_DIGITS}}$`).test(code) ? this.codes.find(code) : undefined;
+    const wellFormed = new RegExp(`^\\d{${CLAIM_CODE_DIGITS}}$`).test(code);
+    const request: ClaimRequest = { userId: principal.userId, code, name, ip, deviceLimit };
+    const found = (wellFormed ? this.claimHere(request) : null) ?? (wellFormed && this.remote ? await this.remote(request) : null);
+    if (found !== null && found !== 'unreachable') return found;
+    this.codes.recordFailure();
+    this.log.info({ event: 'claim_failed', userId: principal.userId, ip, ...(found === 'unreachable' ? { unreachable: true } : {}) }, 'claim with an invalid code');
+    // Redis or the code's instance away: a clear answer (the code may be right), counted like a wrong one all the same.
+    if (found === 'unreachable') throw new RelayError('SERVICE_UNAVAILABLE', 'The relay cannot reach the instance holding that code now; try again in a moment');
+    throw new RelayError('INVALID_CLAIM_CODE');
+  }
+
+  /**
+   * The claim, if this instance holds the code's socket: the credential is made and handed to the
+   * board here and never leaves this instance. null when no socket here has that live code.
+   */
+  claimHere(request: ClaimRequest): ClaimResult | null {
+    const { userId, code, name, ip, deviceLimit } = request;
+    const holder = this.codes.find(code);
     const socket = holder instanceof ClaimSocket && this.sockets.has(holder) ? holder : undefined;
-    if (!socket) {
-      this.codes.recordFailure();
-      this.log.info({ event: 'claim_failed', userId: principal.userId, ip }, 'claim with an invalid code');
-      throw new RelayError('INVALID_CLAIM_CODE');
-    }
+    if (!socket) return null;
+    const principal = { userId };
     const credential = issueDeviceCredential();
     const outcome = this.store.claimDevice(principal.userId, socket.deviceId, name, deviceLimit, credential, this.clock.now());
     // A right code for a board the account cannot take leaves the code live: its owner may fix that and retry.

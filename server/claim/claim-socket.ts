@@ -36,8 +36,7 @@ export class ClaimSocket implements ClaimHolder {
       if (this.frames > bounds.maxFrames) ws.close(closeCodeFor('RATE_LIMITED'), 'the claim socket takes no frames');
     });
     this.deadline = setTimeout(() => ws.close(closeCodeFor('CLAIM_TIMEOUT'), 'claim timeout'), bounds.timeoutMs);
-    const first = codes.issue(this);
-    this.codeChanged(first.code, first.expiresAt);
+    codes.renew(this);
     log.info({ event: 'claim_socket_open', deviceId, ip: address }, 'board waiting to be claimed');
   }
 
@@ -47,10 +46,7 @@ export class ClaimSocket implements ClaimHolder {
     const remainingMs = Math.max(1000, expiresAt - this.now());
     this.ws.send(claimCodeFrame(code, Math.round(remainingMs / 1000)));
     // An expired code is replaced while the socket stays (the relay clock decides validity; this only refreshes the board's copy).
-    this.expiryTimer = setTimeout(() => {
-      const next = this.codes.issue(this);
-      this.codeChanged(next.code, next.expiresAt);
-    }, remainingMs);
+    this.expiryTimer = setTimeout(() => this.codes.renew(this), remainingMs);
   }
 
   /** Claimed: the code is used up, the board gets its credential, the socket closes. */

@@ -35,7 +35,7 @@ export function registerClaimRoutes(app: FastifyInstance, deps: {
       return sendPage(reply, 400, messagePage('Name too long', 'Names are at most 64 characters.', who.header, '/dashboard'));
     }
     try {
-      const result = app.claims.claim(who.principal, code, (name ?? '').trim(), request.ip, who.user.devicesLimit);
+      const result = await app.claims.claim(who.principal, code, (name ?? '').trim(), request.ip, who.user.devicesLimit);
       who.session.flash = { notice: `Board ${result.deviceId} ${result.created ? 'claimed' : 're-claimed'}. It now connects with its own credential.` };
       return reply.redirect('/dashboard', 303);
     } catch (error) {

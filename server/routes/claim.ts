@@ -43,7 +43,7 @@ export const claimRoutes: FastifyPluginAsync = async (app) => {
     },
   }, async (request) => {
     const principal = principalOf(request);
-    const result = app.claims.claim(principal, request.body.code, request.body.name ?? '', request.ip, limitOf(principal.userId));
+    const result = await app.claims.claim(principal, request.body.code, request.body.name ?? '', request.ip, limitOf(principal.userId));
     return {
       status: 'claimed', device_id: result.deviceId, name: result.name, endpoint: result.endpointId, created: result.created, credential_prefix: result.credentialPrefix,
     };

@@ -4,8 +4,14 @@
  * `command` without `to` from the client goes to its host, and the host's events reach its clients
  * without a subscription. A client has at most one host (a new pairing replaces the old one); a
  * host has any number of clients. Codes are guarded by OneTimeCodes (auth/one-time-codes.ts).
+ *
+ * Several instances (issue 15): pairings are in the shared store; the codes are in the memory of
+ * the instance that issued them, reserved cluster-wide (PairingCluster), so a code asked for on
+ * one instance is confirmed on any other, and a change to a host's clients is told to every
+ * instance's client cache.
  */
 import { randomBytes } from 'node:crypto';
+import type { Reservation } from '../auth/code-reservations';
 import { OneTimeCodes, type OneTimeCodeBounds } from '../auth/one-time-codes';
 import { RelayError } from '../errors';
 import type { PairingRecord, Store } from '../store/types';
@@ -51,6 +57,25 @@ export interface Paired {
   client_endpoint: string;
 }
 
+/** What a cluster adds (backplane/redis-codes.ts); absent on one instance. */
+export interface PairingCluster {
+  /** As CodeReservations.reserve, for the code of that account. */
+  reserve(scope: string, code: string, ttlMs: number): Promise<Reservation>;
+  /**
+   * Takes the live code on the instance holding it (not for `clientEndpoint`'s own code): its host
+   * endpoint id; null when no instance holds it; 'unreachable' when Redis or that instance does not answer.
+   */
+  takeElsewhere(scope: string, code: string, clientEndpoint: string): Promise<string | null | 'unreachable'>;
+  /** The host's clients changed here: the other instances drop their cached list. */
+  clientsChanged(hostEndpoint: string): void;
+}
+
+/** Live pairing codes in memory, at most (OneTimeCodes' codesTotal). */
+export const PAIRING_CODES_TOTAL = 100_000;
+
+/** Draws before a code is handed out unreserved (each held elsewhere: next to impossible). */
+const MAX_DRAWS = 8;
+
 /** Hosts whose client lists are kept in memory (every event of a connected endpoint asks). */
 const CLIENT_CACHE_ENTRIES = 10_000;
 
@@ -62,6 +87,7 @@ export class Pairings {
    * it has no connection to deliver to, and endpoint ids are never reused.
    */
   private readonly clientCache = new Map<string, string[]>();
+  private cluster: PairingCluster | null = null;
 
   constructor(
     private readonly store: Store,
@@ -71,17 +97,35 @@ export class Pairings {
     private readonly limits: PairingLimits,
   ) {
     const bounds: OneTimeCodeBounds = {
-      digits: 6, ttlMs: limits.pairingCodeTtlMs, codesPerScope: limits.pairingCodesPerAccount, codesTotal: 100_000, windowMs: 60_000,
+      digits: 6, ttlMs: limits.pairingCodeTtlMs, codesPerScope: limits.pairingCodesPerAccount, codesTotal: PAIRING_CODES_TOTAL, windowMs: 60_000,
       failuresPerScope: limits.pairingFailuresPerAccount, failuresPerAddress: limits.pairingFailuresPerAddress,
       failuresGlobal: limits.pairingFailuresGlobal, failuresPerCode: limits.pairingFailuresPerCode, maxTrackedKeys: 10_000,
     };
     this.codes = new OneTimeCodes<string>(bounds, clock);
   }
 
+  /** Several instances share codes and client caches. */
+  joinCluster(cluster: PairingCluster): void {
+    this.cluster = cluster;
+  }
+
+  /** Another instance changed the host's clients. */
+  forgetClients(hostEndpoint: string): void {
+    this.clientCache.delete(hostEndpoint);
+  }
+
   /** A code for the asking endpoint, which becomes the host when another endpoint confirms it. */
-  requestCode(party: PairingParty): { code: string; expires_in_seconds: number } {
+  async requestCode(party: PairingParty): Promise<{ code: string; expires_in_seconds: number }> {
     this.assertPairable(party.endpoint);
-    const issued = this.codes.issue(String(party.userId), party.endpoint.id);
+    const scope = String(party.userId);
+    let issued = this.codes.issue(scope, party.endpoint.id);
+    // In a cluster the code is reserved first: no other instance holds the same live code of this account.
+    for (let draw = 1; issued.ok && this.cluster && draw <= MAX_DRAWS; draw += 1) {
+      // 'unavailable' (Redis away): the code is good on this instance only; reserved again once Redis is back.
+      if ((await this.cluster.reserve(scope, issued.code, this.limits.pairingCodeTtlMs)) !== 'taken') break;
+      this.codes.withdraw(scope, issued.code);
+      issued = this.codes.issue(scope, party.endpoint.id);
+    }
     if (!issued.ok) throw new RelayError('PAIRING_CODE_LIMIT');
     this.audit(party, 'code_issued', null, {});
     return { code: issued.code, expires_in_seconds: issued.expiresInSeconds };
@@ -91,10 +135,21 @@ export class Pairings {
   async confirm(party: PairingParty, code: string): Promise<Paired> {
     this.assertPairable(party.endpoint);
     const burnedBefore = this.codes.burned;
-    const hostId = this.codes.redeem(String(party.userId), party.address, code, (host) => host !== party.endpoint.id);
+    const scope = String(party.userId);
+    let hostId: string | null = null;
+    let unreachable = false;
+    if (this.codes.mayTry(scope, party.address, code)) {
+      hostId = this.codes.take(scope, code, (host) => host !== party.endpoint.id);
+      const elsewhere = hostId === null && this.cluster ? await this.cluster.takeElsewhere(scope, code, party.endpoint.id) : null;
+      if (elsewhere === 'unreachable') unreachable = true;
+      else if (elsewhere !== null) hostId = elsewhere;
+    }
     if (hostId === null) {
+      this.codes.fail(scope, party.address);
       // Only burns are audited: one row per wrong guess would let a guesser flush the account's history.
       if (this.codes.burned > burnedBefore) this.audit(party, 'code_burned', null, { codes: this.codes.burned - burnedBefore });
+      // Redis or the code's instance away: a clear answer (the code may be right), counted like a wrong one all the same.
+      if (unreachable) throw new RelayError('SERVICE_UNAVAILABLE', 'The relay cannot reach the instance holding that code now; try again in a moment');
       throw new RelayError('PAIRING_CODE_INVALID');
     }
     // The host may have been deleted while its code waited.
@@ -102,8 +157,8 @@ export class Pairings {
     if (!host) throw new RelayError('PAIRING_CODE_INVALID');
     const pairing: PairingRecord = { id: newPairingId(), userId: party.userId, hostEndpoint: host.id, clientEndpoint: party.endpoint.id, createdAt: this.clock.now() };
     const { replaced } = this.store.createPairing(pairing);
-    this.clientCache.delete(host.id);
-    if (replaced) this.clientCache.delete(replaced.hostEndpoint);
+    this.changedClients(host.id);
+    if (replaced) this.changedClients(replaced.hostEndpoint);
     this.audit(party, 'paired', host.id, { pairing_id: pairing.id, ...(replaced ? { replaced: replaced.id } : {}) });
     const paired: Paired = {
       status: 'paired', pairing_id: pairing.id, host_device_id: host.deviceId ?? host.id, host_endpoint: host.id, client_endpoint: party.endpoint.id,
@@ -139,8 +194,13 @@ export class Pairings {
   remove(userId: number, id: string, address: string, via: 'ws' | 'http'): void {
     const pairing = this.store.findPairing(id);
     if (!pairing || pairing.userId !== userId || !this.store.deletePairing(userId, id)) throw new RelayError('PAIRING_NOT_FOUND');
-    this.clientCache.delete(pairing.hostEndpoint);
+    this.changedClients(pairing.hostEndpoint);
     this.record(userId, pairing.clientEndpoint, pairing.hostEndpoint, 'unpaired', { pairing_id: id, via, address });
+  }
+
+  private changedClients(hostEndpoint: string): void {
+    this.clientCache.delete(hostEndpoint);
+    this.cluster?.clientsChanged(hostEndpoint);
   }
 
   private assertPairable(endpoint: ResolvedEndpoint): void {

@@ -27,8 +27,8 @@ async function answering(id: string | undefined, work: () => unknown): Promise<v
 }
 
 export function handlePairRequest(ctx: RoutingContext, session: Session, frame: { id: string | undefined }): Promise<void> {
-  return answering(frame.id, () => {
-    const issued = ctx.pairings.requestCode(party(session));
+  return answering(frame.id, async () => {
+    const issued = await ctx.pairings.requestCode(party(session));
     session.peer.send(JSON.stringify({ type: 'pair_code', ...correlated(frame.id), ...issued }));
   });
 }
