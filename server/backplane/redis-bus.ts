@@ -41,6 +41,10 @@ const aliveKey = (instance: string) => `wl:inst:${instance}`;
 const INSTANCES = 'wl:insts';
 /** Requests waiting for an answer, at most (a flood cannot grow the map without bound). */
 const MAX_PENDING_REQUESTS = 100_000;
+/** Revocations and deletions kept while Redis is away, at most (beyond it they reach the others only by their sockets' own checks). */
+const MAX_UNDELIVERED_BROADCASTS = 10_000;
+/** After Redis is back: the other instances' subscriber connections reconnect within about a second. */
+const RESEND_DELAY_MS = 1500;
 
 
 export class RedisBus {
@@ -60,6 +64,9 @@ export class RedisBus {
   private deadListeners: ((instance: string) => void)[] = [];
   private reapListeners: ((instance: string) => void)[] = [];
   private closed = false;
+  /** broadcastEventually() messages Redis did not take, oldest first. */
+  private readonly undelivered: BusMessage[] = [];
+  private resendTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: BusOptions) {
     this.instanceId = options.instanceId;
@@ -83,6 +90,7 @@ export class RedisBus {
     this.redis.on('ready', () => {
       this.lastError = null;
       if (this.heartbeat) this.beat();
+      this.resendLater();
       for (const listener of this.readyListeners) listener();
     });
   }
@@ -172,6 +180,18 @@ export class RedisBus {
     return this.publish(BROADCAST, message);
   }
 
+  /**
+   * For news every instance must hear even if Redis is away now (a revocation, a deletion): kept,
+   * bounded, and sent again once Redis is back. Only for messages whose handlers are idempotent and
+   * order-free (ending something twice, or late, is harmless).
+   */
+  broadcastEventually(message: BusMessage): void {
+    const keep = () => {
+      if (this.undelivered.length < MAX_UNDELIVERED_BROADCASTS) this.undelivered.push(message);
+    };
+    if (!this.publish(BROADCAST, message, keep)) keep();
+  }
+
   /** The other instance's handler result, or undefined on timeout, unreachable Redis or a dead instance. */
   request(instance: string, message: BusMessage): Promise<unknown> {
     if (!this.isAlive(instance) || this.pending.size >= MAX_PENDING_REQUESTS) return Promise.resolve(undefined);
@@ -193,6 +213,7 @@ export class RedisBus {
   async close(): Promise<void> {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.resendTimer) clearTimeout(this.resendTimer);
     for (const { resolve, timer } of this.pending.values()) {
       clearTimeout(timer);
       resolve(undefined);
@@ -207,10 +228,21 @@ export class RedisBus {
     this.sub.disconnect();
   }
 
-  private publish(channel: string, message: BusMessage): boolean {
+  private publish(channel: string, message: BusMessage, failed?: () => void): boolean {
     if (this.closed || this.redis.status !== 'ready') return false;
-    this.redis.publish(channel, JSON.stringify({ ...message, from: this.instanceId })).catch(() => undefined);
+    this.redis.publish(channel, JSON.stringify({ ...message, from: this.instanceId })).catch(() => failed?.());
     return true;
+  }
+
+  /** Redis is back: what could not be broadcast goes out, once the others have had a moment to subscribe again. */
+  private resendLater(): void {
+    if (this.undelivered.length === 0 || this.resendTimer) return;
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = null;
+      const pending = this.undelivered.splice(0);
+      for (const message of pending) this.broadcastEventually(message);
+    }, RESEND_DELAY_MS);
+    this.resendTimer.unref();
   }
 
   private onMessage(text: string): void {

@@ -143,19 +143,19 @@ export async function startCluster(config: ClusterConfig & { redisUrl: string })
       // Claim and pairing codes issued on one instance are claimed and confirmed on any.
       shareCodes(bus, secret, claims, pairings);
       const closeTokenSockets = (tokenId: number) => hub.closeWhere((socket) => socket.tokenId === tokenId, closeCodeFor('TOKEN_REVOKED'), 'token revoked');
-      auth.onTokenRevoked((tokenId) => bus.broadcast({ t: 'revoke', token: tokenId }));
+      auth.onTokenRevoked((tokenId) => bus.broadcastEventually({ t: 'revoke', token: tokenId }));
       bus.on('revoke', (m) => {
         const tokenId = Number(m.token);
         auth.forgetRevokedToken(tokenId);
         closeTokenSockets(tokenId);
       });
-      credentials.onCredentialEnded((deviceId) => bus.broadcast({ t: 'credential_ended', device: deviceId }));
+      credentials.onCredentialEnded((deviceId) => bus.broadcastEventually({ t: 'credential_ended', device: deviceId }));
       bus.on('credential_ended', (m) => {
         if (typeof m.device === 'string') credentials.closeSockets(m.device, true);
       });
       // A session revoked here (logout, reuse, eviction, the dashboard) ends on every instance; the
       // store already says so, this drops the cached principals and closes the sockets at once.
-      auth.sessions.onRevoked((sessionId) => bus.broadcast({ t: 'session_revoked', session: sessionId }));
+      auth.sessions.onRevoked((sessionId) => bus.broadcastEventually({ t: 'session_revoked', session: sessionId }));
       bus.on('session_revoked', (m) => {
         if (typeof m.session !== 'string') return;
         auth.forgetRevokedSession(m.session);

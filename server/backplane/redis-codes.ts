@@ -139,7 +139,7 @@ export function shareCodes(bus: RedisBus, secret: Uint8Array, claims: ClaimServi
       if (answer === undefined) return 'unreachable';
       return typeof answer === 'string' ? answer : null;
     },
-    clientsChanged: (host) => bus.broadcast({ t: 'pair_clients', host }),
+    clientsChanged: (host) => bus.broadcastEventually({ t: 'pair_clients', host }),
   });
   bus.on('pair_take', (m) => {
     if (typeof m.scope !== 'string' || typeof m.code !== 'string' || typeof m.client !== 'string') return null;

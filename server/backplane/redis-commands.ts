@@ -90,7 +90,7 @@ export class ClusterCommands implements CommandForwarder {
     // owner's proof of ownership on the live path), and its remembered endpoint id goes.
     relay.onDeviceDeleted((deviceId) => {
       this.endpointIds.delete(deviceId);
-      bus.broadcast({ t: 'device_deleted', device: deviceId });
+      bus.broadcastEventually({ t: 'device_deleted', device: deviceId });
     });
     bus.on('device_deleted', (m) => {
       const deviceId = String(m.device);

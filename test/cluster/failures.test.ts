@@ -136,6 +136,32 @@ describe('cluster: an instance dies', () => {
     board.probe.close();
   });
 
+  it('a token revoked and a board deleted on A while Redis is away: their sockets on C close once Redis is back', async () => {
+    const [a, c] = instances as [RelayInstance, RelayInstance, RelayInstance];
+    const created = await api(a.http, 'POST', '/api/tokens', { token: user.token, body: { name: 'revoked-offline' } });
+    const token = created.body.token as string;
+    const client = await connectClient(c.ws, 'cli_rev_offline', token);
+    const deviceId = nextDevice();
+    const board = await connectBoard(c, user.token, deviceId);
+    await redis.stop('SIGKILL');
+    await until('A to notice Redis is away', async () => (await api(a.http, 'GET', '/api/health')).status === 503, 5000);
+    expect((await api(a.http, 'DELETE', `/api/tokens/${created.body.id}`, { token: user.token })).status).toBe(200);
+    expect((await api(a.http, 'POST', '/api/delete_device', { token: user.token, body: { device_id: deviceId } })).status).toBe(200);
+    await sleep(500);
+    await redis.run();
+    const back = Date.now();
+    const [clientClose, boardClose] = await Promise.all([client.probe.closed, board.probe.closed]);
+    const after = Date.now() - back;
+    expect(clientClose.code).toBe(1008);
+    expect(boardClose.code).toBe(4004);
+    expect(after).toBeLessThan(8000);
+    console.log(`revocation and deletion made while Redis was away reached the other instance ${after} ms after Redis was back`);
+    await until('health 200 on every instance', async () => {
+      const all = await Promise.all(instances.map((instance) => api(instance.http, 'GET', '/api/health')));
+      return all.every((health) => health.status === 200);
+    }, 10_000);
+  });
+
   it('PostgreSQL restart (immediate shutdown, WAL recovery) under load: nothing acknowledged is lost; health 503 names the database, then recovers without a restart', async () => {
     if (!store.postgres) return; // WAKELINK_CLUSTER_STORE=sqlite: no server to restart
     const [a, c, b2] = instances as [RelayInstance, RelayInstance, RelayInstance];
