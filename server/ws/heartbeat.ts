@@ -1,30 +1,30 @@
 import type { WebSocket, WebSocketServer } from 'ws';
-
-const alive = new WeakSet<WebSocket>();
+import type { RelaySocket } from './relay-socket';
 
 /** One listener shared by every socket (`this` is the socket), not a closure per connection. */
 function markAlive(this: WebSocket): void {
-  alive.add(this);
+  (this as RelaySocket).alive = true;
 }
 
 /** Marks a socket as alive now and on every pong. */
-export function trackLiveness(ws: WebSocket): void {
-  alive.add(ws);
+export function trackLiveness(ws: RelaySocket): void {
+  ws.alive = true;
   ws.on('pong', markAlive);
 }
 
 /**
- * Pings every socket each interval; one that has not ponged since the previous ping is terminated,
- * so a dead peer is found within two intervals (C4, F6).
+ * One timer per server pings every socket each interval (no timer per socket); one that has not
+ * ponged since the previous ping is terminated, so a dead peer is found within two intervals (C4, F6).
  */
 export function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => void {
   const timer = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (!alive.has(ws)) {
+    // Every server of the gateway makes RelaySockets (upgrade.ts passes the `WebSocket` option).
+    for (const ws of wss.clients as Set<RelaySocket>) {
+      if (!ws.alive) {
         ws.terminate();
         continue;
       }
-      alive.delete(ws);
+      ws.alive = false;
       ws.ping();
     }
   }, intervalMs);
