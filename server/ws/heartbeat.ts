@@ -1,15 +1,9 @@
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { RelaySocket } from './relay-socket';
 
-/** One listener shared by every socket (`this` is the socket), not a closure per connection. */
-function markAlive(this: WebSocket): void {
-  (this as RelaySocket).alive = true;
-}
-
-/** Marks a socket as alive now and on every pong. */
+/** Marks a socket as alive now; every pong marks it again (RelaySocket.emit: no listener per socket). */
 export function trackLiveness(ws: RelaySocket): void {
   ws.alive = true;
-  ws.on('pong', markAlive);
 }
 
 /**
