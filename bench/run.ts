@@ -36,6 +36,14 @@ Options:
             relay CPU <= 1.5 x same-instance, p50 <= +1 ms)
   --help    print this and run nothing
 
+One relay section alone (prints its JSON result, leaves bench/results.json unchanged):
+  node --import tsx bench/relay/driver.ts --sections=idle [--idle-sizes=1000,10000]
+  (--sections takes any of ws,http,queue,idle; --sizes=100 and --rounds=N for ws/http;
+  BENCH_IDLE_SNAPSHOT_DIR=DIR also writes heap snapshots of each idle server, empty and at each
+  size, for \`npx tsx bench/relay/heap-summary.ts after before N\`; BENCH_RELAY_MAIN=<copy>/server/main.ts
+  measures another copy of the relay). It keeps the shell's open-file limit: raise it first
+  (ulimit -n 20000) for 10,000 idle sockets.
+
 Without --smoke the full run takes a few minutes and overwrites bench/results.json
 (\`npx tsx bench/report.ts\` turns it into the tables of bench/RESULTS.md).
 

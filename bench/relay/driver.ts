@@ -22,8 +22,12 @@ const sizesArg = process.argv.find((arg) => arg.startsWith('--sizes='))?.slice('
 const sizes = sizesArg?.split(',').map(Number).filter((size) => Number.isSafeInteger(size) && size > 0);
 /** `--rounds=5`: more alternating rounds per size (a before/after comparison on a noisy machine). */
 const roundsArg = Number(process.argv.find((arg) => arg.startsWith('--rounds='))?.slice('--rounds='.length));
+/** `--idle-sizes=1000`: the idle section's socket counts (cumulative, e.g. a heap-snapshot diff at one size). */
+const idleSizesArg = process.argv.find((arg) => arg.startsWith('--idle-sizes='))?.slice('--idle-sizes='.length);
+const idleSizes = idleSizesArg?.split(',').map(Number).filter((size) => Number.isSafeInteger(size) && size > 0);
 const profile = {
   ...chosen,
+  ...(idleSizes?.length ? { idleSizes } : {}),
   ...(sizes?.length ? { wsPairs: sizes, httpClients: sizes } : {}),
   ...(Number.isSafeInteger(roundsArg) && roundsArg > 0 ? { rounds: roundsArg } : {}),
 };

@@ -5,6 +5,7 @@
  * measure, open up to 10,000, measure). A size the machine refuses is skipped and reported.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { WebSocket } from 'ws';
 import type { MeasuredProcess } from './processes';
 import { openMany, openPeer, terminateAll } from './sockets';
@@ -13,6 +14,14 @@ import { sleep } from './stats';
 const OPEN_CONCURRENCY = 200;
 /** Descriptors kept free for the load generator's own files, pipes and HTTP clients. */
 const FD_HEADROOM = 200;
+/**
+ * Developer use: BENCH_IDLE_SNAPSHOT_DIR=DIR also writes a heap snapshot of each server when empty
+ * and at each size (`<name>-<size>.heapsnapshot`, for heap-summary.ts). Snapshots inflate RSS, so
+ * the figures of such a run are not comparable.
+ */
+const SNAPSHOT_DIR = process.env.BENCH_IDLE_SNAPSHOT_DIR;
+const snapshotPath = (server: MeasuredProcess, size: number) =>
+  SNAPSHOT_DIR ? path.join(SNAPSHOT_DIR, `${server.name.replace(/\W+/g, '-')}-${size}.heapsnapshot`) : undefined;
 
 export interface IdleSample {
   connections: number;
@@ -49,7 +58,7 @@ export async function holdIdle(opts: {
   const out = new Map<number, IdleSample | string>();
   const limit = openFileLimit() - FD_HEADROOM;
   const sockets: WebSocket[] = [];
-  const empty = await opts.server.probe(true);
+  const empty = await opts.server.probe(true, snapshotPath(opts.server, 0));
   try {
     for (const size of opts.sizes) {
       if (size > limit) {
@@ -66,7 +75,7 @@ export async function holdIdle(opts: {
       }
       const openSeconds = (performance.now() - start) / 1000;
       await sleep(opts.settleMs);
-      const held = await opts.server.probe(true);
+      const held = await opts.server.probe(true, snapshotPath(opts.server, size));
       out.set(size, {
         connections: size,
         rssBytesPerConnection: (held.rss - empty.rss) / size,

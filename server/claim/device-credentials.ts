@@ -83,10 +83,16 @@ export class DeviceCredentials {
     let open = this.sockets.get(deviceId);
     if (!open) this.sockets.set(deviceId, (open = new Map()));
     open.set(ws, credentialHash);
-    ws.once('close', () => {
-      open.delete(ws);
-      if (open.size === 0 && this.sockets.get(deviceId) === open) this.sockets.delete(deviceId);
-    });
+  }
+
+  /**
+   * The socket closed (the device socket's own close handling calls this, so no listener per
+   * socket is added here); a socket that was never tracked is ignored.
+   */
+  forget(deviceId: string, ws: WebSocket): void {
+    const open = this.sockets.get(deviceId);
+    if (!open?.delete(ws)) return;
+    if (open.size === 0) this.sockets.delete(deviceId);
   }
 
   list(userId: number): DeviceCredentialRecord[] {

@@ -43,12 +43,15 @@ export class Router {
   readonly pairings: Pairings;
   readonly backplane: Backplane;
   private readonly ctx: RoutingContext;
+  /** Every session's event budget: one object shared by all of them. */
+  private readonly eventRate: SessionInit['events'];
 
   constructor(deps: RouterDeps) {
     this.backplane = deps.backplane;
     this.endpoints = new EndpointDirectory(deps.store, deps.backplane, deps.relay, deps.clock, deps.limits.endpointsPerAccount);
     this.pairings = new Pairings(deps.store, this.endpoints, deps.backplane, deps.clock, deps.limits);
     this.ctx = { ...deps, endpoints: this.endpoints, pairings: this.pairings };
+    this.eventRate = { perSecond: deps.limits.eventsPerSecond, burst: deps.limits.eventBurst };
     deps.backplane.onMailboxChanged((conn, itemId) => pumpMailbox(this.ctx, conn as Session, itemId));
     // A connection-scoped endpoint ends with its socket; after a crash its mail would only wait for
     // its TTL. With several instances on one database the others' live endpoints' mail is kept (it expires by its TTL).
@@ -56,7 +59,7 @@ export class Router {
   }
 
   session(init: Omit<SessionInit, 'events'>): Session {
-    return new Session({ ...init, events: { perSecond: this.ctx.limits.eventsPerSecond, burst: this.ctx.limits.eventBurst } }, this.ctx.clock);
+    return new Session({ ...init, events: this.eventRate }, this.ctx.clock);
   }
 
   /** Binds an authenticated socket to its endpoint: newest wins (4001 to the older), subscribers hear it, stored mail follows. */
@@ -80,9 +83,9 @@ export class Router {
 
   /**
    * One text (or binary) frame from a socket. Never throws: refusals are answered on the socket.
-   * `admitPacket`: a board socket's guard for packets it could not check before reading (F8).
+   * `guard`: a board socket's guard for packets it could not check before reading (F8).
    */
-  handle(session: Session, text: string, isBinary: boolean, admitPacket?: () => boolean): void {
+  handle(session: Session, text: string, isBinary: boolean, guard?: { admitPacket(): boolean }): void {
     let frame: Inbound;
     try {
       frame = decodeFrame(text, isBinary, session.side, this.ctx.limits);
@@ -92,7 +95,7 @@ export class Router {
     }
     switch (frame.type) {
       case 'packet':
-        if (admitPacket && !admitPacket()) return;
+        if (guard && !guard.admitPacket()) return;
         if (session.side === 'board') boardPacket(this.ctx, session, frame.packet);
         else clientPacket(this.ctx, session, frame.packet);
         return;

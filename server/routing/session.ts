@@ -45,8 +45,11 @@ export class Session implements EndpointConnection {
   routingAware: boolean;
   /** Events this socket may still publish (EVENTS_PER_SECOND, EVENT_BURST); made on its first event. */
   private eventBucket: TokenBucket | null = null;
-  /** Mailbox items written to this socket and not acked yet, oldest first (at most MESSAGES_IN_FLIGHT). */
-  readonly mailOnSocket = new Map<number, { msgid: string; from: string; acknowledge: boolean }>();
+  /**
+   * Mailbox items written to this socket and not acked yet, oldest first (at most MESSAGES_IN_FLIGHT);
+   * made with the first one (most sockets, boards above all, never hold mail).
+   */
+  mailOnSocket: Map<number, { msgid: string; from: string; acknowledge: boolean }> | null = null;
   /** Highest mailbox id written to this socket: the next pump reads after it, so order holds. */
   lastMailId = 0;
   /** It was sent mail (a connection-scoped endpoint's mailbox is cleared when it leaves). */

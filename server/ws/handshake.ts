@@ -7,6 +7,7 @@ import type { Clock } from '../time';
 import { isPlainObject } from '../../shared/index';
 import { parseFrame } from '../relay/packets';
 import { TokenBucket } from './rate-limiter';
+import type { RelaySocket } from './relay-socket';
 
 /**
  * A frame's text. `ws` hands a Buffer (the default binaryType) and is done with it, so it is
@@ -30,129 +31,134 @@ export function headerToken(req: IncomingMessage): string | undefined {
   return typeof apiToken === 'string' && apiToken.trim() !== '' ? apiToken.trim() : undefined;
 }
 
-export interface HandshakeOptions {
-  ws: WebSocket;
-  /**
-   * `headerToken(req)`, computed before the upgrade completes: the handshake keeps no reference
-   * to the upgrade request, which would otherwise stay in memory for the socket's whole life.
-   */
-  headerToken: string | undefined;
+/** A socket's authenticated life: its frames, then its close (sessions.ts). */
+export interface FrameHandler {
+  frame(text: string, isBinary: boolean): void;
+  closed(code: number): void;
+}
+
+/**
+ * What one kind of socket (device, client) does at each step of the handshake; one object per
+ * kind, shared by all its sockets, so a socket keeps no callbacks of its own.
+ */
+export interface HandshakePolicy {
   auth: AuthService;
-  /**
-   * How the token is checked; `auth.identify` (account tokens and JWTs) when absent. Device
-   * sockets also accept that device's own credential (claim/device-credentials.ts).
-   */
-  identify?: (token: string) => Promise<Principal | 'expired' | null>;
-  /** The client's address: failed tokens are counted per address (item 4). */
-  ip: string;
   clock: Clock;
   authTimeoutMs: number;
   /**
-   * Per-connection message rate (C3); defaults from LIMITS. `null` for device sockets: their frames
-   * answer what the relay sent, so dropping one would shift the in-flight FIFO and hand later
-   * replies to the wrong client. They stay bounded by maxPayload, MAX_EARLY_FRAMES before auth and
-   * the per-device in-flight bound after it.
+   * Per-connection message rate (C3). `null` for device sockets: their frames answer what the relay
+   * sent, so dropping one would shift the in-flight FIFO and hand later replies to the wrong
+   * client. They stay bounded by maxPayload, MAX_EARLY_FRAMES before auth and the per-device
+   * in-flight bound after it.
    */
-  rate?: { perSecond: number; burst: number } | null;
+  rate: { perSecond: number; burst: number } | null;
   /**
    * Client sockets (issue 13): frames larger than this (WS_MAX_FRAME_BYTES, the 64 KB of the
    * signaling channel) are answered `frame_too_large` and dropped unread; the socket stays usable.
    * The socket's own maxPayload (WS_CLIENT_FRAME_CEILING_BYTES) closes it 1009 above that.
    * Undefined for device sockets, whose maxPayload is this bound itself (v1.0 B1: 1009).
    */
-  maxFrameBytes?: number;
+  maxFrameBytes: number | undefined;
+  /** How the token is checked (device sockets also accept that device's own credential). */
+  identify(token: string, socket: Handshake): Promise<Principal | 'expired' | null>;
   /**
-   * Called once with the authenticated caller; returns the per-frame handler, or null after
+   * Called once with the authenticated caller; returns the socket's frame handler, or null after
    * refusing. A socket opened with a JWT is then watched by TokenSockets (closed at its expiry).
    */
-  onAuthenticated(principal: Principal): ((text: string, isBinary: boolean) => void) | null;
-  onRejected(reason: string): void;
+  authenticated(socket: Handshake, principal: Principal): FrameHandler | null;
+  rejected(socket: Handshake, reason: string): void;
+  /** The socket closed (after `handler.closed`, if it had authenticated). */
+  closed(socket: Handshake, code: number): void;
+}
+
+type State = 'waiting' | 'checking' | 'open' | 'done';
+
+/** Shared listeners: `this` is the socket, its handshake is a field of it. */
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as RelaySocket).connection?.message(data, isBinary);
+}
+function onClose(this: WebSocket, code: number): void {
+  (this as RelaySocket).connection?.closed(code);
+}
+function onAuthTimeout(handshake: Handshake): void {
+  handshake.timedOut();
 }
 
 /**
  * v1.0 handshake on an accepted socket: header token right away (v1.0 used it as the fallback
  * after a data first frame — the same outcome), otherwise the first frame must be
  * `{"type":"auth","token":…}` within the timeout. Also applies the per-connection rate limit to
- * every frame, before and after auth.
+ * every frame, before and after auth. Once authenticated it keeps only its counters and handler:
+ * the timer, the early-frame list and the token are dropped.
  */
-export function runHandshake(opts: HandshakeOptions): void {
-  const { ws } = opts;
-  const bucket = opts.rate === null
-    ? null
-    : new TokenBucket(opts.rate?.perSecond ?? LIMITS.wsMessagesPerSecond, opts.rate?.burst ?? LIMITS.wsMessageBurst, opts.clock);
-  let strikes = 0;
-  let state: 'waiting' | 'checking' | 'open' | 'done' = 'waiting';
-  let handler: ((text: string, isBinary: boolean) => void) | null = null;
-  const early: { text: string; isBinary: boolean }[] = [];
+export class Handshake {
+  /** The user whose socket count this socket is part of (upgrade.ts sets and clears it). */
+  countedUser: number | undefined = undefined;
+  private state: State = 'waiting';
+  private strikes = 0;
+  private readonly bucket: TokenBucket | null;
+  private handler: FrameHandler | null = null;
+  private early: { text: string; isBinary: boolean }[] | null = null;
+  private timer: NodeJS.Timeout | undefined;
 
-  const refuse = (code: 'AUTH_REQUIRED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOO_MANY_ATTEMPTS', message: string) => {
-    state = 'done';
-    clearTimeout(timer);
-    ws.send(wsErrorFrame(code, message));
-    if (code === 'TOO_MANY_ATTEMPTS') ws.close(closeCodeFor('RATE_LIMITED'), 'too many failed tokens');
-    else ws.close(closeCodeFor(code), code === 'AUTH_REQUIRED' ? 'authentication required' : code === 'TOKEN_EXPIRED' ? 'token expired' : 'invalid token');
-    opts.onRejected(code);
-  };
+  /** `headerToken(req)`, taken before the upgrade completed: nothing here keeps the upgrade request. */
+  constructor(readonly ws: RelaySocket, private readonly policy: HandshakePolicy, readonly ip: string, readonly targetId: string, fromHeaders: string | undefined) {
+    const { rate } = policy;
+    this.bucket = rate === null ? null : new TokenBucket(rate.perSecond, rate.burst, policy.clock);
+    ws.connection = this;
+    ws.on('close', onClose);
+    ws.on('message', onMessage);
+    this.timer = setTimeout(onAuthTimeout, policy.authTimeoutMs, this);
+    if (fromHeaders !== undefined) this.authenticate(fromHeaders);
+  }
 
-  const authenticate = (token: string) => {
-    state = 'checking';
-    (opts.identify ? opts.identify(token) : opts.auth.identify(token, opts.ip)).then((principal) => {
-      if (state !== 'checking') return;
-      if (principal === 'expired') return refuse('TOKEN_EXPIRED', ERROR_TABLE.TOKEN_EXPIRED.message);
-      if (!principal) return refuse('INVALID_TOKEN', 'Invalid API token');
-      clearTimeout(timer);
-      try {
-        handler = opts.onAuthenticated(principal);
-      } catch (error) {
-        // e.g. the database is locked: tell the peer to retry later instead of crashing.
-        state = 'done';
-        opts.onRejected(`session setup failed: ${(error as Error).message}`);
-        ws.close(closeCodeFor('SERVICE_UNAVAILABLE'), 'try again later');
-        return;
-      }
-      if (!handler) {
-        state = 'done';
-        return;
-      }
-      state = 'open';
-      for (const frame of early.splice(0)) handler(frame.text, frame.isBinary);
-    }, (error: unknown) => {
-      if (error instanceof RelayError && error.code === 'TOO_MANY_ATTEMPTS') refuse('TOO_MANY_ATTEMPTS', error.detail);
-      else refuse('INVALID_TOKEN', 'Invalid API token');
-    });
-  };
+  timedOut(): void {
+    this.timer = undefined;
+    if (this.state === 'waiting') this.refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
+  }
 
-  const timer = setTimeout(() => {
-    if (state === 'waiting') refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
-  }, opts.authTimeoutMs);
+  /**
+   * The session calls this as soon as it holds anything that must be released at close (its
+   * routing-core registration), so a setup that throws after that point still releases it.
+   */
+  attach(handler: FrameHandler): void {
+    this.handler = handler;
+  }
 
-  ws.on('close', () => {
-    state = 'done';
-    clearTimeout(timer);
-  });
+  closed(code: number): void {
+    this.state = 'done';
+    this.stopTimer();
+    this.early = null;
+    const { handler } = this;
+    this.handler = null;
+    handler?.closed(code);
+    this.policy.closed(this, code);
+  }
 
-  ws.on('message', (data: RawData, isBinary: boolean) => {
-    if (bucket && !bucket.take()) {
-      strikes += 1;
-      if (strikes > LIMITS.wsRateStrikes) ws.close(closeCodeFor('RATE_LIMITED'), 'rate limit');
+  message(data: RawData, isBinary: boolean): void {
+    const { ws, policy } = this;
+    if (this.bucket && !this.bucket.take()) {
+      this.strikes += 1;
+      if (this.strikes > LIMITS.wsRateStrikes) ws.close(closeCodeFor('RATE_LIMITED'), 'rate limit');
       else ws.send(wsErrorFrame('RATE_LIMITED', 'Too many messages'));
       return;
     }
-    if (opts.maxFrameBytes !== undefined) {
+    if (policy.maxFrameBytes !== undefined) {
       const size = Array.isArray(data) ? data.reduce((sum, chunk) => sum + chunk.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
-      if (size > opts.maxFrameBytes) {
-        ws.send(routedErrorFrame('FRAME_TOO_LARGE', `a frame of ${size} bytes; at most ${opts.maxFrameBytes} (WS_MAX_FRAME_BYTES); nothing was done with it`));
+      if (size > policy.maxFrameBytes) {
+        ws.send(routedErrorFrame('FRAME_TOO_LARGE', `a frame of ${size} bytes; at most ${policy.maxFrameBytes} (WS_MAX_FRAME_BYTES); nothing was done with it`));
         return;
       }
     }
     const text = frameText(data);
-    if (state === 'open' && handler) return handler(text, isBinary);
-    if (state === 'checking') {
+    if (this.state === 'open' && this.handler) return this.handler.frame(text, isBinary);
+    if (this.state === 'checking') {
+      const early = (this.early ??= []);
       if (early.length >= MAX_EARLY_FRAMES) ws.close(closeCodeFor('RATE_LIMITED'), 'too many frames before auth');
       else early.push({ text, isBinary });
       return;
     }
-    if (state !== 'waiting') return;
+    if (this.state !== 'waiting') return;
     let frame: unknown;
     try {
       frame = isBinary ? undefined : parseFrame(text);
@@ -160,12 +166,61 @@ export function runHandshake(opts: HandshakeOptions): void {
       frame = undefined;
     }
     if (isPlainObject(frame) && frame.type === 'auth' && typeof frame.token === 'string' && frame.token !== '') {
-      return authenticate(frame.token);
+      return this.authenticate(frame.token);
     }
     // Header-authenticated sockets never reach here (their check starts at connect, and frames
     // sent meanwhile wait in `early`), so a first frame that is not an auth frame means no credentials.
-    refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
-  });
+    this.refuse('AUTH_REQUIRED', AUTH_REQUIRED_MESSAGE);
+  }
 
-  if (opts.headerToken !== undefined) authenticate(opts.headerToken);
+  private stopTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private refuse(code: 'AUTH_REQUIRED' | 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'TOO_MANY_ATTEMPTS', message: string): void {
+    const { ws } = this;
+    this.state = 'done';
+    this.stopTimer();
+    this.early = null;
+    ws.send(wsErrorFrame(code, message));
+    if (code === 'TOO_MANY_ATTEMPTS') ws.close(closeCodeFor('RATE_LIMITED'), 'too many failed tokens');
+    else ws.close(closeCodeFor(code), code === 'AUTH_REQUIRED' ? 'authentication required' : code === 'TOKEN_EXPIRED' ? 'token expired' : 'invalid token');
+    this.policy.rejected(this, code);
+  }
+
+  private authenticate(token: string): void {
+    this.state = 'checking';
+    this.policy.identify(token, this).then((principal) => this.checked(principal), (error: unknown) => {
+      if (error instanceof RelayError && error.code === 'TOO_MANY_ATTEMPTS') this.refuse('TOO_MANY_ATTEMPTS', error.detail);
+      else this.refuse('INVALID_TOKEN', 'Invalid API token');
+    });
+  }
+
+  private checked(principal: Principal | 'expired' | null): void {
+    if (this.state !== 'checking') return;
+    if (principal === 'expired') return this.refuse('TOKEN_EXPIRED', ERROR_TABLE.TOKEN_EXPIRED.message);
+    if (!principal) return this.refuse('INVALID_TOKEN', 'Invalid API token');
+    this.stopTimer();
+    let handler: FrameHandler | null;
+    try {
+      handler = this.policy.authenticated(this, principal);
+      if (handler) this.handler = handler;
+    } catch (error) {
+      // e.g. the database is locked: tell the peer to retry later instead of crashing.
+      this.state = 'done';
+      this.early = null;
+      this.policy.rejected(this, `session setup failed: ${(error as Error).message}`);
+      this.ws.close(closeCodeFor('SERVICE_UNAVAILABLE'), 'try again later');
+      return;
+    }
+    const early = this.early ?? [];
+    this.early = null;
+    if (!handler) {
+      this.state = 'done';
+      return;
+    }
+    this.state = 'open';
+    for (const frame of early) handler.frame(frame.text, frame.isBinary);
+  }
 }

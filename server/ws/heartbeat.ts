@@ -1,30 +1,24 @@
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
+import type { RelaySocket } from './relay-socket';
 
-const alive = new WeakSet<WebSocket>();
-
-/** One listener shared by every socket (`this` is the socket), not a closure per connection. */
-function markAlive(this: WebSocket): void {
-  alive.add(this);
-}
-
-/** Marks a socket as alive now and on every pong. */
-export function trackLiveness(ws: WebSocket): void {
-  alive.add(ws);
-  ws.on('pong', markAlive);
+/** Marks a socket as alive now; every pong marks it again (RelaySocket.emit: no listener per socket). */
+export function trackLiveness(ws: RelaySocket): void {
+  ws.alive = true;
 }
 
 /**
- * Pings every socket each interval; one that has not ponged since the previous ping is terminated,
- * so a dead peer is found within two intervals (C4, F6).
+ * One timer per server pings every socket each interval (no timer per socket); one that has not
+ * ponged since the previous ping is terminated, so a dead peer is found within two intervals (C4, F6).
  */
 export function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => void {
   const timer = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (!alive.has(ws)) {
+    // Every server of the gateway makes RelaySockets (upgrade.ts passes the `WebSocket` option).
+    for (const ws of wss.clients as Set<RelaySocket>) {
+      if (!ws.alive) {
         ws.terminate();
         continue;
       }
-      alive.delete(ws);
+      ws.alive = false;
       ws.ping();
     }
   }, intervalMs);

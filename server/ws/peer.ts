@@ -34,11 +34,8 @@ class WsPeer implements PeerSocket {
   private unflushed = 0;
   private drainTimer: NodeJS.Timeout | undefined;
   private cutTimer: NodeJS.Timeout | undefined;
-  /** One write callback shared by every send of this peer. */
-  private readonly onWritten = (): void => {
-    this.unflushed -= 1;
-    if (this.unflushed === 0) clearTimeout(this.drainTimer);
-  };
+  /** One write callback shared by every send of this peer; made on its first send (idle sockets never need it). */
+  private onWritten: (() => void) | undefined = undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -63,7 +60,10 @@ class WsPeer implements PeerSocket {
       this.drainTimer = setTimeout(() => this.closeSlow(), this.bounds.drainTimeoutMs);
       this.drainTimer.unref();
     }
-    ws.send(text, this.onWritten);
+    ws.send(text, (this.onWritten ??= () => {
+      this.unflushed -= 1;
+      if (this.unflushed === 0) clearTimeout(this.drainTimer);
+    }));
     return true;
   }
 

@@ -2,12 +2,13 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer } from 'ws';
-import type { AuthService } from '../auth/auth-service';
+import type { AuthService, Principal } from '../auth/auth-service';
 import type { TokenSockets } from './token-sockets';
 import { LIMITS } from '../limits';
 import { isClientId, isDeviceId } from '../relay/packets';
 import { trackLiveness, startHeartbeat } from './heartbeat';
-import { headerToken, runHandshake } from './handshake';
+import { Handshake, headerToken, type FrameHandler, type HandshakePolicy } from './handshake';
+import { RelaySocket } from './relay-socket';
 import { ERROR_TABLE, closeCodeFor, errorBody, wsErrorFrame, type RelayErrorCode } from '../errors';
 import { clientAddress, type TrustFn } from '../net/client-address';
 import { originAllowed, requestOrigin } from '../net/origin';
@@ -83,7 +84,10 @@ function reject(socket: Duplex, code: RelayErrorCode, extraHeaders = ''): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\n${extraHeaders}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-/** Shared by every upgrading socket (`this` is the socket): no closure per connection. */
+/**
+ * Shared by every upgrading socket (`this` is the socket): no closure per connection. Removed once
+ * `ws` has the socket (it destroys it on error itself), so an open socket keeps one error listener.
+ */
 function destroySocket(this: Duplex): void {
   this.destroy();
 }
@@ -97,6 +101,7 @@ export function attachWebSockets(
   const maxFrameBytes = options.maxPayloadBytes ?? LIMITS.wsMaxPayloadBytes;
   const serverFor = (maxPayload: number) => new WebSocketServer({
     noServer: true,
+    WebSocket: RelaySocket,
     maxPayload,
     perMessageDeflate: false,
     // v1.0 firmware offers subprotocol "arduino"; accept without echoing it, like v1.0.
@@ -128,6 +133,57 @@ export function attachWebSockets(
   };
   const onSocketError = (error: Error) => deps.log.debug({ event: 'ws_error', code: (error as { code?: string }).code }, 'ws error');
   const rate = { perSecond: options.messagesPerSecond ?? LIMITS.wsMessagesPerSecond, burst: options.messageBurst ?? LIMITS.wsMessageBurst };
+
+  /** After the token: the per-user socket cap, then the session of the socket's kind. */
+  const authenticated = (socket: Handshake, principal: Principal, open: (socket: Handshake, principal: Principal) => FrameHandler | null) => {
+    const { ws } = socket;
+    const devicesLimit = deps.store.findUserById(principal.userId)?.devicesLimit ?? 0;
+    if ((perUser.get(principal.userId) ?? 0) >= 2 * devicesLimit + options.extraConnectionsPerUser) {
+      ws.send(wsErrorFrame('TOO_MANY_CONNECTIONS', ERROR_TABLE.TOO_MANY_CONNECTIONS.message));
+      ws.close(closeCodeFor('TOO_MANY_CONNECTIONS'), 'too many connections');
+      return null;
+    }
+    const handler = open(socket, principal);
+    if (!handler) return null;
+    bump(perUser, principal.userId, 1);
+    socket.countedUser = principal.userId;
+    // Opened with an access JWT: closed when it expires or its login session is revoked.
+    if (principal.expiresAt !== null) ws.once('close', deps.tokenSockets.track(ws, principal));
+    return handler;
+  };
+  const closed = (socket: Handshake) => {
+    bump(perIp, socket.ip, -1);
+    if (socket.countedUser !== undefined) bump(perUser, socket.countedUser, -1);
+    socket.countedUser = undefined;
+  };
+  const common = { auth: deps.auth, clock: deps.clock, authTimeoutMs: options.authTimeoutMs };
+  // One policy object per kind, shared by all its sockets.
+  const devicePolicy: HandshakePolicy = {
+    ...common,
+    // Device frames are never dropped (see HandshakePolicy.rate); clients keep the C3 limit.
+    rate: null,
+    maxFrameBytes: undefined,
+    identify: (token, socket) => deps.credentials.identifyForDevice(token, socket.ip, socket.targetId),
+    authenticated(socket, principal) {
+      const handler = authenticated(socket, principal, (s, p) => openDeviceSession(sessionDeps, s, p));
+      if (handler && principal.credentialHash !== undefined) deps.credentials.track(socket.targetId, socket.ws, principal.credentialHash);
+      return handler;
+    },
+    rejected: (socket, reason) => deps.log.warn({ event: 'ws_auth_failed', reason, kind: 'device', ip: socket.ip }, 'WebSocket auth failed'),
+    closed(socket) {
+      deps.credentials.forget(socket.targetId, socket.ws);
+      closed(socket);
+    },
+  };
+  const clientPolicy: HandshakePolicy = {
+    ...common,
+    rate,
+    maxFrameBytes,
+    identify: (token, socket) => deps.auth.identify(token, socket.ip),
+    authenticated: (socket, principal) => authenticated(socket, principal, (s, p) => openClientSession(sessionDeps, s, p)),
+    rejected: (socket, reason) => deps.log.warn({ event: 'ws_auth_failed', reason, kind: 'client', ip: socket.ip }, 'WebSocket auth failed'),
+    closed,
+  };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', destroySocket);
@@ -170,50 +226,13 @@ export function attachWebSockets(
       return;
     }
     const fromHeaders = headerToken(req);
-    const kind = target.kind;
-    const identify = kind === 'device' ? (token: string) => deps.credentials.identifyForDevice(token, ip, target.id) : undefined;
-    (kind === 'device' ? deviceWss : clientWss).handleUpgrade(req, socket, head, (ws) => {
+    const policy = target.kind === 'device' ? devicePolicy : clientPolicy;
+    (target.kind === 'device' ? deviceWss : clientWss).handleUpgrade(req, socket, head, (ws) => {
+      socket.removeListener('error', destroySocket);
       bump(perIp, ip, 1);
-      let countedUser: number | undefined;
-      // One close listener for both counters.
-      ws.on('close', () => {
-        bump(perIp, ip, -1);
-        if (countedUser !== undefined) bump(perUser, countedUser, -1);
-      });
       trackLiveness(ws);
       ws.on('error', onSocketError);
-      runHandshake({
-        ws,
-        headerToken: fromHeaders,
-        auth: deps.auth,
-        identify,
-        ip,
-        clock: deps.clock,
-        authTimeoutMs: options.authTimeoutMs,
-        // Device frames are never dropped (see HandshakeOptions.rate); clients keep the C3 limit.
-        rate: kind === 'device' ? null : rate,
-        maxFrameBytes: kind === 'device' ? undefined : maxFrameBytes,
-        onAuthenticated: (principal) => {
-          const devicesLimit = deps.store.findUserById(principal.userId)?.devicesLimit ?? 0;
-          if ((perUser.get(principal.userId) ?? 0) >= 2 * devicesLimit + options.extraConnectionsPerUser) {
-            ws.send(wsErrorFrame('TOO_MANY_CONNECTIONS', ERROR_TABLE.TOO_MANY_CONNECTIONS.message));
-            ws.close(closeCodeFor('TOO_MANY_CONNECTIONS'), 'too many connections');
-            return null;
-          }
-          const handler = target.kind === 'device'
-            ? openDeviceSession(sessionDeps, ws, target.id, principal, ip)
-            : openClientSession(sessionDeps, ws, target.id, principal, ip);
-          if (handler && principal.credentialHash !== undefined) deps.credentials.track(target.id, ws, principal.credentialHash);
-          if (handler) {
-            bump(perUser, principal.userId, 1);
-            countedUser = principal.userId;
-            // Opened with an access JWT: closed when it expires or its login session is revoked.
-            if (principal.expiresAt !== null) ws.once('close', deps.tokenSockets.track(ws, principal));
-          }
-          return handler;
-        },
-        onRejected: (reason) => deps.log.warn({ event: 'ws_auth_failed', reason, kind, ip }, 'WebSocket auth failed'),
-      });
+      new Handshake(ws, policy, ip, target.id, fromHeaders);
     });
   });
 

@@ -62,7 +62,7 @@ export async function handleMessage(ctx: RoutingContext, session: Session, messa
  */
 export function pumpMailbox(ctx: RoutingContext, session: Session, itemId: number): boolean {
   if (session.ephemeral) session.hadMail = true;
-  const room = ctx.limits.messagesInFlight - session.mailOnSocket.size;
+  const room = ctx.limits.messagesInFlight - (session.mailOnSocket?.size ?? 0);
   if (room > 0) {
     const now = ctx.clock.now();
     for (const item of ctx.store.pendingMail(session.endpointId, now, room, session.lastMailId)) {
@@ -72,19 +72,19 @@ export function pumpMailbox(ctx: RoutingContext, session: Session, itemId: numbe
         ctx.store.dropMail([item.id]);
         continue;
       }
-      session.mailOnSocket.set(item.id, { msgid: item.msgid, from: item.fromEndpoint, acknowledge: item.acknowledge });
+      (session.mailOnSocket ??= new Map()).set(item.id, { msgid: item.msgid, from: item.fromEndpoint, acknowledge: item.acknowledge });
       void ctx.backplane.deliver(item.fromEndpoint, receiptFrame(item.msgid, session.endpointId, 'delivered', now), true);
     }
   }
-  return session.mailOnSocket.has(itemId);
+  return session.mailOnSocket?.has(itemId) ?? false;
 }
 
 /** `{"type":"ack","msgid":…}` from a recipient: the item leaves its mailbox; its sender gets the ack if it asked. */
 export async function handleAck(ctx: RoutingContext, session: Session, ack: { msgid: string; status: string | null }): Promise<void> {
-  const items = [...session.mailOnSocket].filter(([, item]) => item.msgid === ack.msgid);
+  const items = [...(session.mailOnSocket ?? [])].filter(([, item]) => item.msgid === ack.msgid);
   if (items.length === 0) throw new FrameError('UNKNOWN_MSGID', `No message ${ack.msgid} was delivered on this connection and is waiting for its ack`, { msgid: ack.msgid });
   const now = ctx.clock.now();
-  for (const [id] of items) session.mailOnSocket.delete(id);
+  for (const [id] of items) session.mailOnSocket?.delete(id);
   ctx.store.dropMail(items.map(([id]) => id));
   for (const [, item] of items) {
     record(ctx, { userId: session.userId, kind: 'ack', fromEndpoint: session.endpointId, toEndpoint: item.from, status: item.acknowledge ? 'routed' : 'done', meta: { msgid: ack.msgid, ...(ack.status === null ? {} : { ack_status: ack.status }), ...origin(session) } });
@@ -105,7 +105,7 @@ export async function handleAck(ctx: RoutingContext, session: Session, ack: { ms
 export function expireMail(ctx: RoutingContext): number {
   const expired: MailboxItem[] = ctx.store.takeExpiredMail(ctx.clock.now());
   for (const item of expired) {
-    (ctx.backplane.local(item.toEndpoint) as Session | undefined)?.mailOnSocket.delete(item.id);
+    (ctx.backplane.local(item.toEndpoint) as Session | undefined)?.mailOnSocket?.delete(item.id);
     if (item.kind === 'message') void ctx.backplane.deliver(item.fromEndpoint, receiptFrame(item.msgid, item.toEndpoint, 'expired', ctx.clock.now()), true);
   }
   return expired.length;
