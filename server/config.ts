@@ -20,6 +20,7 @@ export interface RelayConfig {
   deviceLimit: number;
   queueTtlMs: number;
   queueCap: number;
+  inFlightRowDelayMs: number;
   jwtTtlSeconds: number;
   /** Origins accepted on WS upgrades besides the relay's own; requests without Origin (devices, CLIs) pass. */
   allowedOrigins: string[];
@@ -140,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     deviceLimit: readInt(env, 'DEVICE_LIMIT', DEFAULTS.deviceLimit, 1, 10_000),
     queueTtlMs: readInt(env, 'QUEUE_TTL_SECONDS', DEFAULTS.queueTtlSeconds, 1, 7 * 24 * 3600) * 1000,
     queueCap: readInt(env, 'QUEUE_CAP', DEFAULTS.queueCap, 1, 10_000),
+    inFlightRowDelayMs: readInt(env, 'INFLIGHT_ROW_DELAY_MS', DEFAULTS.inFlightRowDelayMs, 0, 1000),
     jwtTtlSeconds: readInt(env, 'JWT_TTL_SECONDS', DEFAULTS.jwtTtlSeconds, 60, 30 * 24 * 3600),
     allowedOrigins,
     logLevel,

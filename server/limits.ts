@@ -238,6 +238,8 @@ export const DEFAULTS = {
   deviceLimit: 5,
   queueTtlSeconds: 300,
   queueCap: 32,
+  /** A live command's durable row is written only if its board has not answered within this (0: at once). */
+  inFlightRowDelayMs: 20,
   /** Access JWTs are short-lived (issue 14): a login session refreshes them. */
   jwtTtlSeconds: 15 * 60,
 } as const;

@@ -7,11 +7,14 @@ import type { Clock } from '../time';
 import { responseFrame } from '../routing/frames';
 import { clientFrame, deviceFrame, type RelayPacket } from './packets';
 import { HttpPickup, type EndedCode, type PullResult } from './pickup';
+import { DeferredRows } from './deferred-rows';
 import { isOwn } from './requesters';
 
 export interface RelayPolicy {
   queueTtlMs: number;
   queueCap: number;
+  /** INFLIGHT_ROW_DELAY_MS (DeferredRows); absent: 0, the row is written at once. */
+  inFlightRowDelayMs?: number;
 }
 
 export interface SubmitResult {
@@ -51,6 +54,7 @@ export class RelayService {
   private closing = false;
   private readonly pickup: HttpPickup;
   private forwarder: CommandForwarder | null = null;
+  private readonly deferredRows: DeferredRows<InFlight>;
   private readonly deletedListeners: ((deviceId: string) => void)[] = [];
 
   constructor(
@@ -60,6 +64,7 @@ export class RelayService {
     private readonly policy: RelayPolicy,
   ) {
     this.pickup = new HttpPickup(store, policy.queueTtlMs);
+    this.deferredRows = new DeferredRows(policy.inFlightRowDelayMs ?? 0);
   }
 
   setForwarder(forwarder: CommandForwarder): void {
@@ -107,12 +112,18 @@ export class RelayService {
       this.track(packet.deviceId, entry);
       // While writes fail, live forwarding does not wait for the disk (F9, F10): memory only.
       if (this.store.writeFailure() === null) {
-        const row = await this.store.recordInFlight(packet, now, this.policy.queueTtlMs);
-        if (row.ok) {
-          // Answered (or given up) while the row was being written: it is not needed any more.
-          if (this.hub.inFlight(packet.deviceId).includes(entry)) entry.queueId = row.id;
-          else this.store.forget([row.id]);
-        }
+        // Only for a v1.0 WS sender: its ACK and the reply share a socket and come in either order.
+        // A routing `command` keeps its ack before the response; an HTTP push answers at the commit,
+        // so that its pull is already waiting when the reply comes and takes it unwritten.
+        await this.deferredRows.hold(entry, origin.kind === 'ws' && !origin.routed, async () => {
+          if (!this.hub.inFlight(packet.deviceId).includes(entry)) return; // answered or given up: no row needed
+          const row = await this.store.recordInFlight(packet, now, this.policy.queueTtlMs);
+          if (row.ok) {
+            // Answered (or given up) while the row was being written: it is not needed any more.
+            if (this.hub.inFlight(packet.deviceId).includes(entry)) entry.queueId = row.id;
+            else this.store.forget([row.id]);
+          }
+        });
       }
       return { delivered: true, queued: false };
     }
@@ -197,6 +208,7 @@ export class RelayService {
    */
   handleDeviceResponse(device: Pick<DeviceRecord, 'deviceId' | 'userId'>, packet: RelayPacket, socketId: string): ResponseRoute {
     const entry = this.hub.takeInFlight(device.deviceId, socketId);
+    if (entry) this.deferredRows.settled(entry);
     if (entry?.queueId != null) this.store.forget([entry.queueId]);
     const origin = entry?.origin;
     const frame = { ...packet, deviceId: device.deviceId };
@@ -276,6 +288,7 @@ export class RelayService {
   /** Shutdown: pending long polls return now (empty) instead of holding the close. */
   shutdown(): void {
     this.closing = true;
+    this.deferredRows.writeAll(); // the store commits them before it closes
     this.hub.releaseWaiters();
   }
 

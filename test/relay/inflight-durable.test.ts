@@ -117,6 +117,49 @@ describe('live commands are durable (issue 12 item 11, C1)', () => {
   });
 });
 
+describe('INFLIGHT_ROW_DELAY_MS (issue 17): a live command\'s row only when its board is slower than the delay', () => {
+  it('a v1.0 command its board answers within the delay is never written; its ACK comes with the reply, not after the delay', async () => {
+    const relay = await relayWith({ env: { INFLIGHT_ROW_DELAY_MS: '1000' } });
+    const user = await registerUser(relay.http);
+    await registerDevice(relay.http, user.token, 'WL1CE3');
+    const { probe: device } = await connectDevice(relay.ws, 'WL1CE3', user.token);
+    const { probe: client } = await connectClient(relay.ws, 'live-fast', user.token);
+    const started = Date.now();
+    client.send(commandPacket(deviceToken, 'WL1CE3', 'ping', 'fast0001'));
+    expect(open(deviceToken, await device.nextText()).request_id).toBe('fast0001');
+    expect(queueRows(relay.dbFile)).toEqual([]);
+    device.send(responsePacket(deviceToken, 'WL1CE3', { status: 'success', request_id: 'fast0001' }));
+    const frames = [await client.next(), await client.next()];
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(frames.find((f) => f.status === 'success')).toMatchObject({ delivered: true, queued: false });
+    expect(open(deviceToken, frames.find((f) => f.payload !== undefined)).request_id).toBe('fast0001');
+    expect(queueRows(relay.dbFile)).toEqual([]);
+    client.close();
+    device.close();
+  });
+
+  it('a board slower than the delay: the row is written once the delay has passed, and only then is the ACK sent', async () => {
+    const relay = await relayWith({ env: { INFLIGHT_ROW_DELAY_MS: '300' } });
+    const user = await registerUser(relay.http);
+    await registerDevice(relay.http, user.token, 'WL1CE4');
+    const { probe: device } = await connectDevice(relay.ws, 'WL1CE4', user.token);
+    const { probe: client } = await connectClient(relay.ws, 'live-slow', user.token);
+    const started = Date.now();
+    client.send(commandPacket(deviceToken, 'WL1CE4', 'wake', 'slow0001'));
+    expect(open(deviceToken, await device.nextText()).request_id).toBe('slow0001');
+    expect(queueRows(relay.dbFile)).toEqual([]);
+    expect(await client.next()).toMatchObject({ status: 'success', delivered: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(queueRows(relay.dbFile)).toEqual([{ attempts: 1 }]);
+    device.send(responsePacket(deviceToken, 'WL1CE4', { status: 'success', request_id: 'slow0001' }));
+    expect(open(deviceToken, await client.next()).request_id).toBe('slow0001');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(queueRows(relay.dbFile)).toEqual([]);
+    client.close();
+    device.close();
+  });
+});
+
 describe('commands that end without a reply are reported (issue 12 item 11)', () => {
   it(`WS: a command the device never answers is re-sent ${LIMITS.deliveryAttempts} times, then its sender gets \`undelivered\` (with the command's signature)`, async () => {
     const relay = await relayWith();
