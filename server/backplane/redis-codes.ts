@@ -7,14 +7,16 @@
  *
  * - SET only if absent (a Lua compare-and-set, so re-reserving our own code after a reconnect is
  *   fine): two instances can never hold the same live code, so a code names one board (one host).
- * - The key is an HMAC, not the code: whoever reads Redis learns neither codes nor near misses,
+ * - The key is an HMAC, not the code: whoever reads Redis' keys learns neither codes nor near misses,
  *   and cannot list the million keys of the code space without SECRET_KEY. Its lookup is a hash
  *   lookup of an HMAC, so its timing says nothing about how close a guess came; the comparison
  *   that decides stays the holder's constant-time one (codes.ts, one-time-codes.ts).
  * - The value names the holder, so a claim entered anywhere is one GET and one bus request away
  *   from the instance holding the code, which runs the claim itself: the device credential is
  *   made and sent to the board there and never crosses Redis; only the (display) prefix comes back.
- *   Single use is the holder's: it alone takes the code, one claim after the other.
+ *   Single use is the holder's: it alone takes the code, one claim after the other. The guess
+ *   itself travels in that request, on pub/sub (not stored): a deployment whose Redis link others
+ *   can read uses TLS (`rediss://`) and Redis ACLs, as for every other bus message.
  * - Freed with a compare-and-delete (only our own reservation), when the code is used, burned,
  *   expired or its socket closes; a dead instance's reservations are dropped by whoever finds one.
  * - Redis away: codes are issued and claimed on their own instance only; a code of another

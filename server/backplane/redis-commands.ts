@@ -26,6 +26,8 @@ interface Outstanding {
   instance: string;
   deviceId: string;
   signature: string;
+  /** Set when the command was queued on the board's instance: kept until then for its late reply. */
+  queuedUntil?: number;
 }
 
 /** Boards with an unsent flush notice, at most (beyond it they get their commands at their next connect). */
@@ -37,6 +39,7 @@ const senderKey = (queueId: number) => `wl:qs:${queueId}`;
 
 /** Forwarded commands remembered at most (each ends with its reply, its notice or its instance). */
 const MAX_OUTSTANDING = 100_000;
+const OUTSTANDING_SWEEP_MS = 10_000;
 /** Device id → endpoint id, remembered at most (a device's endpoint id only changes if it is deleted and added again). */
 const MAX_REMEMBERED_ENDPOINTS = 50_000;
 
@@ -95,6 +98,8 @@ export class ClusterCommands implements CommandForwarder {
     bus.on('device_deleted', (m) => {
       const deviceId = String(m.device);
       this.endpointIds.delete(deviceId);
+      // Heard late (resent after a Redis outage): a device added again since is not the deleted one.
+      if (this.store.findDevice(deviceId)) return;
       this.relay.dropDeletedDevice(deviceId);
     });
     bus.onInstanceDead((instance) => this.instanceDied(instance));
@@ -105,6 +110,11 @@ export class ClusterCommands implements CommandForwarder {
       for (const deviceId of devices) this.queued(deviceId);
     }, RENOTICE_DELAY_MS).unref());
     relay.setForwarder(this);
+    // Queued forwards whose reply never came back end with their queue TTL.
+    setInterval(() => {
+      const now = Date.now();
+      for (const [fwd, entry] of this.outstanding) if (entry.queuedUntil !== undefined && entry.queuedUntil < now) this.outstanding.delete(fwd);
+    }, OUTSTANDING_SWEEP_MS).unref();
   }
 
   async forward(principal: Principal, packet: RelayPacket, origin: ResponseOrigin, liveOnly: boolean): Promise<SubmitResult | undefined> {
@@ -133,7 +143,10 @@ export class ClusterCommands implements CommandForwarder {
       this.outstanding.delete(fwd);
       throw new RelayError(answer.error, answer.detail);
     }
-    if (!answer.delivered) this.outstanding.delete(fwd); // queued there: its fate is told like any queued command's
+    // Queued there (the board left in between): its reply or fate comes back when the board answers
+    // or the command ends, as late as the queue's TTL; it is not `undelivered` if that instance dies.
+    const entry = this.outstanding.get(fwd);
+    if (!answer.delivered && entry) entry.queuedUntil = Date.now() + this.relay.queueTtlMs;
     return { delivered: answer.delivered, queued: answer.queued, boardEndpoint: endpointId };
   }
 
@@ -200,6 +213,7 @@ export class ClusterCommands implements CommandForwarder {
         kind: 'ws',
         client: new RemotePeer(this.bus, from, command.origin.peer, command.principal.userId, command.principal.tokenId, command.origin.fwd),
         ...(command.origin.routed ? { routed: command.origin.routed } : {}),
+        forwarded: true,
       }
       : { kind: 'http', requester: command.origin.requester };
     try {
@@ -215,6 +229,11 @@ export class ClusterCommands implements CommandForwarder {
   private instanceDied(instance: string): void {
     for (const [fwd, entry] of this.outstanding) {
       if (entry.instance !== instance) continue;
+      if (entry.queuedUntil !== undefined) {
+        // In the database queue, not on a dead socket: it is delivered when its board connects.
+        this.outstanding.delete(fwd);
+        continue;
+      }
       this.outstanding.delete(fwd);
       entry.peer.send(JSON.stringify({
         status: 'error', error: wireCode('COMMAND_UNDELIVERED'),

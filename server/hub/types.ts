@@ -45,7 +45,11 @@ export interface HandedReply {
  * frame naming the board (`routed`); a v1.0 packet sender gets the bare packet.
  */
 export type ResponseOrigin =
-  | { kind: 'ws'; client: PeerSocket; routed?: { from: string; id: string | undefined } }
+  | {
+    kind: 'ws'; client: PeerSocket; routed?: { from: string; id: string | undefined };
+    /** Sent here by another instance, which waits for the answer (bounded): nothing may delay it. */
+    forwarded?: true;
+  }
   | { kind: 'http'; requester: HttpRequester | null };
 
 /** The response origin when nothing is known: any pull of the device's owner may take the reply. */

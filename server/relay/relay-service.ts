@@ -98,12 +98,19 @@ export class RelayService {
     if (Buffer.byteLength(frame) > LIMITS.deviceFrameBytes) {
       throw new RelayError('PACKET_TOO_LARGE', `Frames to devices are limited to ${LIMITS.deviceFrameBytes} bytes`);
     }
-    if (origin.kind === 'http' && origin.requester) this.pickup.supersede(packet.deviceId, origin.requester);
+    // Only once ownership is known (here, or by the board's instance): a stranger's push must not touch the owner's notices.
+    const supersede = () => {
+      if (origin.kind === 'http' && origin.requester) this.pickup.supersede(packet.deviceId, origin.requester);
+    };
     if (!socket && this.forwarder) {
       const remote = await this.forwarder.forward(principal, packet, origin, liveOnly);
-      if (remote) return remote;
+      if (remote) {
+        supersede();
+        return remote;
+      }
       this.ownedDevice(principal, packet.deviceId);
     }
+    supersede();
     const now = this.clock.now();
     if (socket && socket.send(frame)) {
       const entry: InFlight = {
@@ -113,9 +120,10 @@ export class RelayService {
       // While writes fail, live forwarding does not wait for the disk (F9, F10): memory only.
       if (this.store.writeFailure() === null) {
         // Only for a v1.0 WS sender: its ACK and the reply share a socket and come in either order.
-        // A routing `command` keeps its ack before the response; an HTTP push answers at the commit,
+        // A routing `command` keeps its ack before the response; a command forwarded by another
+        // instance is answered at the commit (that instance waits, bounded); an HTTP push answers at the commit,
         // so that its pull is already waiting when the reply comes and takes it unwritten.
-        await this.deferredRows.hold(entry, origin.kind === 'ws' && !origin.routed, async () => {
+        await this.deferredRows.hold(entry, origin.kind === 'ws' && !origin.routed && !origin.forwarded, async () => {
           if (!this.hub.inFlight(packet.deviceId).includes(entry)) return; // answered or given up: no row needed
           const row = await this.store.recordInFlight(packet, now, this.policy.queueTtlMs);
           if (row.ok) {
@@ -299,6 +307,11 @@ export class RelayService {
     this.dropDeletedDevice(deviceId);
     this.hub.notifyResponse(deviceId);
     for (const listener of this.deletedListeners) listener(deviceId);
+  }
+
+  /** How long a queued command waits (QUEUE_TTL_SECONDS). */
+  get queueTtlMs(): number {
+    return this.policy.queueTtlMs;
   }
 
   /** The sender of a command queued here, taken (issue 15: its board replied on another instance). */

@@ -3,6 +3,7 @@
  * holding a board in the middle of a command, and a Redis restart under load (no persistence:
  * it comes back empty). Nothing that was acknowledged `queued` or `delivered` may be lost.
  */
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, registerUser, type TestUser } from '../relay/helpers/http';
 import { commandPacket, newDeviceToken, open, responsePacket } from '../relay/helpers/packets';
@@ -136,7 +137,7 @@ describe('cluster: an instance dies', () => {
     board.probe.close();
   });
 
-  it('a token revoked and a board deleted on A while Redis is away: their sockets on C close once Redis is back', async () => {
+  it('a token revoked and a board deleted on A while Redis is away: their sockets on C close once Redis is back (a board added again meanwhile keeps its socket)', async () => {
     const [a, c] = instances as [RelayInstance, RelayInstance, RelayInstance];
     const created = await api(a.http, 'POST', '/api/tokens', { token: user.token, body: { name: 'revoked-offline' } });
     const token = created.body.token as string;
@@ -147,6 +148,13 @@ describe('cluster: an instance dies', () => {
     await until('A to notice Redis is away', async () => (await api(a.http, 'GET', '/api/health')).status === 503, 5000);
     expect((await api(a.http, 'DELETE', `/api/tokens/${created.body.id}`, { token: user.token })).status).toBe(200);
     expect((await api(a.http, 'POST', '/api/delete_device', { token: user.token, body: { device_id: deviceId } })).status).toBe(200);
+    // Another board deleted and added again in the outage: the late news of its deletion is not about the new one.
+    const readded = nextDevice();
+    const oldSocket = await connectBoard(c, user.token, readded);
+    oldSocket.probe.close();
+    await oldSocket.probe.closed;
+    expect((await api(a.http, 'POST', '/api/delete_device', { token: user.token, body: { device_id: readded } })).status).toBe(200);
+    const fresh = await connectBoard(c, user.token, readded);
     await sleep(500);
     await redis.run();
     const back = Date.now();
@@ -156,6 +164,9 @@ describe('cluster: an instance dies', () => {
     expect(boardClose.code).toBe(4004);
     expect(after).toBeLessThan(8000);
     console.log(`revocation and deletion made while Redis was away reached the other instance ${after} ms after Redis was back`);
+    await sleep(500);
+    expect(fresh.probe.socket.readyState).toBe(WebSocket.OPEN);
+    fresh.probe.close();
     await until('health 200 on every instance', async () => {
       const all = await Promise.all(instances.map((instance) => api(instance.http, 'GET', '/api/health')));
       return all.every((health) => health.status === 200);
