@@ -9,7 +9,7 @@
  * durable queue) instead of waiting in silence.
  */
 import type { Principal } from '../auth/auth-service';
-import { RelayError, wireCode, type RelayErrorCode } from '../errors';
+import { RelayError, closeCodeFor, wireCode, type RelayErrorCode } from '../errors';
 import type { HttpRequester, PeerSocket, ResponseOrigin } from '../hub/types';
 import type { RelayPacket } from '../relay/packets';
 import type { CommandForwarder, RelayService, SubmitResult } from '../relay/relay-service';
@@ -91,16 +91,23 @@ export class ClusterCommands implements CommandForwarder {
     bus.on('queuedReply', (m) => this.queuedReply(m));
     // A device deleted anywhere: its socket, wherever it is, closes (an open board socket is its
     // owner's proof of ownership on the live path), and its remembered endpoint id goes.
-    relay.onDeviceDeleted((deviceId) => {
+    relay.onDeviceDeleted((deviceId, endpointId) => {
       this.endpointIds.delete(deviceId);
-      bus.broadcastEventually({ t: 'device_deleted', device: deviceId });
+      bus.broadcastEventually({ t: 'device_deleted', device: deviceId, endpoint: endpointId });
     });
     bus.on('device_deleted', (m) => {
       const deviceId = String(m.device);
       this.endpointIds.delete(deviceId);
-      // Heard late (resent after a Redis outage): a device added again since is not the deleted one.
-      if (this.store.findDevice(deviceId)) return;
-      this.relay.dropDeletedDevice(deviceId);
+      const current = this.store.findDevice(deviceId);
+      if (!current) {
+        this.relay.dropDeletedDevice(deviceId);
+        return;
+      }
+      // Heard late (resent after a Redis outage) and the device was added again since: only a
+      // socket still bound to the deleted one's endpoint goes; the new one and its commands stay.
+      if (typeof m.endpoint === 'string' && m.endpoint !== current.endpointId) {
+        this.backplane.closeEndpoint(m.endpoint, closeCodeFor('DEVICE_DELETED'), 'device deleted');
+      }
     });
     bus.onInstanceDead((instance) => this.instanceDied(instance));
     // Once Redis is back, give the other instances a moment to write their presence again first.

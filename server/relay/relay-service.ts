@@ -55,7 +55,7 @@ export class RelayService {
   private readonly pickup: HttpPickup;
   private forwarder: CommandForwarder | null = null;
   private readonly deferredRows: DeferredRows<InFlight>;
-  private readonly deletedListeners: ((deviceId: string) => void)[] = [];
+  private readonly deletedListeners: ((deviceId: string, endpointId: string) => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -302,11 +302,11 @@ export class RelayService {
 
   /** Deletes the device (queue and responses cascade) and closes its socket; senders are told. */
   deleteDevice(principal: Principal, deviceId: string): void {
-    this.ownedDevice(principal, deviceId);
+    const { endpointId } = this.ownedDevice(principal, deviceId);
     if (!this.store.deleteDevice(principal.userId, deviceId)) throw new RelayError('DEVICE_NOT_FOUND');
     this.dropDeletedDevice(deviceId);
     this.hub.notifyResponse(deviceId);
-    for (const listener of this.deletedListeners) listener(deviceId);
+    for (const listener of this.deletedListeners) listener(deviceId, endpointId);
   }
 
   /** How long a queued command waits (QUEUE_TTL_SECONDS). */
@@ -330,7 +330,7 @@ export class RelayService {
   }
 
   /** A device was deleted here (the cluster tells the other instances). */
-  onDeviceDeleted(listener: (deviceId: string) => void): void {
+  onDeviceDeleted(listener: (deviceId: string, endpointId: string) => void): void {
     this.deletedListeners.push(listener);
   }
 
