@@ -45,6 +45,38 @@ function collect(probe: WsProbe, token: string, deviceId: string, into: string[]
   });
 }
 
+/**
+ * A board on `on` that answers every command, and pushes to it over the instances of `via` in
+ * turn, one every 5 ms, until stop(): which pushes were acknowledged (delivered or queued), which
+ * refused, and which the board received.
+ */
+async function pushLoad(prefix: string, on: RelayInstance, via: RelayInstance[]) {
+  const deviceId = nextDevice();
+  const token = newDeviceToken();
+  const board = await connectBoard(on, user.token, deviceId);
+  const received: string[] = [];
+  collect(board.probe, token, deviceId, received);
+  const accepted: string[] = [];
+  const refused: number[] = [];
+  let stopped = false;
+  let sent = 0;
+  const running = (async () => {
+    while (!stopped) {
+      const id = `${prefix}${sent}`;
+      const instance = via[sent++ % via.length]!;
+      const res = await api(instance.http, 'POST', '/api/push', { token: user.token, body: commandPacket(token, deviceId, 'ping', id) }).catch(() => null);
+      if (res?.status === 200 && (res.body.delivered_via_ws || res.body.queued)) accepted.push(id);
+      else refused.push(res?.status ?? 0);
+      await sleep(5);
+    }
+  })();
+  const stop = async () => {
+    stopped = true;
+    await running;
+  };
+  return { deviceId, board, received, accepted, refused, sent: () => sent, stop };
+}
+
 describe('cluster: an instance dies', () => {
   it('kill -9 of the board\'s instance mid-command: the sender hears `undelivered` at once, the board gets the command again on another instance', async () => {
     const [a, b, c] = instances as [RelayInstance, RelayInstance, RelayInstance];
@@ -85,25 +117,7 @@ describe('cluster: an instance dies', () => {
 
   it('Redis restart under load: every push acknowledged queued or delivered reaches the board; health says 503 with the cause, then recovers without a restart', async () => {
     const [a, c, b2] = instances as [RelayInstance, RelayInstance, RelayInstance];
-    const deviceId = nextDevice();
-    const token = newDeviceToken();
-    const board = await connectBoard(b2, user.token, deviceId);
-    const received: string[] = [];
-    collect(board.probe, token, deviceId, received);
-    const accepted: string[] = [];
-    const refused: number[] = [];
-    let stop = false;
-    let sent = 0;
-    const load = (async () => {
-      while (!stop) {
-        const id = `r${sent++}`;
-        const via = sent % 2 ? a : c;
-        const res = await api(via.http, 'POST', '/api/push', { token: user.token, body: commandPacket(token, deviceId, 'ping', id) }).catch(() => null);
-        if (res?.status === 200 && (res.body.delivered_via_ws || res.body.queued)) accepted.push(id);
-        else refused.push(res?.status ?? 0);
-        await sleep(5);
-      }
-    })();
+    const { deviceId, board, received, accepted, refused, sent, stop } = await pushLoad('r', b2, [a, c]);
     await sleep(500);
     await redis.stop('SIGKILL');
     const down = await until('health 503', async () => {
@@ -119,8 +133,7 @@ describe('cluster: an instance dies', () => {
       return all.every((health) => health.status === 200);
     }, 10_000);
     await sleep(1000);
-    stop = true;
-    await load;
+    await stop();
     // Everything accepted arrives (at least once), within a few seconds of Redis being back.
     await until('every accepted command at the board', () => accepted.every((id) => received.includes(id)), 10_000);
     const missing = accepted.filter((id) => !received.includes(id));
@@ -133,7 +146,7 @@ describe('cluster: an instance dies', () => {
     }, 5000);
     expect(listed.body.online).toBe(true);
     const duplicates = received.length - new Set(received).size;
-    console.log(`Redis restart under load: ${sent} pushes, ${accepted.length} accepted, ${refused.length} refused (${[...new Set(refused)].join(', ')}), 0 lost, ${duplicates} delivered twice (at least once)`);
+    console.log(`Redis restart under load: ${sent()} pushes, ${accepted.length} accepted, ${refused.length} refused (${[...new Set(refused)].join(', ')}), 0 lost, ${duplicates} delivered twice (at least once)`);
     board.probe.close();
   });
 
@@ -176,25 +189,7 @@ describe('cluster: an instance dies', () => {
   it('PostgreSQL restart (immediate shutdown, WAL recovery) under load: nothing acknowledged is lost; health 503 names the database, then recovers without a restart', async () => {
     if (!store.postgres) return; // WAKELINK_CLUSTER_STORE=sqlite: no server to restart
     const [a, c, b2] = instances as [RelayInstance, RelayInstance, RelayInstance];
-    const deviceId = nextDevice();
-    const token = newDeviceToken();
-    const board = await connectBoard(b2, user.token, deviceId);
-    const received: string[] = [];
-    collect(board.probe, token, deviceId, received);
-    const accepted: string[] = [];
-    const refused: number[] = [];
-    let stop = false;
-    let sent = 0;
-    const load = (async () => {
-      while (!stop) {
-        const id = `g${sent++}`;
-        const via = sent % 2 ? a : c;
-        const res = await api(via.http, 'POST', '/api/push', { token: user.token, body: commandPacket(token, deviceId, 'ping', id) }).catch(() => null);
-        if (res?.status === 200 && (res.body.delivered_via_ws || res.body.queued)) accepted.push(id);
-        else refused.push(res?.status ?? 0);
-        await sleep(5);
-      }
-    })();
+    const { deviceId, board, received, accepted, refused, sent, stop } = await pushLoad('g', b2, [a, c]);
     await sleep(500);
     await store.postgres.stop('SIGQUIT');
     const down = await until('health 503', async () => {
@@ -210,13 +205,12 @@ describe('cluster: an instance dies', () => {
       return all.every((health) => health.status === 200);
     }, 15_000);
     await sleep(500);
-    stop = true;
-    await load;
+    await stop();
     await until('every accepted command at the board', () => accepted.every((id) => received.includes(id)), 10_000);
     expect(accepted.filter((id) => !received.includes(id))).toEqual([]);
     expect(accepted.length).toBeGreaterThan(10);
     const duplicates = received.length - new Set(received).size;
-    console.log(`PostgreSQL restart under load: ${sent} pushes, ${accepted.length} accepted, ${refused.length} refused (${[...new Set(refused)].join(', ')}), 0 lost, ${duplicates} delivered twice; health cause while down: ${down.body.cause ?? down.body.database}`);
+    console.log(`PostgreSQL restart under load: ${sent()} pushes, ${accepted.length} accepted, ${refused.length} refused (${[...new Set(refused)].join(', ')}), 0 lost, ${duplicates} delivered twice; health cause while down: ${down.body.cause ?? down.body.database}`);
     board.probe.close();
   });
 });
