@@ -36,7 +36,7 @@ const sectionsArg = process.argv.find((arg) => arg.startsWith('--sections='))?.s
 const wanted = new Set(sectionsArg ? sectionsArg.split(',') : ['ws', 'http', 'queue', 'idle']);
 /**
  * BENCH_RELAY_BEFORE_MAIN: the entry of a copy of the relay before a change (e.g. `git archive` of
- * the parent commit); the WS section then also measures it, in the same alternating rounds.
+ * the parent commit); the WS and HTTP sections then also measure it, in the same alternating rounds.
  */
 const BEFORE_MAIN = process.env.BENCH_RELAY_BEFORE_MAIN;
 const log = (line: string) => process.stderr.write(`[bench relay] ${line}\n`);
@@ -81,21 +81,21 @@ async function roundTripSections(): Promise<Pick<RelayBenchResults, 'wsRoundTrip
   const jsonRelay = await track(startJsonRelay(data));
   const account = await createAccount(relay.port, 'benchrt', [...wsPackets, ...httpPackets].map((p) => p.deviceId));
   let before: { relay: MeasuredProcess; token: string } | undefined;
-  if (BEFORE_MAIN && wanted.has('ws')) {
+  if (BEFORE_MAIN) {
     const beforeRelay = await track(startRelay({
-      dataDir: dir('roundtrip-before'), env: { DEVICE_LIMIT: String(maxPairs) }, limits: profile.roundTripLimits, main: BEFORE_MAIN, name: 'relay before',
+      dataDir: dir('roundtrip-before'), env: { DEVICE_LIMIT: String(maxPairs + maxClients) }, limits: profile.roundTripLimits, main: BEFORE_MAIN, name: 'relay before',
     }));
-    before = { relay: beforeRelay, token: (await createAccount(beforeRelay.port, 'benchrt', wsPackets.map((p) => p.deviceId))).token };
+    before = { relay: beforeRelay, token: (await createAccount(beforeRelay.port, 'benchrt', [...wsPackets, ...httpPackets].map((p) => p.deviceId))).token };
   }
   const wsRoundTrip = !wanted.has('ws') ? [] : await benchWsRoundTrips({
     relay, baseline, jsonRelay, before, token: account.token, packets: wsPackets, sizes: profile.wsPairs, rounds: profile.rounds, timing: profile.roundTrip, log,
   });
-  if (before) await stop(before.relay);
   await stop(jsonRelay);
   const httpRoundTrip = !wanted.has('http') ? [] : await benchHttpRoundTrips({
-    relay, token: account.token, packets: httpPackets, sizes: profile.httpClients, timing: profile.roundTrip, log,
+    relay, before, token: account.token, packets: httpPackets, sizes: profile.httpClients, rounds: profile.rounds, timing: profile.roundTrip, log,
     baselineFor: (size) => wsRoundTrip.find((row) => row.pairs === size)?.baseline,
   });
+  if (before) await stop(before.relay);
   await stop(relay);
   await stop(baseline);
   return { wsRoundTrip, httpRoundTrip };

@@ -2,6 +2,8 @@
  * Section 3: the v1.0 HTTP client path. Each client pushes a command (`POST /api/push`, device
  * online on WS) and long-polls `POST /api/pull` until the device's reply comes back. One
  * outstanding command per client, one device per client, so every pulled reply is the client's own.
+ * Like section 2, rounds alternate between the relay and (when given) the relay before a change,
+ * and the median round is kept: HTTP figures on 2 shared cores move by ±20 % between single runs.
  */
 import type { WebSocket } from 'ws';
 import { closedLoop, type LoopResult, type LoopTiming, type RoundTrip } from './closed-loop';
@@ -9,6 +11,8 @@ import { JsonClient, postOk } from './http';
 import type { DevicePackets } from './packets';
 import type { MeasuredProcess } from './processes';
 import { openMany, openPeer, terminateAll } from './sockets';
+import { medianRound } from './stats';
+import { pairedRatios, type Ratios } from './ws-roundtrip';
 
 const OPEN_CONCURRENCY = 64;
 /** Long-poll wait in seconds, as the CLI sends it. */
@@ -19,6 +23,10 @@ const MAX_PULLS = 2;
 export interface HttpRoundTripRow {
   clients: number;
   relay: LoopResult;
+  /** The relay before a change (BENCH_RELAY_BEFORE_MAIN), when measured. */
+  relayBefore?: LoopResult;
+  /** relay ÷ relay before, median of per-round ratios, when measured. */
+  afterToBefore?: Ratios;
   /** Baseline figures of the raw `ws` relay at the same concurrency (section 2). */
   baselineRoundTripsPerSecond: number;
   baselineP99Ms: number;
@@ -39,11 +47,48 @@ function pushPullLane(client: JsonClient, packet: DevicePackets): RoundTrip {
   };
 }
 
+interface Lanes {
+  lanes: RoundTrip[];
+  close: () => void;
+}
+
+/** Online boards answering every command, and one HTTP client per board. */
+async function openLanes(port: number, token: string, packets: DevicePackets[]): Promise<Lanes> {
+  const devices = await openMany(packets.length, OPEN_CONCURRENCY, (i) =>
+    openPeer(`ws://127.0.0.1:${port}/ws/${packets[i]!.deviceId}`, {
+      token,
+      onMessage: (text: string, ws: WebSocket) => {
+        if (text.includes('"payload"')) ws.send(packets[i]!.reply);
+      },
+    }));
+  if (devices.error) {
+    terminateAll(devices.opened);
+    throw devices.error;
+  }
+  const clients = packets.map(() => new JsonClient(port, token));
+  return {
+    lanes: packets.map((p, i) => pushPullLane(clients[i]!, p)),
+    close: () => {
+      for (const client of clients) client.close();
+      terminateAll(devices.opened);
+    },
+  };
+}
+
+interface Contender {
+  server: MeasuredProcess;
+  token: string;
+  lanes?: Lanes;
+  rounds: LoopResult[];
+}
+
 export async function benchHttpRoundTrips(opts: {
   relay: MeasuredProcess;
   token: string;
+  before?: { relay: MeasuredProcess; token: string };
   packets: DevicePackets[];
   sizes: number[];
+  rounds: number;
   timing: LoopTiming;
   baselineFor: (size: number) => LoopResult | undefined;
   log: (line: string) => void;
@@ -51,35 +96,30 @@ export async function benchHttpRoundTrips(opts: {
   const rows: HttpRoundTripRow[] = [];
   for (const size of opts.sizes) {
     const packets = opts.packets.slice(0, size);
-    const devices = await openMany(size, OPEN_CONCURRENCY, (i) =>
-      openPeer(`ws://127.0.0.1:${opts.relay.port}/ws/${packets[i]!.deviceId}`, {
-        token: opts.token,
-        onMessage: (text: string, ws: WebSocket) => {
-          if (text.includes('"payload"')) ws.send(packets[i]!.reply);
-        },
-      }));
-    if (devices.error) {
-      terminateAll(devices.opened);
-      throw devices.error;
-    }
-    const clients = packets.map(() => new JsonClient(opts.relay.port, opts.token));
-    let relay: LoopResult;
+    const relay: Contender = { server: opts.relay, token: opts.token, rounds: [] };
+    const before: Contender | undefined = opts.before && { server: opts.before.relay, token: opts.before.token, rounds: [] };
+    const all = [...(before ? [before] : []), relay];
     try {
-      relay = await closedLoop(packets.map((p, i) => pushPullLane(clients[i]!, p)), opts.relay, opts.timing);
+      for (const c of all) c.lanes = await openLanes(c.server.port, c.token, packets);
+      for (let round = 0; round < opts.rounds; round++) {
+        for (const c of round % 2 === 0 ? all : [...all].reverse()) c.rounds.push(await closedLoop(c.lanes!.lanes, c.server, opts.timing));
+      }
     } finally {
-      for (const client of clients) client.close();
-      terminateAll(devices.opened);
+      for (const c of all) c.lanes?.close();
     }
+    const result = medianRound(relay.rounds);
     const baseline = opts.baselineFor(size);
     rows.push({
       clients: size,
-      relay,
+      relay: result,
+      ...(before ? { relayBefore: medianRound(before.rounds), afterToBefore: pairedRatios(relay.rounds, before.rounds) } : {}),
       baselineRoundTripsPerSecond: baseline?.roundTripsPerSecond ?? Number.NaN,
       baselineP99Ms: baseline?.p99Ms ?? Number.NaN,
-      throughputRatio: baseline ? relay.roundTripsPerSecond / baseline.roundTripsPerSecond : Number.NaN,
-      p99Ratio: baseline ? relay.p99Ms / baseline.p99Ms : Number.NaN,
+      throughputRatio: baseline ? result.roundTripsPerSecond / baseline.roundTripsPerSecond : Number.NaN,
+      p99Ratio: baseline ? result.p99Ms / baseline.p99Ms : Number.NaN,
     });
-    opts.log(`http round trip, ${size} clients: relay ${relay.roundTripsPerSecond.toFixed(0)}/s`);
+    const beforeText = before ? `relay before ${medianRound(before.rounds).roundTripsPerSecond.toFixed(0)}/s, ` : '';
+    opts.log(`http round trip, ${size} clients: ${beforeText}relay ${result.roundTripsPerSecond.toFixed(0)}/s`);
   }
   return rows;
 }
