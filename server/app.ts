@@ -104,7 +104,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     sessionsPerAccount: config.limits.sessionsPerAccount, historyMaxEntries: config.limits.historyMaxEntries,
   });
   const tokenSockets = new TokenSockets(clock, config.limits.tokenExpirySweepMs);
-  const relay = new RelayService(store, hub, clock, { queueTtlMs: config.queueTtlMs, queueCap: config.queueCap, inFlightRowDelayMs: config.inFlightRowDelayMs });
+  const relay = new RelayService(store, hub, clock, {
+    queueTtlMs: config.queueTtlMs, queueCap: config.queueCap, inFlightRowDelayMs: config.inFlightRowDelayMs,
+    replyRowDelayMs: config.replyRowDelayMs, parkedReplies: config.limits.parkedReplies,
+    // Other instances' clients pull from the same store (issue 15).
+    sharedStore: cluster !== null || Boolean(config.cluster?.databaseUrl),
+  });
   const { limits } = config;
   const router = new Router({
     store, hub, relay, backplane, clock, log: app.log, sharedDatabase: cluster !== null,

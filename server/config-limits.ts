@@ -54,6 +54,7 @@ export interface TunableLimits {
   claimAttemptsPerIp: number;
   claimAttemptsPerMinute: number;
   claimCodeMaxFailures: number;
+  parkedReplies: number;
 }
 
 interface Knob {
@@ -121,6 +122,7 @@ export const LIMIT_KNOBS: readonly Knob[] = [
   { env: 'CLAIM_ATTEMPTS_PER_IP', key: 'claimAttemptsPerIp', fallback: LIMITS.claimAttemptsPerIp, min: 1, max: 10_000, meaning: 'claim attempts per client address per minute (429 above)' },
   { env: 'CLAIM_ATTEMPTS_PER_MINUTE', key: 'claimAttemptsPerMinute', fallback: LIMITS.claimAttemptsPerMinute, min: 1, max: 100_000, meaning: 'claim attempts on the whole relay per minute (429 above)' },
   { env: 'CLAIM_CODE_MAX_FAILURES', key: 'claimCodeMaxFailures', fallback: LIMITS.claimCodeMaxFailures, min: 1, max: 10_000, meaning: 'wrong claims relay-wide a live code outlasts; then it is burned and its board gets a new one' },
+  { env: 'PARKED_REPLIES', key: 'parkedReplies', fallback: LIMITS.parkedReplies, min: 0, max: 1_000_000, meaning: 'device replies for HTTP pulling held in memory at once while they wait up to REPLY_ROW_DELAY_MS for their pull; beyond it a reply is written at once (0: always)' },
 ];
 
 /** Reads every knob; `readInt` is config.ts's checked integer reader (throws ConfigError). */

@@ -21,6 +21,7 @@ export interface RelayConfig {
   queueTtlMs: number;
   queueCap: number;
   inFlightRowDelayMs: number;
+  replyRowDelayMs: number;
   jwtTtlSeconds: number;
   /** Origins accepted on WS upgrades besides the relay's own; requests without Origin (devices, CLIs) pass. */
   allowedOrigins: string[];
@@ -142,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     queueTtlMs: readInt(env, 'QUEUE_TTL_SECONDS', DEFAULTS.queueTtlSeconds, 1, 7 * 24 * 3600) * 1000,
     queueCap: readInt(env, 'QUEUE_CAP', DEFAULTS.queueCap, 1, 10_000),
     inFlightRowDelayMs: readInt(env, 'INFLIGHT_ROW_DELAY_MS', DEFAULTS.inFlightRowDelayMs, 0, 1000),
+    replyRowDelayMs: readInt(env, 'REPLY_ROW_DELAY_MS', DEFAULTS.replyRowDelayMs, 0, 1000),
     jwtTtlSeconds: readInt(env, 'JWT_TTL_SECONDS', DEFAULTS.jwtTtlSeconds, 60, 30 * 24 * 3600),
     allowedOrigins,
     logLevel,

@@ -63,6 +63,8 @@ export const LIMITS = {
    */
   unstoredRepliesPerDevice: 16,
   unstoredReplyDevices: 256,
+  /** Replies waiting in memory for their pull at once (REPLY_ROW_DELAY_MS); beyond it a reply is written at once. */
+  parkedReplies: 10_000,
   /**
    * Stored replies whose HTTP sender is remembered (item 6), so another client's pull does not take
    * them; beyond this the oldest is forgotten and becomes pullable by any client of the owner.
@@ -240,6 +242,8 @@ export const DEFAULTS = {
   queueCap: 32,
   /** A live command's durable row is written only if its board has not answered within this (0: at once). */
   inFlightRowDelayMs: 20,
+  /** A device reply for HTTP pulling waits this long in memory for its pull before it is written (0: at once). */
+  replyRowDelayMs: 50,
   /** Access JWTs are short-lived (issue 14): a login session refreshes them. */
   jwtTtlSeconds: 15 * 60,
 } as const;

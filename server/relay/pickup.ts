@@ -1,6 +1,7 @@
 import type { HandedReply, HttpRequester } from '../hub/types';
 import { LIMITS } from '../limits';
 import type { Store, StoredResponse } from '../store/types';
+import { DeferredRows } from './deferred-rows';
 import { isOwn, sameAddress } from './requesters';
 
 /** How a command ended without a reply (issue 12 item 11). */
@@ -20,6 +21,31 @@ export interface EndedCommand {
 export type PullResult = { kind: 'replies'; replies: HandedReply[] } | { kind: 'ended'; ended: EndedCommand };
 
 /**
+ * A reply waiting in memory for its pull for up to REPLY_ROW_DELAY_MS before it is written
+ * (issue 17): the v1.0 client pulls right after its push is answered, and the board has usually
+ * replied by then, so writing the reply and deleting it again a few milliseconds later was most of
+ * an HTTP round trip's cost. The answered command's own row stays until the reply is taken or
+ * written: a relay crash in between re-sends the command, as if the board had not answered yet.
+ */
+interface ParkedReply {
+  reply: HandedReply;
+  commandRow: number | null;
+}
+
+export interface PickupPolicy {
+  ttlMs: number;
+  /**
+   * Several instances share the store: their boards' replies land in it and their clients pull
+   * from it, so no reply is parked here and every pull reads the store.
+   */
+  shared: boolean;
+  /** REPLY_ROW_DELAY_MS; 0 writes every reply at once. */
+  parkMs: number;
+  /** PARKED_REPLIES: replies in memory at once; beyond it a reply is written at once. */
+  parkedMax: number;
+}
+
+/**
  * Everything waiting for HTTP pulls besides the long-poll hand-off: who each stored reply belongs
  * to (item 6), replies the store refused (F9/F10), and commands that ended without a reply for an
  * HTTP sender (item 11). All in memory and bounded; after a restart every stored reply is
@@ -31,12 +57,70 @@ export class HttpPickup {
   /** Replies the store refused, oldest first, per device. */
   private readonly held = new Map<string, HandedReply[]>();
   private readonly ended = new Map<string, EndedCommand[]>();
+  /** Parked replies per device, oldest first; `parking` writes each one after the delay. */
+  private readonly parked = new Map<string, ParkedReply[]>();
+  private readonly parking: DeferredRows<ParkedReply>;
+  /**
+   * Devices with no stored reply, as last seen by a pull (one instance writes them all, through
+   * `storeOrHold`): their pulls skip the store. Bounded; a device dropped from it is read again.
+   */
+  private readonly noneStored = new Set<string>();
+  private readonly ttlMs: number;
 
-  constructor(private readonly store: Store, private readonly ttlMs: number) {}
+  constructor(private readonly store: Store, private readonly policy: PickupPolicy) {
+    this.ttlMs = policy.ttlMs;
+    this.parking = new DeferredRows(policy.shared ? 0 : policy.parkMs);
+  }
 
-  /** Keeps a reply no waiting pull took: stored, or held in memory when the store refuses it. */
-  keep(reply: HandedReply, now: number): 'stored' | 'held' {
+  /**
+   * Keeps a reply no waiting pull took: parked for its pull, else stored, else held in memory when
+   * the store refuses it. `commandRow`: the answered command's durable row, deleted once the reply
+   * is taken or written. `park`: it answers a command whose client is about to pull (not unsolicited).
+   */
+  keep(reply: HandedReply, now: number, commandRow: number | null, park: boolean): 'parked' | 'stored' | 'held' {
+    if (!park || this.policy.shared || this.policy.parkMs <= 0 || this.parking.size >= this.policy.parkedMax) return this.write(reply, now, commandRow);
+    const entry: ParkedReply = { reply, commandRow };
+    let list = this.parked.get(reply.deviceId);
+    if (!list) this.parked.set(reply.deviceId, (list = []));
+    list.push(entry);
+    void this.parking.hold(entry, true, async () => {
+      if (!this.unpark(entry)) return; // taken, or its device deleted
+      this.write(entry.reply, reply.createdAt, entry.commandRow);
+    });
+    return 'parked';
+  }
+
+  /** Writes every parked reply now (at shutdown, before the store closes). */
+  writeParked(): void {
+    this.parking.writeAll();
+  }
+
+  private write(reply: HandedReply, now: number, commandRow: number | null): 'stored' | 'held' {
+    const kept = this.storeOrHold(reply, now);
+    if (commandRow !== null) this.store.forget([commandRow]);
+    return kept;
+  }
+
+  /** Removes a parked reply from its device's list; false when it was no longer there. */
+  private unpark(entry: ParkedReply): boolean {
+    const list = this.parked.get(entry.reply.deviceId);
+    const index = list ? list.indexOf(entry) : -1;
+    if (index < 0) return false;
+    list!.splice(index, 1);
+    if (list!.length === 0) this.parked.delete(entry.reply.deviceId);
+    return true;
+  }
+
+  private rememberNoneStored(deviceId: string): void {
+    this.noneStored.delete(deviceId);
+    this.noneStored.add(deviceId);
+    if (this.noneStored.size > LIMITS.replyOwnersRemembered) this.noneStored.delete(this.noneStored.values().next().value!);
+  }
+
+  private storeOrHold(reply: HandedReply, now: number): 'stored' | 'held' {
     let id: number;
+    // Before the write: a write that fails after its commit must not leave the device marked empty.
+    this.noneStored.delete(reply.deviceId);
     try {
       id = this.store.storeResponse(reply, now, this.ttlMs, LIMITS.storedResponsesPerDevice);
     } catch {
@@ -70,16 +154,21 @@ export class HttpPickup {
    */
   take(deviceId: string, puller: HttpRequester, now: number, ownPending: boolean): PullResult | null {
     const held = (this.held.get(deviceId) ?? []).filter((reply) => reply.createdAt + this.ttlMs > now);
+    const parked = this.parked.get(deviceId) ?? [];
     let takenHeld: HandedReply[] = [];
+    let takenParked: ParkedReply[] = [];
+    let storedLeft = -1;
     let chosen: HandedReply[] = [];
+    type Candidate = { row: StoredResponse | null; parked: ParkedReply | null; reply: HandedReply };
     const choose = (rows: StoredResponse[]): StoredResponse[] => {
-      const candidates = [
-        ...rows.map((row) => ({ row, reply: this.toReply(row) })),
-        ...held.map((reply) => ({ row: null, reply })),
+      const candidates: Candidate[] = [
+        ...rows.map((row) => ({ row, parked: null, reply: this.toReply(row) })),
+        ...held.map((reply) => ({ row: null, parked: null, reply })),
+        ...parked.map((entry) => ({ row: null, parked: entry, reply: entry.reply })),
       ].sort((a, b) => a.reply.createdAt - b.reply.createdAt);
       const own = candidates.filter((c) => isOwn(c.reply.requester, puller));
       const ended = own.length === 0 ? this.ownEnded(deviceId, puller, now) : -1;
-      let others: typeof candidates = [];
+      let others: Candidate[] = [];
       if (own.length === 0 && ended < 0) {
         // One reply of the puller's address at a time, oldest first: clients push and pull in turn,
         // so the oldest is the one this client is owed (Android reads only the first message).
@@ -88,15 +177,28 @@ export class HttpPickup {
       }
       const picked = [...own, ...others].slice(0, LIMITS.pullMaxMessages);
       chosen = picked.map((c) => c.reply);
-      takenHeld = picked.filter((c) => c.row === null).map((c) => c.reply);
-      return picked.flatMap((c) => (c.row ? [c.row] : []));
+      takenHeld = picked.filter((c) => c.row === null && c.parked === null).map((c) => c.reply);
+      takenParked = picked.flatMap((c) => (c.parked ? [c.parked] : []));
+      const takenRows = picked.flatMap((c) => (c.row ? [c.row] : []));
+      storedLeft = rows.length - takenRows.length;
+      return takenRows;
     };
     try {
-      for (const row of this.store.takeResponses(deviceId, now, LIMITS.storedResponsesPerDevice, choose)) this.owners.delete(row.id);
+      if (!this.policy.shared && this.noneStored.has(deviceId)) choose([]);
+      else {
+        for (const row of this.store.takeResponses(deviceId, now, LIMITS.storedResponsesPerDevice, choose)) this.owners.delete(row.id);
+        // The read saw every live row of the device (the store keeps at most that many).
+        if (storedLeft === 0 && !this.policy.shared) this.rememberNoneStored(deviceId);
+      }
     } catch (error) {
-      // The database refuses even the read: held replies are still handed out (F9).
-      if (held.length === 0) throw error;
+      // The database refuses even the read: held and parked replies are still handed out (F9).
+      if (held.length === 0 && parked.length === 0) throw error;
       choose([]);
+    }
+    for (const entry of takenParked) {
+      this.unpark(entry);
+      this.parking.settled(entry);
+      if (entry.commandRow !== null) this.store.forget([entry.commandRow]);
     }
     const left = held.filter((reply) => !takenHeld.includes(reply));
     if (left.length > 0) this.held.set(deviceId, left);
@@ -130,6 +232,8 @@ export class HttpPickup {
   }
 
   forgetDevice(deviceId: string): void {
+    for (const entry of this.parked.get(deviceId) ?? []) this.parking.settled(entry);
+    this.parked.delete(deviceId);
     this.held.delete(deviceId);
     this.ended.delete(deviceId);
   }

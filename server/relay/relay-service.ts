@@ -1,6 +1,6 @@
 import { ERROR_TABLE, RelayError, closeCodeFor, wireCode } from '../errors';
 import type { Principal } from '../auth/auth-service';
-import { UNKNOWN_ORIGIN, type HandedReply, type HttpRequester, type Hub, type InFlight, type ResponseOrigin } from '../hub/types';
+import { UNKNOWN_ORIGIN, type HandedReply, type HttpRequester, type Hub, type InFlight, type PeerSocket, type ResponseOrigin } from '../hub/types';
 import { LIMITS } from '../limits';
 import type { DeviceRecord, Store } from '../store/types';
 import type { Clock } from '../time';
@@ -9,42 +9,9 @@ import { clientFrame, deviceFrame, type RelayPacket } from './packets';
 import { HttpPickup, type EndedCode, type PullResult } from './pickup';
 import { DeferredRows } from './deferred-rows';
 import { isOwn } from './requesters';
+import type { CommandForwarder, RelayPolicy, ResponseRoute, SubmitResult } from './relay-types';
 
-export interface RelayPolicy {
-  queueTtlMs: number;
-  queueCap: number;
-  /** INFLIGHT_ROW_DELAY_MS (DeferredRows); absent: 0, the row is written at once. */
-  inFlightRowDelayMs?: number;
-}
-
-export interface SubmitResult {
-  delivered: boolean;
-  queued: boolean;
-  /** The board's endpoint, when the path that took the command already knew it (saves the audit a lookup). */
-  boardEndpoint?: string;
-}
-
-/** Several instances (issue 15): commands for a board whose socket is on another instance go there. */
-export interface CommandForwarder {
-  /** Submits the command on the instance holding the board's socket; undefined when no other instance holds it. */
-  forward(principal: Principal, packet: RelayPacket, origin: ResponseOrigin, liveOnly: boolean): Promise<SubmitResult | undefined>;
-  /**
-   * A command was queued for a board not connected here: the instance holding it, if any, writes
-   * it; the instance the board replies on will ask this one for the command's sender.
-   */
-  queued(deviceId: string, queueId: number, origin: ResponseOrigin, expiresAt: number): void;
-  /**
-   * The board answered here a queued command whose sender is not known here: the instance that
-   * queued it writes the reply to its WS sender (`taken`), or names the HTTP requester to keep it for.
-   */
-  replyToQueuedSender(deviceId: string, userId: number, queueId: number, text: string): Promise<{ taken: true } | { taken: false; requester: HttpRequester | null }>;
-}
-
-/**
- * Where a device response went; `unsolicited` = no command was in flight on that socket (F14);
- * `held` = the database refused the write (F9/F10), kept in memory for the next pull.
- */
-export type ResponseRoute = 'ws' | 'stored' | 'unsolicited' | 'held';
+export type { CommandForwarder, RelayPolicy, ResponseRoute, SubmitResult } from './relay-types';
 
 /**
  * The relay's routing rules on top of the store and the hub. Blind: it moves payload/signature
@@ -63,7 +30,9 @@ export class RelayService {
     private readonly clock: Clock,
     private readonly policy: RelayPolicy,
   ) {
-    this.pickup = new HttpPickup(store, policy.queueTtlMs);
+    this.pickup = new HttpPickup(store, {
+      ttlMs: policy.queueTtlMs, shared: policy.sharedStore ?? false, parkMs: policy.replyRowDelayMs ?? 0, parkedMax: policy.parkedReplies ?? 0,
+    });
     this.deferredRows = new DeferredRows(policy.inFlightRowDelayMs ?? 0);
   }
 
@@ -79,21 +48,29 @@ export class RelayService {
   }
 
   /**
+   * The device's live socket here, after checking it is the caller's: a socket was bound to the
+   * device's owner at its handshake, and deleting the device closes it, so no database read is
+   * needed while one is open. Without one, `readStore` checks the store (DEVICE_NOT_FOUND).
+   */
+  private liveOwned(principal: Principal, deviceId: string, readStore: boolean): PeerSocket | undefined {
+    const socket = this.hub.deviceSocket(deviceId);
+    if (socket) {
+      if (socket.userId !== principal.userId) throw new RelayError('DEVICE_NOT_FOUND');
+    } else if (readStore) {
+      this.ownedDevice(principal, deviceId);
+    }
+    return socket;
+  }
+
+  /**
    * Forwards to the live device socket, or queues (unless `liveOnly`: then TARGET_OFFLINE). Either way it resolves once the command's row
    * is committed (C1: `queued` and `delivered` both survive a crash, item 11); a live command whose
    * row cannot be written (database failing, F9/F10) is still forwarded and tracked in memory.
    */
   async submitCommand(principal: Principal, packet: RelayPacket, origin: ResponseOrigin, liveOnly = false): Promise<SubmitResult> {
-    const socket = this.hub.deviceSocket(packet.deviceId);
-    // An open device socket was bound to the device's owner at its handshake, and deleting the
-    // device closes it, so its owner is the device's owner: no database read on the live path.
-    // The same holds on another instance holding the board's socket: a forwarded command is
-    // checked there, so this instance reads the database only when no instance holds the board.
-    if (socket) {
-      if (socket.userId !== principal.userId) throw new RelayError('DEVICE_NOT_FOUND');
-    } else if (!this.forwarder) {
-      this.ownedDevice(principal, packet.deviceId);
-    }
+    // Another instance holding the board's socket checks a forwarded command there, so this
+    // instance reads the database only when no instance holds the board.
+    const socket = this.liveOwned(principal, packet.deviceId, this.forwarder === null);
     const frame = deviceFrame(packet);
     if (Buffer.byteLength(frame) > LIMITS.deviceFrameBytes) {
       throw new RelayError('PACKET_TOO_LARGE', `Frames to devices are limited to ${LIMITS.deviceFrameBytes} bytes`);
@@ -123,7 +100,7 @@ export class RelayService {
         // A routing `command` keeps its ack before the response; a command forwarded by another
         // instance is answered at the commit (that instance waits, bounded); an HTTP push answers at the commit,
         // so that its pull is already waiting when the reply comes and takes it unwritten.
-        await this.deferredRows.hold(entry, origin.kind === 'ws' && !origin.routed && !origin.forwarded, async () => {
+        await this.deferredRows.hold(entry, (origin.kind === 'ws' && !origin.routed && !origin.forwarded), async () => {
           if (!this.hub.inFlight(packet.deviceId).includes(entry)) return; // answered or given up: no row needed
           const row = await this.store.recordInFlight(packet, now, this.policy.queueTtlMs);
           if (row.ok) {
@@ -217,18 +194,23 @@ export class RelayService {
   handleDeviceResponse(device: Pick<DeviceRecord, 'deviceId' | 'userId'>, packet: RelayPacket, socketId: string): ResponseRoute {
     const entry = this.hub.takeInFlight(device.deviceId, socketId);
     if (entry) this.deferredRows.settled(entry);
-    if (entry?.queueId != null) this.store.forget([entry.queueId]);
+    // The command's row goes once its reply is written to a socket, or taken or written for pulling.
+    const commandRow = entry?.queueId ?? null;
     const origin = entry?.origin;
     const frame = { ...packet, deviceId: device.deviceId };
     const toClient = origin?.kind === 'ws' && origin.client.userId === device.userId
       && origin.client.send(origin.routed ? responseFrame(origin.routed.from, device.deviceId, clientFrame(frame), origin.routed.id) : clientFrame(frame));
     // Bookkeeping only: a locked or full database must not stop live forwarding (F9, F10).
     this.bestEffort(() => this.store.touchDevice(device.deviceId, this.clock.now(), packet.requestCounter));
-    if (toClient) return 'ws';
+    if (toClient) {
+      this.forgetRow(commandRow);
+      return 'ws';
+    }
     // A queued command whose sender is on another instance (it queued the command there): that
     // instance writes the reply to its socket, or says whose pull it is for.
-    if (entry?.queueId != null && origin === UNKNOWN_ORIGIN && this.forwarder) {
-      this.forwarder.replyToQueuedSender(device.deviceId, device.userId, entry.queueId, clientFrame(frame)).then(
+    if (commandRow !== null && origin === UNKNOWN_ORIGIN && this.forwarder) {
+      this.forgetRow(commandRow);
+      this.forwarder.replyToQueuedSender(device.deviceId, device.userId, commandRow, clientFrame(frame)).then(
         (answer) => {
           if (!answer.taken) this.keepForPull(device.deviceId, packet, answer.requester);
         },
@@ -236,21 +218,32 @@ export class RelayService {
       );
       return 'stored';
     }
-    const kept = this.keepForPull(device.deviceId, packet, origin?.kind === 'http' ? origin.requester : null);
+    const kept = this.keepForPull(device.deviceId, packet, origin?.kind === 'http' ? origin.requester : null, entry ? { commandRow } : undefined);
     if (kept === 'held') return 'held';
     return entry ? 'stored' : 'unsolicited';
   }
 
-  /** A reply for HTTP pulling: to a long poll waiting now (nothing written), else kept for the next pull. */
-  private keepForPull(deviceId: string, packet: RelayPacket, requester: HttpRequester | null): 'handed' | 'stored' | 'held' {
+  /**
+   * A reply for HTTP pulling: to a long poll waiting now (nothing written), else kept for the next
+   * pull. `answered`: the command it answers here, whose client is about to pull (parked, pickup.ts).
+   */
+  private keepForPull(deviceId: string, packet: RelayPacket, requester: HttpRequester | null, answered?: { commandRow: number | null }): 'handed' | 'stored' | 'held' {
+    const commandRow = answered?.commandRow ?? null;
     const reply: HandedReply = {
       deviceId, payload: packet.payload, signature: packet.signature, requestCounter: packet.requestCounter, createdAt: this.clock.now(), requester,
     };
     const handed = this.hub.handReply(reply, (waiters) => this.pickup.chooseWaiter(reply, waiters, (puller) => this.ownPending(deviceId, puller)));
-    if (handed) return 'handed';
-    const kept = this.pickup.keep(reply, this.clock.now());
+    if (handed) {
+      this.forgetRow(commandRow);
+      return 'handed';
+    }
+    const kept = this.pickup.keep(reply, this.clock.now(), commandRow, answered !== undefined);
     this.hub.notifyResponse(deviceId);
     return kept === 'held' ? 'held' : 'stored';
+  }
+
+  private forgetRow(row: number | null): void {
+    if (row !== null) this.store.forget([row]);
   }
 
   /**
@@ -272,7 +265,7 @@ export class RelayService {
    * `notifyResponse`), or at the deadline. `ended`: their command ended without a reply.
    */
   async pull(principal: Principal, deviceId: string, waitMs: number, puller: HttpRequester, signal?: AbortSignal): Promise<PullResult> {
-    this.ownedDevice(principal, deviceId);
+    this.liveOwned(principal, deviceId, true);
     const deadline = this.clock.now() + Math.min(Math.max(0, waitMs), LIMITS.pullMaxWaitMs);
     for (;;) {
       const found = this.pickup.take(deviceId, puller, this.clock.now(), this.ownPending(deviceId, puller));
@@ -297,6 +290,7 @@ export class RelayService {
   shutdown(): void {
     this.closing = true;
     this.deferredRows.writeAll(); // the store commits them before it closes
+    this.pickup.writeParked();
     this.hub.releaseWaiters();
   }
 

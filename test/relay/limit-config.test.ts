@@ -69,6 +69,7 @@ describe('deployment-tunable limits (environment variables, C3)', () => {
       claimAttemptsPerIp: LIMITS.claimAttemptsPerIp,
       claimAttemptsPerMinute: LIMITS.claimAttemptsPerMinute,
       claimCodeMaxFailures: LIMITS.claimCodeMaxFailures,
+      parkedReplies: LIMITS.parkedReplies,
     });
   });
 
