@@ -23,6 +23,48 @@ export const DEFAULT_PEER_BOUNDS: PeerBounds = {
 let peerCount = 0;
 
 /**
+ * The peers whose last send left bytes unsent in user space, checked by one timer for all of them
+ * (issue 17): a timer and a write callback per send cost more than the rest of a send. A peer
+ * still holding unsent bytes at every check for `drainTimeoutMs` (from the send that first left
+ * some) stopped reading; it is closed between 1 and 1.25 times that after. Sends the kernel takes
+ * at once, the normal case, are never watched.
+ */
+const backlogged = new Set<WsPeer>();
+let sweepTimer: NodeJS.Timeout | undefined;
+/** When the armed sweep runs (performance.now()). */
+let sweepAt = Number.POSITIVE_INFINITY;
+
+function tickOf(peer: WsPeer): number {
+  return Math.max(10, peer.drainTimeoutMs / 4);
+}
+
+function watch(peer: WsPeer): void {
+  backlogged.add(peer);
+  arm(performance.now() + tickOf(peer));
+}
+
+/** (Re)arms the one sweep timer for `at`, unless it already runs earlier. */
+function arm(at: number): void {
+  if (sweepTimer && sweepAt <= at) return;
+  clearTimeout(sweepTimer);
+  sweepAt = at;
+  sweepTimer = setTimeout(sweep, Math.max(0, at - performance.now()));
+  sweepTimer.unref();
+}
+
+function sweep(): void {
+  sweepTimer = undefined;
+  sweepAt = Number.POSITIVE_INFINITY;
+  const now = performance.now();
+  let next = Number.POSITIVE_INFINITY;
+  for (const peer of backlogged) {
+    if (peer.checkDrained(now)) backlogged.delete(peer);
+    else next = Math.min(next, now + tickOf(peer));
+  }
+  if (next !== Number.POSITIVE_INFINITY) arm(next);
+}
+
+/**
  * Adapts a `ws` socket to the hub's PeerSocket and enforces the slow-consumer rule (F7): a peer
  * whose send buffer passes the cap, or whose writes have not drained within the timeout, is
  * closed with 1013 and cut after a short grace, so one stalled reader holds bounded memory.
@@ -30,12 +72,9 @@ let peerCount = 0;
  */
 class WsPeer implements PeerSocket {
   readonly id = `peer-${++peerCount}`;
-  /** Sends handed to the socket whose write callback has not run yet (still in our user-space buffer). */
-  private unflushed = 0;
-  private drainTimer: NodeJS.Timeout | undefined;
+  /** When a send first left unsent bytes, still not drained at the last check; 0: none. */
+  private backlogSince = 0;
   private cutTimer: NodeJS.Timeout | undefined;
-  /** One write callback shared by every send of this peer; made on its first send (idle sockets never need it). */
-  private onWritten: (() => void) | undefined = undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -43,6 +82,10 @@ class WsPeer implements PeerSocket {
     readonly tokenId: number | null,
     private readonly bounds: PeerBounds,
   ) {}
+
+  get drainTimeoutMs(): number {
+    return this.bounds.drainTimeoutMs;
+  }
 
   isOpen(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
@@ -55,15 +98,22 @@ class WsPeer implements PeerSocket {
       this.closeSlow();
       return false;
     }
-    this.unflushed += 1;
-    if (this.unflushed === 1) {
-      this.drainTimer = setTimeout(() => this.closeSlow(), this.bounds.drainTimeoutMs);
-      this.drainTimer.unref();
+    ws.send(text);
+    if (this.backlogSince === 0 && ws.bufferedAmount > 0) {
+      this.backlogSince = performance.now();
+      watch(this);
     }
-    ws.send(text, (this.onWritten ??= () => {
-      this.unflushed -= 1;
-      if (this.unflushed === 0) clearTimeout(this.drainTimer);
-    }));
+    return true;
+  }
+
+  /** The sweep's check: true once there is nothing more to watch (drained, closed, or closed now as slow). */
+  checkDrained(now: number): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN || this.ws.bufferedAmount === 0) {
+      this.backlogSince = 0;
+      return true;
+    }
+    if (now - this.backlogSince < this.bounds.drainTimeoutMs) return false;
+    this.closeSlow();
     return true;
   }
 
@@ -74,12 +124,13 @@ class WsPeer implements PeerSocket {
 
   /** Called once the socket has closed (sessions.ts routes its single `close` listener here). */
   closed(): void {
-    clearTimeout(this.drainTimer);
+    backlogged.delete(this);
     clearTimeout(this.cutTimer);
   }
 
   private closeSlow(): void {
-    clearTimeout(this.drainTimer);
+    this.backlogSince = 0;
+    backlogged.delete(this);
     const { ws } = this;
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.close(closeCodeFor('SLOW_CONSUMER'), 'slow consumer');

@@ -55,7 +55,8 @@ async function pushAnswered(s: Setup, requestId: string): Promise<void> {
 async function pulled(s: Setup): Promise<string[]> {
   const result = await api(s.relay.http, 'POST', '/api/pull', { token: s.user.token, body: { device_id: s.id } });
   expect(result.status).toBe(200);
-  return (result.body.messages as { payload: string; signature: string }[]).map((m) => open(deviceToken, { ...m, version: '1.0' }).request_id as string);
+  return (result.body.messages as { device_id: string; payload: string; signature: string }[])
+    .map((m) => open(deviceToken, { device_id: m.device_id, payload: m.payload, signature: m.signature, version: '1.0' }).request_id as string);
 }
 
 describe('REPLY_ROW_DELAY_MS: replies for HTTP pulling wait in memory for their pull (issue 17)', () => {
@@ -93,8 +94,9 @@ describe('REPLY_ROW_DELAY_MS: replies for HTTP pulling wait in memory for their 
   });
 
   it('REPLY_ROW_DELAY_MS=0, or PARKED_REPLIES=0, writes the reply at once', async () => {
-    for (const env of [{ REPLY_ROW_DELAY_MS: '0' }, { REPLY_ROW_DELAY_MS: '1000', PARKED_REPLIES: '0' }]) {
-      const s = await setup(env.PARKED_REPLIES ? 'WL9A05' : 'WL9A04', env);
+    const cases: [string, Record<string, string>][] = [['WL9A04', { REPLY_ROW_DELAY_MS: '0' }], ['WL9A05', { REPLY_ROW_DELAY_MS: '1000', PARKED_REPLIES: '0' }]];
+    for (const [id, env] of cases) {
+      const s = await setup(id, env);
       await pushAnswered(s, 'park0005');
       expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 1 });
       expect(await pulled(s)).toEqual(['park0005']);
