@@ -96,11 +96,12 @@ export class RelayService {
       this.track(packet.deviceId, entry);
       // While writes fail, live forwarding does not wait for the disk (F9, F10): memory only.
       if (this.store.writeFailure() === null) {
-        // Only for a v1.0 WS sender: its ACK and the reply share a socket and come in either order.
+        // For a v1.0 WS sender (its ACK and the reply come in either order) and, on one instance, an
+        // HTTP push (its client pulls the reply after the answer; the reply waits for it, parked).
         // A routing `command` keeps its ack before the response; a command forwarded by another
-        // instance is answered at the commit (that instance waits, bounded); an HTTP push answers at the commit,
-        // so that its pull is already waiting when the reply comes and takes it unwritten.
-        await this.deferredRows.hold(entry, (origin.kind === 'ws' && !origin.routed && !origin.forwarded), async () => {
+        // instance is answered at the commit (that instance waits, bounded).
+        const defer = origin.kind === 'ws' ? !origin.routed && !origin.forwarded : !this.policy.sharedStore;
+        await this.deferredRows.hold(entry, defer, async () => {
           if (!this.hub.inFlight(packet.deviceId).includes(entry)) return; // answered or given up: no row needed
           const row = await this.store.recordInFlight(packet, now, this.policy.queueTtlMs);
           if (row.ok) {

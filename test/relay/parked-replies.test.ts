@@ -1,7 +1,8 @@
 /**
  * REPLY_ROW_DELAY_MS (issue 17): a board's reply to an HTTP push waits in memory for its client's
- * pull before it is written; the command's own row stays until the reply is taken or written, so a
- * relay crash in that window re-sends the command instead of losing it. Observed through the real
+ * pull before it is written; the command's own row, if it has one (its board was slower than
+ * INFLIGHT_ROW_DELAY_MS), stays until the reply is taken or written, so a relay crash in that
+ * window re-sends the command instead of losing it. Observed through the real
  * database file, which a test reads on its own connection.
  */
 import { rmSync } from 'node:fs';
@@ -68,6 +69,20 @@ describe('REPLY_ROW_DELAY_MS: replies for HTTP pulling wait in memory for their 
     await sleep(1100);
     expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
     expect(await pulled(s)).toEqual([]);
+  });
+
+  it('INFLIGHT_ROW_DELAY_MS: a push its board answers within that delay is answered with the reply, and neither command nor reply is ever written', async () => {
+    const s = await setup('WL9A09', { REPLY_ROW_DELAY_MS: '1000', INFLIGHT_ROW_DELAY_MS: '1000' });
+    const started = Date.now();
+    const pushing = api(s.relay.http, 'POST', '/api/push', { token: s.user.token, body: commandPacket(deviceToken, s.id, 'ping', 'fast0009') });
+    expect(open(deviceToken, await s.device.nextText()).request_id).toBe('fast0009');
+    expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
+    s.device.send(responsePacket(deviceToken, s.id, { status: 'success', result: 'pong', request_id: 'fast0009' }));
+    expect((await pushing).body).toMatchObject({ delivered_via_ws: true, queued: false });
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(await pulled(s)).toEqual(['fast0009']);
+    await sleep(1100);
+    expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
   });
 
   it('a reply nobody pulls within the delay is written then, with its command\'s row deleted; a later pull gets it once', async () => {
