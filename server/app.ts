@@ -7,6 +7,7 @@ import type { RelayConfig } from './config';
 import { LocalHub } from './hub/local-hub';
 import type { Hub } from './hub/types';
 import { LIMITS } from './limits';
+import { lazyChildLoggerFactory } from './lazy-child-logger';
 import { loggerOptions } from './logger';
 import { installErrorHandling } from './plugins/error-handler';
 import { installRequestLogging } from './plugins/request-log';
@@ -70,6 +71,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: config.limits.httpBodyBytes,
     // One line per error or slow request instead (plugins/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
+    // …so a request's own pino child is built only if it logs (lazy-child-logger.ts).
+    childLoggerFactory: lazyChildLoggerFactory,
     // Closes idle keep-alive sockets on shutdown so close() is not held by them.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

@@ -32,6 +32,8 @@ describe('relay request log', () => {
     const logged = requestLines();
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ msg: 'request refused', res: { statusCode: 401 } });
+    // The request's child logger (built lazily, on this first line) still binds the request id.
+    expect(logged[0]!.reqId).toEqual(expect.any(String));
     expect(typeof logged[0]!.responseTime).toBe('number');
     expect(JSON.stringify(lines)).not.toContain(secret);
   });
