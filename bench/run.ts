@@ -13,7 +13,7 @@ import { printRelayTables } from './relay/tables';
 const USAGE = `Usage: npm run bench [-- --smoke] [-- --json] [-- --device] [-- --cluster]
 
 BENCH_RELAY_BEFORE_MAIN=<copy>/server/main.ts also measures a copy of the relay (the code before a
-change) in the WS section's alternating rounds; BENCH_RELAY_NODE_ARGS adds Node flags to the relay
+change) in the WS and HTTP sections' alternating rounds; BENCH_RELAY_NODE_ARGS adds Node flags to the relay
 (e.g. "--cpu-prof --cpu-prof-dir=DIR").
 
 Benchmarks of the protocol core, the firmware on XS and the relay, all on 127.0.0.1. Every figure
