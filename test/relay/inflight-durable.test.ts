@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../server/limits';
-import { spawnRelay, waitListening } from './helpers/child';
+import { crashAndRestart, spawnRelay, waitListening } from './helpers/child';
 import { api, registerDevice, registerUser } from './helpers/http';
 import { commandPacket, newDeviceToken, open, responsePacket } from './helpers/packets';
 import { ManualClock, TEST_SECRET, startRelay, tempDir, type RunningRelay } from './helpers/relay';
@@ -77,11 +77,8 @@ describe('live commands are durable (issue 12 item 11, C1)', () => {
     const sent = await before.probe.nextText();
     expect(await client.next()).toMatchObject({ status: 'success', delivered: true, queued: false });
     // The ACK is sent once the in-flight row is committed: the crash comes after it.
-    first.child.kill('SIGKILL');
-    await first.exited;
+    const second = await crashAndRestart(first, env);
     await before.probe.closed;
-
-    const second = await waitListening(spawnRelay(env));
     try {
       const after = await connectDevice(second.ws, id, user.token);
       expect(await after.probe.nextText()).toBe(sent);

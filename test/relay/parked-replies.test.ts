@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { spawnRelay, waitListening } from './helpers/child';
+import { crashAndRestart, spawnRelay, waitListening } from './helpers/child';
 import { api, registerDevice, registerUser, type TestUser } from './helpers/http';
 import { commandPacket, newDeviceToken, open, responsePacket } from './helpers/packets';
 import { TEST_SECRET, startRelay, tempDir, type RunningRelay } from './helpers/relay';
@@ -155,11 +155,8 @@ describe('F1: a relay killed while a reply is parked', () => {
     before.probe.send(responsePacket(deviceToken, id, { status: 'success', result: 'wol_sent', request_id: 'kill0008' }));
     await sleep(100);
     expect(rows(env.DATABASE_FILE)).toEqual({ commands: 1, replies: 0 });
-    first.child.kill('SIGKILL');
-    await first.exited;
+    const second = await crashAndRestart(first, env);
     await before.probe.closed;
-
-    const second = await waitListening(spawnRelay(env));
     try {
       const after = await connectDevice(second.ws, id, user.token);
       expect(await after.probe.nextText()).toBe(sent);

@@ -50,3 +50,10 @@ export async function waitListening(relay: ChildRelay, timeoutMs = 20_000): Prom
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A crash (SIGKILL) of `relay`, then a new relay process on the same environment and database. */
+export async function crashAndRestart(relay: ChildRelay, env: Record<string, string>): Promise<ChildRelay> {
+  relay.child.kill('SIGKILL');
+  await relay.exited;
+  return waitListening(spawnRelay(env));
+}
