@@ -44,7 +44,7 @@ class LazyChildLogger {
   }
 }
 
-/** Fastify's `childLoggerFactory` option (app.ts). */
+/** Fastify's `childLoggerFactory` option (app.ts). The class has every member of FastifyBaseLogger (level, the log methods, child). */
 export const lazyChildLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = function lazyChild(logger, bindings, options) {
   return new LazyChildLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
 };

@@ -11,6 +11,8 @@
 export class DeferredRows<Key extends object> {
   private readonly waiting = new Map<Key, { due: number; write: () => Promise<void>; done: () => void }>();
   private timer: NodeJS.Timeout | null = null;
+  /** After `writeAll` (shutdown): nothing more waits, the store is about to close. */
+  private flushedForGood = false;
 
   /** Real elapsed time, not the relay's (injectable) clock: this is about how fast boards answer. */
   private readonly now = () => performance.now();
@@ -19,7 +21,7 @@ export class DeferredRows<Key extends object> {
 
   /** Resolves once `key` is settled (answered, given up) or its row, written after the delay, is committed. */
   hold(key: Key, defer: boolean, write: () => Promise<void>): Promise<void> {
-    if (this.delayMs <= 0 || !defer) return write();
+    if (this.delayMs <= 0 || !defer || this.flushedForGood) return write();
     return new Promise((done) => {
       this.waiting.set(key, { due: this.now() + this.delayMs, write, done });
       this.arm();
@@ -34,8 +36,12 @@ export class DeferredRows<Key extends object> {
     waiter.done();
   }
 
-  /** Writes every waiting row now (at shutdown, so nothing acknowledged later is lost). */
+  /**
+   * Writes every waiting row now, and every later one at once (at shutdown: sockets still deliver
+   * frames while they close, and the store closes right after).
+   */
   writeAll(): void {
+    this.flushedForGood = true;
     this.run(Number.POSITIVE_INFINITY);
   }
 

@@ -24,8 +24,11 @@ export type PullResult = { kind: 'replies'; replies: HandedReply[] } | { kind: '
  * A reply waiting in memory for its pull for up to REPLY_ROW_DELAY_MS before it is written
  * (issue 17): the v1.0 client pulls right after its push is answered, and the board has usually
  * replied by then, so writing the reply and deleting it again a few milliseconds later was most of
- * an HTTP round trip's cost. The answered command's own row stays until the reply is taken or
- * written: a relay crash in between re-sends the command, as if the board had not answered yet.
+ * an HTTP round trip's cost. The answered command's own row, if it has one (its board was slower
+ * than INFLIGHT_ROW_DELAY_MS), stays until the reply is taken or written: a relay crash in between
+ * re-sends the command, as if the board had not answered yet. A reply to a faster board has no row
+ * behind it: a crash within the delay loses that reply (the command was delivered, as its sender was
+ * told). At shutdown every parked reply is written, and later ones at once.
  */
 interface ParkedReply {
   reply: HandedReply;
@@ -90,9 +93,14 @@ export class HttpPickup {
     return 'parked';
   }
 
-  /** Writes every parked reply now (at shutdown, before the store closes). */
+  /** Writes every parked reply now, and every later one at once (shutdown, before the store closes). */
   writeParked(): void {
     this.parking.writeAll();
+  }
+
+  /** The rows of commands answered by this device's parked replies: answered, not to be sent again. */
+  parkedCommandRows(deviceId: string): number[] {
+    return (this.parked.get(deviceId) ?? []).flatMap((entry) => (entry.commandRow === null ? [] : [entry.commandRow]));
   }
 
   private write(reply: HandedReply, now: number, commandRow: number | null): 'stored' | 'held' {

@@ -161,7 +161,10 @@ export class RelayService {
       if (entry.queueId !== null) delivered.push(entry.queueId);
     }
     if (!blocked) {
-      const onTheirWay = new Set(this.hub.inFlight(deviceId).map((entry) => entry.queueId));
+      // Rows of commands in flight, and of answered ones whose reply is parked for its pull (their
+      // row goes when the reply is taken or written): neither is sent again.
+      const onTheirWay = new Set<number | null>(this.hub.inFlight(deviceId).map((entry) => entry.queueId));
+      for (const row of this.pickup.parkedCommandRows(deviceId)) onTheirWay.add(row);
       for (const command of this.store.pendingFor(deviceId, now)) {
         if (onTheirWay.has(command.id)) continue;
         // Rows delivered before a relay restart carry their attempts from the database.

@@ -81,7 +81,14 @@ let lightLoadSendsLeft = 0;
 function uncorkAll(): void {
   uncorkScheduled = false;
   if (corked.length <= 2) lightLoadSendsLeft = LIGHT_LOAD_SENDS;
-  for (const peer of corked.splice(0)) peer.uncork();
+  for (const peer of corked.splice(0)) {
+    // One socket's failure (its errors are emitted on it) must not leave the others corked.
+    try {
+      peer.uncork();
+    } catch {
+      // nothing more to do for that socket
+    }
+  }
 }
 
 /** Whether this send waits for the end of the turn (and schedules that end's uncork). */

@@ -53,8 +53,9 @@ async function pushAnswered(s: Setup, requestId: string): Promise<void> {
   await sleep(60);
 }
 
-async function pulled(s: Setup): Promise<string[]> {
-  const result = await api(s.relay.http, 'POST', '/api/pull', { token: s.user.token, body: { device_id: s.id } });
+/** The request ids a pull returns; `wait` (seconds) when a reply is expected, so a slow machine is not a failure. */
+async function pulled(s: Setup, wait = 0): Promise<string[]> {
+  const result = await api(s.relay.http, 'POST', '/api/pull', { token: s.user.token, body: { device_id: s.id, wait } });
   expect(result.status).toBe(200);
   return (result.body.messages as { device_id: string; payload: string; signature: string }[])
     .map((m) => open(deviceToken, { device_id: m.device_id, payload: m.payload, signature: m.signature, version: '1.0' }).request_id as string);
@@ -65,7 +66,7 @@ describe('REPLY_ROW_DELAY_MS: replies for HTTP pulling wait in memory for their 
     const s = await setup('WL9A01', { REPLY_ROW_DELAY_MS: '1000' });
     await pushAnswered(s, 'park0001');
     expect(rows(s.relay.dbFile)).toEqual({ commands: 1, replies: 0 });
-    expect(await pulled(s)).toEqual(['park0001']);
+    expect(await pulled(s, 2)).toEqual(['park0001']);
     await sleep(1100);
     expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
     expect(await pulled(s)).toEqual([]);
@@ -80,31 +81,31 @@ describe('REPLY_ROW_DELAY_MS: replies for HTTP pulling wait in memory for their 
     s.device.send(responsePacket(deviceToken, s.id, { status: 'success', result: 'pong', request_id: 'fast0009' }));
     expect((await pushing).body).toMatchObject({ delivered_via_ws: true, queued: false });
     expect(Date.now() - started).toBeLessThan(900);
-    expect(await pulled(s)).toEqual(['fast0009']);
+    expect(await pulled(s, 2)).toEqual(['fast0009']);
     await sleep(1100);
     expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
   });
 
   it('a reply nobody pulls within the delay is written then, with its command\'s row deleted; a later pull gets it once', async () => {
-    const s = await setup('WL9A02', { REPLY_ROW_DELAY_MS: '200' });
+    const s = await setup('WL9A02', { REPLY_ROW_DELAY_MS: '600' });
     // An empty pull first: the relay then knows nothing is stored, and must learn of the write.
     expect(await pulled(s)).toEqual([]);
     await pushAnswered(s, 'park0002');
     expect(rows(s.relay.dbFile)).toEqual({ commands: 1, replies: 0 });
-    await sleep(300);
+    await sleep(1000);
     expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 1 });
-    expect(await pulled(s)).toEqual(['park0002']);
+    expect(await pulled(s, 2)).toEqual(['park0002']);
     expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
     expect(await pulled(s)).toEqual([]);
   });
 
   it('a stored reply and a newer parked one come back together, oldest first', async () => {
-    const s = await setup('WL9A03', { REPLY_ROW_DELAY_MS: '200' });
+    const s = await setup('WL9A03', { REPLY_ROW_DELAY_MS: '600' });
     await pushAnswered(s, 'park0003');
-    await sleep(300);
+    await sleep(1000);
     await pushAnswered(s, 'park0004');
     expect(rows(s.relay.dbFile)).toEqual({ commands: 1, replies: 1 });
-    expect(await pulled(s)).toEqual(['park0003', 'park0004']);
+    expect(await pulled(s, 2)).toEqual(['park0003', 'park0004']);
     expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
   });
 
@@ -113,8 +114,8 @@ describe('REPLY_ROW_DELAY_MS: replies for HTTP pulling wait in memory for their 
     for (const [id, env] of cases) {
       const s = await setup(id, env);
       await pushAnswered(s, 'park0005');
-      expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 1 });
-      expect(await pulled(s)).toEqual(['park0005']);
+      await expect.poll(() => rows(s.relay.dbFile), { timeout: 2000 }).toEqual({ commands: 0, replies: 1 });
+      expect(await pulled(s, 2)).toEqual(['park0005']);
     }
   });
 
@@ -130,11 +131,42 @@ describe('REPLY_ROW_DELAY_MS: replies for HTTP pulling wait in memory for their 
   });
 
   it('deleting the device drops its parked reply: nothing is written after the delay', async () => {
-    const s = await setup('WL9A07', { REPLY_ROW_DELAY_MS: '200' });
+    const s = await setup('WL9A07', { REPLY_ROW_DELAY_MS: '600' });
     await pushAnswered(s, 'park0007');
     expect((await api(s.relay.http, 'POST', '/api/delete_device', { token: s.user.token, body: { device_id: s.id } })).status).toBe(200);
-    await sleep(300);
+    // Added again at once: the deleted device's reply must be gone from memory too, not only from the database.
+    await registerDevice(s.relay.http, s.user.token, s.id);
+    expect(await pulled(s)).toEqual([]);
+    await sleep(1000);
     expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
+    expect(await pulled(s)).toEqual([]);
+  });
+
+  it('a board that reconnects while its answered command\'s reply is parked is not sent that command again', async () => {
+    const s = await setup('WL9A0A', { REPLY_ROW_DELAY_MS: '1000' });
+    await pushAnswered(s, 'park000a');
+    expect(rows(s.relay.dbFile)).toEqual({ commands: 1, replies: 0 });
+    s.device.socket.terminate();
+    await s.device.closed;
+    const again = await connectDevice(s.relay.ws, s.id, s.user.token);
+    await expect(again.probe.nextText(400)).rejects.toThrow();
+    expect(await pulled(s, 2)).toEqual(['park000a']);
+    expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 0 });
+    again.probe.close();
+  });
+
+  it('C6: a reply that arrives while the relay shuts down is written before the database closes', async () => {
+    const dir = tempDir('wl-parked-closing-');
+    const s = await setup('WL9A0B', { REPLY_ROW_DELAY_MS: '1000' }, dir);
+    const pushed = await api(s.relay.http, 'POST', '/api/push', { token: s.user.token, body: commandPacket(deviceToken, s.id, 'ping', 'park000b') });
+    expect(pushed.body).toMatchObject({ delivered_via_ws: true });
+    expect(open(deviceToken, await s.device.nextText()).request_id).toBe('park000b');
+    const closing = s.relay.close();
+    s.device.send(responsePacket(deviceToken, s.id, { status: 'success', result: 'pong', request_id: 'park000b' }));
+    await closing;
+    relays.splice(relays.indexOf(s.relay), 1);
+    expect(rows(s.relay.dbFile)).toEqual({ commands: 0, replies: 1 });
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
