@@ -64,7 +64,7 @@ out.push(table(['connections', 'relay RSS B/conn', 'raw ws RSS B/conn', 'relay h
   r.relay.idle.rows.map((row) => row.skipped !== undefined
     ? [String(row.connections), '—', '—', '—', '—', '—', '—', '—', row.skipped]
     : [String(row.connections), f(row.relay!.rssBytesPerConnection), f(row.baseline!.rssBytesPerConnection), f(row.relay!.heapBytesPerConnection),
-      f(row.baseline!.heapBytesPerConnection), f(row.relay!.openSeconds, 1), f(row.baseline!.openSeconds, 1), f(row.rssRatio, 3), idleTargetText(row, verdict)])));
+      f(row.baseline!.heapBytesPerConnection), f(row.relay!.openSeconds, 1), f(row.baseline!.openSeconds, 1), row.ratioNote ?? f(row.rssRatio, 3), idleTargetText(row, verdict)])));
 
 const q = r.relay.queueing;
 out.push('\n### 5. Durable queueing (100 producers, synchronous=FULL)\n');

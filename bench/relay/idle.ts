@@ -34,8 +34,10 @@ export interface IdleRow {
   connections: number;
   relay?: IdleSample;
   baseline?: IdleSample;
-  /** relay RSS per connection ÷ baseline RSS per connection (target ≤ 1.2). */
+  /** relay RSS per connection ÷ baseline RSS per connection; absent when the baseline's RSS did not grow. */
   rssRatio?: number;
+  /** Why `rssRatio` is absent: RSS moves in whole allocator chunks, so a small size can show no growth. */
+  ratioNote?: string;
   skipped?: string;
 }
 
@@ -97,6 +99,9 @@ export function idleRows(sizes: number[], relay: Map<number, IdleSample | string
     if (typeof r !== 'object' || typeof b !== 'object') {
       const reason = [r, b].find((x) => typeof x === 'string') ?? 'skipped: not reached';
       return { connections, skipped: reason as string };
+    }
+    if (!(b.rssBytesPerConnection > 0)) {
+      return { connections, relay: r, baseline: b, ratioNote: `no ratio: the baseline's RSS did not grow with ${connections} sockets (measure more)` };
     }
     return { connections, relay: r, baseline: b, rssRatio: r.rssBytesPerConnection / b.rssBytesPerConnection };
   });

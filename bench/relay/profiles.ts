@@ -73,7 +73,8 @@ export const PROFILES: Record<'full' | 'smoke', RelayProfile> = {
     queueing: { warmupMs: 50, durationMs: 200, maxRoundTrips: 100_000 },
     insertBaseline: { durationMs: 200, maxInserts: 100_000 },
     queueRounds: 1,
-    idleSizes: [100],
+    // 500, not 100: RSS grows in allocator chunks of ~128 kB, which 100 idle sockets may not fill.
+    idleSizes: [500],
     idleSettleMs: 100,
   },
 };

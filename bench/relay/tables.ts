@@ -81,7 +81,7 @@ export function printRelayTables(r: RelayBenchResults, table: Table): void {
         'relay RSS B/conn': n(row.relay!.rssBytesPerConnection), 'baseline RSS B/conn': n(row.baseline!.rssBytesPerConnection),
         'relay heap B/conn': n(row.relay!.heapBytesPerConnection), 'baseline heap B/conn': n(row.baseline!.heapBytesPerConnection),
         'relay open s': n(row.relay!.openSeconds, 1), 'baseline open s': n(row.baseline!.openSeconds, 1),
-        'ratio RSS': n(row.rssRatio, 3), target: idleTargetText(row, mark),
+        'ratio RSS': row.ratioNote ?? n(row.rssRatio, 3), target: idleTargetText(row, mark),
       }));
 
   const q = r.queueing;

@@ -127,7 +127,13 @@ describe('benchmark smoke run', () => {
       }
       expect(row.relay!.connections).toBe(row.connections);
       expect(Number.isFinite(row.relay!.rssBytesPerConnection) && Number.isFinite(row.baseline!.rssBytesPerConnection)).toBe(true);
-      expect(Number.isFinite(row.rssRatio)).toBe(true);
+      if (row.baseline!.rssBytesPerConnection > 0) {
+        expect(row.ratioNote).toBeUndefined();
+        expect(row.rssRatio).toBeCloseTo(row.relay!.rssBytesPerConnection / row.baseline!.rssBytesPerConnection, 9);
+      } else {
+        expect(row.rssRatio).toBeUndefined();
+        expect(row.ratioNote).toMatch(/^no ratio: the baseline's RSS did not grow/);
+      }
     }
     expect(out).toContain('Idle capacity (L1)');
   });
