@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idleRows, type IdleSample } from '../../bench/relay/idle';
+import { idleRows, type IdleRow, type IdleSample } from '../../bench/relay/idle';
 
 const sample = (connections: number, rssBytesPerConnection: number): IdleSample =>
   ({ connections, rssBytesPerConnection, heapBytesPerConnection: 3_000, openSeconds: 0.1 });
@@ -8,7 +8,7 @@ describe('idle rows (L1 report)', () => {
   it('gives the RSS ratio when the baseline grew, and a note instead of Infinity or NaN when it did not', () => {
     const relay = new Map<number, IdleSample | string>([[100, sample(100, 2_621)], [500, sample(500, 0)], [1_000, sample(1_000, 4_000)]]);
     const baseline = new Map<number, IdleSample | string>([[100, sample(100, 0)], [500, sample(500, 0)], [1_000, sample(1_000, 5_000)]]);
-    const [none, neither, grown, missing] = idleRows([100, 500, 1_000, 10_000], relay, baseline);
+    const [none, neither, grown, missing] = idleRows([100, 500, 1_000, 10_000], relay, baseline) as [IdleRow, IdleRow, IdleRow, IdleRow];
     for (const row of [none, neither]) {
       expect(row.rssRatio).toBeUndefined();
       expect(row.ratioNote).toBe(`no ratio: the baseline's RSS did not grow with ${row.connections} sockets (measure more)`);
