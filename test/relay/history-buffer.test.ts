@@ -160,4 +160,45 @@ describe('history store on a database another process has locked (F9)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a batch of several hundred entries of two accounts is written in order, whole, each account kept at its bound', () => {
+    vi.useRealTimers();
+    const dir = mkdtempSync(path.join(tmpdir(), 'wl-history-'));
+    const file = path.join(dir, 'relay.db');
+    const main = openDatabase(file);
+    const unsynced = openUnsyncedConnection(file);
+    try {
+      const addUser = main.prepare("INSERT INTO users (username, password_hash, devices_limit, created_at) VALUES (?, 'x', 5, 0)");
+      const [alice, bob] = ['ha', 'hb'].map((name) => Number(addUser.run(name).lastInsertRowid)) as [number, number];
+      const store = createHistoryStore(unsynced);
+      const max = 150;
+      // 237 = two chunks of 100, three of 10 and seven single rows; alice gets 2 of every 3.
+      for (let i = 0; i < 237; i++) {
+        store.recordHistory({ userId: i % 3 === 2 ? bob : alice, at: 1_000 + i, kind: 'command', fromEndpoint: `e${i}`, toEndpoint: null, status: 'delivered', meta: { n: i } }, max);
+      }
+      store.buffer.flush();
+      const all = (userId: number) => {
+        const rows = store.listHistory(userId, { limit: 1_000 });
+        expect(rows.map((row) => row.id)).toEqual([...rows.map((row) => row.id)].sort((a, b) => b - a));
+        return rows.map((row) => row.meta.n as number).reverse();
+      };
+      const aliceRows = all(alice);
+      // 158 written; past max + slack - 1 (151) the oldest are trimmed down to max.
+      expect(aliceRows).toEqual(Array.from({ length: 237 }, (_, i) => i).filter((i) => i % 3 !== 2).slice(-max));
+      expect(all(bob)).toEqual(Array.from({ length: 237 }, (_, i) => i).filter((i) => i % 3 === 2));
+      const newest = store.listHistory(alice, { limit: 1 })[0]!;
+      expect(newest).toMatchObject({ at: 1_000 + 235, fromEndpoint: 'e235', toEndpoint: null, status: 'delivered', kind: 'command', meta: { n: 235 } });
+      // A second batch counts from the first: bob passes the bound now, alice stays at it.
+      for (let i = 237; i < 337; i++) store.recordHistory({ userId: bob, at: 1_000 + i, kind: 'command', fromEndpoint: null, toEndpoint: null, status: 'queued', meta: { n: i } }, max);
+      store.buffer.flush();
+      expect(all(bob)).toHaveLength(max);
+      expect(all(bob).at(-1)).toBe(336);
+      expect(all(alice)).toHaveLength(max);
+      store.buffer.close();
+    } finally {
+      closeDatabase(unsynced);
+      closeDatabase(main);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

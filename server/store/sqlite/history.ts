@@ -10,6 +10,9 @@ const toEntry = (row: HistoryRow): StoredHistoryEntry => ({
   meta: JSON.parse(row.meta) as Record<string, unknown>,
 });
 
+/** Rows per INSERT statement, largest first; a batch is written greedily (the last chunk is one row). */
+const INSERT_CHUNKS = [100, 10, 1];
+
 /** Per-account counts the trim works from; reset (and recounted lazily) after an age prune. */
 const MAX_COUNTED_ACCOUNTS = 10_000;
 
@@ -87,9 +90,12 @@ export function createHistoryStore(
   /** SQLite only (its busy timeout is a pragma of the connection); PostgreSQL bounds waits by its query timeout. */
   options: { failFastOnLock?: boolean } = {},
 ): HistoryStore & { buffer: HistoryBuffer<{ entry: HistoryEntry; max: number }> } {
-  const insert = db.prepare<[number, number, string, string | null, string | null, string, string]>(
-    'INSERT INTO history (user_id, at, kind, from_endpoint, to_endpoint, status, meta) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
+  // Several rows per INSERT: under load the audit row per routed command was the relay's largest
+  // cost the routing itself does not need (issue 17), and most of a one-row INSERT is the
+  // statement's own step. Rows keep their order, so ids still follow time.
+  const insertRows = new Map(INSERT_CHUNKS.map((rows) => [rows, db.prepare<unknown[]>(
+    `INSERT INTO history (user_id, at, kind, from_endpoint, to_endpoint, status, meta) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+  )] as const));
   const countOf = db.prepare<[number]>('SELECT COUNT(*) AS n FROM history WHERE user_id = ?');
   const trimOldest = db.prepare<[number, number]>(
     'DELETE FROM history WHERE id IN (SELECT id FROM history WHERE user_id = ? ORDER BY id LIMIT ?)',
@@ -106,21 +112,39 @@ export function createHistoryStore(
   const counts = new Map<number, number>();
 
   const writeBatch = db.transaction((items: { entry: HistoryEntry; max: number }[]) => {
+    // Counted before this batch's rows are in, as the trim below adds them itself.
+    const touched = new Map<number, number>();
     for (const { entry, max } of items) {
-      insert.run(entry.userId, entry.at, entry.kind, entry.fromEndpoint, entry.toEndpoint, entry.status, JSON.stringify(entry.meta));
       let count = counts.get(entry.userId);
       if (count === undefined) {
         if (counts.size >= MAX_COUNTED_ACCOUNTS) counts.clear();
         count = (countOf.get(entry.userId) as { n: number }).n;
-      } else {
-        count += 1;
       }
+      counts.set(entry.userId, count + 1);
+      touched.set(entry.userId, max);
+    }
+    insertAll(items);
+    for (const [userId, max] of touched) {
+      const count = counts.get(userId)!;
       // Trim in chunks of about 1 % so the bound costs O(1) per entry.
       const slack = Math.max(1, Math.floor(max / 100));
-      if (count > max + slack - 1) count -= trimOldest.run(entry.userId, count - max).changes;
-      counts.set(entry.userId, count);
+      if (count > max + slack - 1) counts.set(userId, count - trimOldest.run(userId, count - max).changes);
     }
   });
+  const insertAll = (items: { entry: HistoryEntry }[]): void => {
+    let at = 0;
+    for (const rows of INSERT_CHUNKS) {
+      const statement = insertRows.get(rows)!;
+      for (; items.length - at >= rows; at += rows) {
+        const values: unknown[] = [];
+        for (let i = at; i < at + rows; i++) {
+          const { entry } = items[i]!;
+          values.push(entry.userId, entry.at, entry.kind, entry.fromEndpoint, entry.toEndpoint, entry.status, JSON.stringify(entry.meta));
+        }
+        statement.run(values);
+      }
+    }
+  };
   // An audit batch never waits for a lock another process holds: better-sqlite3 waits synchronously
   // (the busy timeout, 2 s), which would stall the event loop at every retry. It fails at once
   // instead and stays in the buffer; a busy database is not a degraded one (that is for full or
