@@ -40,7 +40,10 @@ export interface RoutingContext {
 /** One audit row; bookkeeping, so a failing database never fails the routing it records. */
 export function record(ctx: RoutingContext, entry: Omit<HistoryEntry, 'at'>): void {
   try {
-    ctx.store.recordHistory({ ...entry, at: ctx.clock.now() }, ctx.limits.historyMaxEntries);
+    // Callers pass a fresh literal: stamping it saves a copy per routed frame.
+    const stamped = entry as HistoryEntry;
+    stamped.at = ctx.clock.now();
+    ctx.store.recordHistory(stamped, ctx.limits.historyMaxEntries);
   } catch (error) {
     ctx.log.warn({ err: error }, 'history entry not written');
   }
