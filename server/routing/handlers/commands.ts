@@ -42,14 +42,21 @@ function v1Origin(session: Session): Record<string, unknown> {
   return meta;
 }
 
+/**
+ * v1.0's ACK of a packet on a client socket, the bytes JSON.stringify gives for
+ * `{status, device_id, delivered, queued, message}`; written out because it is sent for every
+ * command (issue 17). Only the device ID is a variable string.
+ */
+export function v1AckText(deviceId: string, result: Pick<SubmitResult, 'delivered' | 'queued'>): string {
+  const message = result.delivered ? 'Delivered to device' : 'Device offline, queued';
+  return `{"status":"success","device_id":${JSON.stringify(deviceId)},"delivered":${result.delivered},"queued":${result.queued},"message":"${message}"}`;
+}
+
 /** A v1.0 packet on a client socket: v1.0's ACK, then the bare reply packet, in either order. */
 export function clientPacket(ctx: RoutingContext, session: Session, packet: RelayPacket): void {
   ctx.relay.submitCommand(session.principal, packet, { kind: 'ws', client: session.peer }).then(
     (result) => {
-      session.peer.send(JSON.stringify({
-        status: 'success', device_id: packet.deviceId, delivered: result.delivered, queued: result.queued,
-        message: result.delivered ? 'Delivered to device' : 'Device offline, queued',
-      }));
+      session.peer.send(v1AckText(packet.deviceId, result));
       recordCommand(ctx, session.userId, session.endpointId, packet, result, v1Origin(session));
     },
     (error: unknown) => {
