@@ -60,11 +60,13 @@ out.push(table(['clients', 'round trips/s', 'p50 ms', 'p99 ms', 'relay CPU µs/r
     row.clients === 100 ? httpTargetText(row, verdict) : ''])));
 
 out.push(`\n### 4. Idle capacity (open-file limit ${r.relay.idle.openFileLimit}; relay limits raised: ${describeRaised(r.relay.limitOverrides.idle)})\n`);
-out.push(table(['connections', 'relay RSS B/conn', 'raw ws RSS B/conn', 'relay heap B/conn', 'raw ws heap B/conn', 'relay open s', 'raw ws open s', 'RSS ratio', 'target'],
+out.push(table(['connections', 'relay RSS B/conn', 'raw ws RSS B/conn', 'floor RSS B/conn', 'relay heap B/conn', 'raw ws heap B/conn', 'floor heap B/conn',
+  'relay open s', 'raw ws open s', 'RSS ratio', 'target'],
   r.relay.idle.rows.map((row) => row.skipped !== undefined
-    ? [String(row.connections), '—', '—', '—', '—', '—', '—', '—', row.skipped]
-    : [String(row.connections), f(row.relay!.rssBytesPerConnection), f(row.baseline!.rssBytesPerConnection), f(row.relay!.heapBytesPerConnection),
-      f(row.baseline!.heapBytesPerConnection), f(row.relay!.openSeconds, 1), f(row.baseline!.openSeconds, 1), row.ratioNote ?? f(row.rssRatio, 3), idleTargetText(row, verdict)])));
+    ? [String(row.connections), '—', '—', '—', '—', '—', '—', '—', '—', '—', row.skipped]
+    : [String(row.connections), f(row.relay!.rssBytesPerConnection), f(row.baseline!.rssBytesPerConnection), f(row.floor?.rssBytesPerConnection),
+      f(row.relay!.heapBytesPerConnection), f(row.baseline!.heapBytesPerConnection), f(row.floor?.heapBytesPerConnection),
+      f(row.relay!.openSeconds, 1), f(row.baseline!.openSeconds, 1), row.ratioNote ?? f(row.rssRatio, 3), idleTargetText(row, verdict)])));
 
 const q = r.relay.queueing;
 out.push('\n### 5. Durable queueing (100 producers, synchronous=FULL)\n');
@@ -98,8 +100,8 @@ if (http100) {
 } else rows.push(['HTTP round trip at 100 clients', 'not run', '—']);
 if (idleMax) {
   rows.push(
-    [`idle RSS per authenticated device socket ≤ ${f(TARGETS.idleRssBytes)} B (2 × mosquitto's 1.7 kB; largest size held: ${idleMax.connections})`, `${f(idleMax.relay!.rssBytesPerConnection)} B (raw ws ${f(idleMax.baseline!.rssBytesPerConnection)} B, ${f(idleMax.rssRatio, 3)} ×)`, verdict(idleMax.relay!.rssBytesPerConnection <= TARGETS.idleRssBytes)],
-    [`idle JS heap per socket ≤ ${f(TARGETS.idleHeapBytes)} B (heapUsed growth ÷ sockets)`, `${f(idleMax.relay!.heapBytesPerConnection)} B (raw ws ${f(idleMax.baseline!.heapBytesPerConnection)} B)`, verdict(idleMax.relay!.heapBytesPerConnection <= TARGETS.idleHeapBytes)],
+    [`idle RSS per authenticated device socket ≤ ${f(TARGETS.idleRssBytes)} B (2 × mosquitto's 1.7 kB; largest size held: ${idleMax.connections})`, `${f(idleMax.relay!.rssBytesPerConnection)} B (raw ws ${f(idleMax.baseline!.rssBytesPerConnection)} B, ${f(idleMax.rssRatio, 3)} ×; floor ${f(idleMax.floor?.rssBytesPerConnection)} B)`, verdict(idleMax.relay!.rssBytesPerConnection <= TARGETS.idleRssBytes)],
+    [`idle JS heap per socket ≤ ${f(TARGETS.idleHeapBytes)} B (heapUsed growth ÷ sockets)`, `${f(idleMax.relay!.heapBytesPerConnection)} B (raw ws ${f(idleMax.baseline!.heapBytesPerConnection)} B; floor ${f(idleMax.floor?.heapBytesPerConnection)} B)`, verdict(idleMax.relay!.heapBytesPerConnection <= TARGETS.idleHeapBytes)],
   );
 } else rows.push(['idle sockets', 'skipped', '—']);
 rows.push(

@@ -11,7 +11,7 @@ import { createAccount } from './accounts';
 import { benchHttpRoundTrips } from './http-roundtrip';
 import { holdIdle, idleRows, openFileLimit } from './idle';
 import { benchDeviceId, packetsFor } from './packets';
-import { startJsonRelay, startRawRelay, startRelay, type MeasuredProcess } from './processes';
+import { startBareUpgrade, startJsonRelay, startRawRelay, startRelay, type MeasuredProcess } from './processes';
 import { benchQueueing } from './queueing';
 import { idleLimits, PROFILES, type RelayBenchResults } from './profiles';
 import { benchWsRoundTrips } from './ws-roundtrip';
@@ -124,6 +124,9 @@ async function idleSection(): Promise<RelayBenchResults['idle']> {
   const baseline = await track(startRawRelay(data));
   const baselineSamples = await holdIdle({ server: baseline, sizes, url: (i) => `ws://127.0.0.1:${baseline.port}/pair/${i}/device`, settleMs: profile.idleSettleMs, log });
   await stop(baseline);
+  const floor = await track(startBareUpgrade(data));
+  const floorSamples = await holdIdle({ server: floor, sizes, url: (i) => `ws://127.0.0.1:${floor.port}/pair/${i}/device`, settleMs: profile.idleSettleMs, log });
+  await stop(floor);
   const relay = await track(startRelay({ dataDir: data, env: { DEVICE_LIMIT: String(maxSize) }, limits: idleLimits(maxSize) }));
   raisedLimits.idle = relay.raisedLimits;
   const deviceIds = Array.from({ length: maxSize }, (_, i) => benchDeviceId('I', i));
@@ -134,7 +137,7 @@ async function idleSection(): Promise<RelayBenchResults['idle']> {
     server: relay, sizes, token: account.token, url: (i) => `ws://127.0.0.1:${relay.port}/ws/${deviceIds[i]}`, settleMs: profile.idleSettleMs, log,
   });
   await stop(relay);
-  return { openFileLimit: openFileLimit(), rows: idleRows(sizes, relaySamples, baselineSamples) };
+  return { openFileLimit: openFileLimit(), rows: idleRows(sizes, relaySamples, baselineSamples, floorSamples) };
 }
 
 try {

@@ -34,6 +34,8 @@ export interface IdleRow {
   connections: number;
   relay?: IdleSample;
   baseline?: IdleSample;
+  /** Upgraded sockets with no WebSocket object (bare-upgrade.ts): the floor under any Node WS server. */
+  floor?: IdleSample;
   /** relay RSS per connection ÷ baseline RSS per connection; absent when the baseline's RSS did not grow. */
   rssRatio?: number;
   /** Why `rssRatio` is absent: RSS moves in whole allocator chunks, so a small size can show no growth. */
@@ -92,17 +94,23 @@ export async function holdIdle(opts: {
   return out;
 }
 
-export function idleRows(sizes: number[], relay: Map<number, IdleSample | string>, baseline: Map<number, IdleSample | string>): IdleRow[] {
+export function idleRows(
+  sizes: number[],
+  relay: Map<number, IdleSample | string>,
+  baseline: Map<number, IdleSample | string>,
+  floor: Map<number, IdleSample | string>,
+): IdleRow[] {
   return sizes.map((connections) => {
     const r = relay.get(connections);
     const b = baseline.get(connections);
-    if (typeof r !== 'object' || typeof b !== 'object') {
-      const reason = [r, b].find((x) => typeof x === 'string') ?? 'skipped: not reached';
+    const f = floor.get(connections);
+    if (typeof r !== 'object' || typeof b !== 'object' || typeof f !== 'object') {
+      const reason = [r, b, f].find((x) => typeof x === 'string') ?? 'skipped: not reached';
       return { connections, skipped: reason as string };
     }
     if (!(b.rssBytesPerConnection > 0)) {
-      return { connections, relay: r, baseline: b, ratioNote: `no ratio: the baseline's RSS did not grow with ${connections} sockets (measure more)` };
+      return { connections, relay: r, baseline: b, floor: f, ratioNote: `no ratio: the baseline's RSS did not grow with ${connections} sockets (measure more)` };
     }
-    return { connections, relay: r, baseline: b, rssRatio: r.rssBytesPerConnection / b.rssBytesPerConnection };
+    return { connections, relay: r, baseline: b, floor: f, rssRatio: r.rssBytesPerConnection / b.rssBytesPerConnection };
   });
 }

@@ -14,6 +14,7 @@ const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
 const RAW_RELAY = fileURLToPath(new URL('./raw-relay.ts', import.meta.url));
 const JSON_RELAY = fileURLToPath(new URL('./json-relay.ts', import.meta.url));
+const BARE_UPGRADE = fileURLToPath(new URL('./bare-upgrade.ts', import.meta.url));
 /** BENCH_RELAY_MAIN points at another relay entry, e.g. a patched copy, to measure a proposed fix. */
 const RELAY_MAIN = process.env.BENCH_RELAY_MAIN ?? path.join(ROOT, 'server/main.ts');
 
@@ -195,6 +196,11 @@ export function startRawRelay(dataDir: string): Promise<MeasuredProcess> {
 /** The JSON-only Node relay (json-relay.ts): parse, validate, stringify, forward, ACK. */
 export function startJsonRelay(dataDir: string): Promise<MeasuredProcess> {
   return startReference('JSON-only relay', JSON_RELAY, path.join(dataDir, 'json-relay.log'));
+}
+
+/** The idle floor (bare-upgrade.ts): upgraded TCP sockets held with no WebSocket object on them. */
+export function startBareUpgrade(dataDir: string): Promise<MeasuredProcess> {
+  return startReference('bare upgraded socket', BARE_UPGRADE, path.join(dataDir, 'bare-upgrade.log'));
 }
 
 /** CPU seconds used between two probe samples. */

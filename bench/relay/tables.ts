@@ -70,16 +70,18 @@ export function printRelayTables(r: RelayBenchResults, table: Table): void {
       target: row.clients === 100 ? httpTargetText(row, mark) : '',
     })));
 
-  table(`Idle capacity (L1): authenticated idle device sockets vs raw ws sockets, memory after forced GC (open-file limit ${r.idle.openFileLimit}; relay limits raised: ${describeRaised(r.limitOverrides.idle)})`,
+  table(`Idle capacity (L1): authenticated idle device sockets vs raw ws sockets and the floor (upgraded sockets with no WebSocket object), memory after forced GC (open-file limit ${r.idle.openFileLimit}; relay limits raised: ${describeRaised(r.limitOverrides.idle)})`,
     r.idle.rows.map((row) => row.skipped !== undefined
       ? {
-        connections: row.connections, 'relay RSS B/conn': '—', 'baseline RSS B/conn': '—', 'relay heap B/conn': '—', 'baseline heap B/conn': '—',
-        'relay open s': '—', 'baseline open s': '—', 'ratio RSS': '—', target: row.skipped,
+        connections: row.connections, 'relay RSS B/conn': '—', 'baseline RSS B/conn': '—', 'floor RSS B/conn': '—',
+        'relay heap B/conn': '—', 'baseline heap B/conn': '—', 'floor heap B/conn': '—', 'relay open s': '—', 'baseline open s': '—', 'ratio RSS': '—', target: row.skipped,
       }
       : {
         connections: row.connections,
         'relay RSS B/conn': n(row.relay!.rssBytesPerConnection), 'baseline RSS B/conn': n(row.baseline!.rssBytesPerConnection),
+        'floor RSS B/conn': n(row.floor!.rssBytesPerConnection),
         'relay heap B/conn': n(row.relay!.heapBytesPerConnection), 'baseline heap B/conn': n(row.baseline!.heapBytesPerConnection),
+        'floor heap B/conn': n(row.floor!.heapBytesPerConnection),
         'relay open s': n(row.relay!.openSeconds, 1), 'baseline open s': n(row.baseline!.openSeconds, 1),
         'ratio RSS': row.ratioNote ?? n(row.rssRatio, 3), target: idleTargetText(row, mark),
       }));

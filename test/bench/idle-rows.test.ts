@@ -8,13 +8,15 @@ describe('idle rows (L1 report)', () => {
   it('gives the RSS ratio when the baseline grew, and a note instead of Infinity or NaN when it did not', () => {
     const relay = new Map<number, IdleSample | string>([[100, sample(100, 2_621)], [500, sample(500, 0)], [1_000, sample(1_000, 4_000)]]);
     const baseline = new Map<number, IdleSample | string>([[100, sample(100, 0)], [500, sample(500, 0)], [1_000, sample(1_000, 5_000)]]);
-    const [none, neither, grown, missing] = idleRows([100, 500, 1_000, 10_000], relay, baseline) as [IdleRow, IdleRow, IdleRow, IdleRow];
+    const floor = new Map<number, IdleSample | string>([[100, sample(100, 1_000)], [500, sample(500, 1_000)], [1_000, sample(1_000, 2_000)]]);
+    const [none, neither, grown, missing] = idleRows([100, 500, 1_000, 10_000], relay, baseline, floor) as [IdleRow, IdleRow, IdleRow, IdleRow];
     for (const row of [none, neither]) {
       expect(row.rssRatio).toBeUndefined();
       expect(row.ratioNote).toBe(`no ratio: the baseline's RSS did not grow with ${row.connections} sockets (measure more)`);
     }
     expect(grown.rssRatio).toBe(0.8);
     expect(grown.ratioNote).toBeUndefined();
+    expect(grown.floor?.rssBytesPerConnection).toBe(2_000);
     expect(missing).toEqual({ connections: 10_000, skipped: 'skipped: not reached' });
   });
 });

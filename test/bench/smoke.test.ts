@@ -127,6 +127,9 @@ describe('benchmark smoke run', () => {
       }
       expect(row.relay!.connections).toBe(row.connections);
       expect(Number.isFinite(row.relay!.rssBytesPerConnection) && Number.isFinite(row.baseline!.rssBytesPerConnection)).toBe(true);
+      // The floor held every socket too, and a bare upgraded socket keeps less heap than a `ws` one.
+      expect(row.floor!.connections).toBe(row.connections);
+      expect(row.floor!.heapBytesPerConnection).toBeLessThan(row.baseline!.heapBytesPerConnection);
       if (row.baseline!.rssBytesPerConnection > 0) {
         expect(row.ratioNote).toBeUndefined();
         expect(row.rssRatio).toBeCloseTo(row.relay!.rssBytesPerConnection / row.baseline!.rssBytesPerConnection, 9);
