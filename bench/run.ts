@@ -59,7 +59,9 @@ catalogue (L1, L2) and issue 17, each a ratio to a reference measured in the sam
                      ceiling, and their p99 <= 50 ms
   RSS <= 3.4 kB      resident memory per idle authenticated device socket (2 x mosquitto's 1.7 kB
                      from issue 17; mosquitto is not run here), at the largest size the open-file
-                     limit allows (10,000 wanted), and JS heap per socket <= 2 kB
+                     limit allows (10,000 wanted), and JS heap per socket <= 2 kB; shown next to raw
+                     \`ws\` sockets and the floor (bench/relay/bare-upgrade.ts: upgraded sockets with
+                     no WebSocket object on them, what any Node WebSocket server starts from)
   queueing >= 2x     durable queueing: acknowledged commands per second to offline devices at least
                      2 x a one-transaction-per-insert better-sqlite3 loop on the same disk
 Each is marked met or missed; the device side (XS compute per wake request) has no target.
