@@ -66,6 +66,27 @@ describe('POST /api/push and /api/pull (spec 4.5)', () => {
     device.probe.close();
   });
 
+  it('a long poll whose caller hangs up is released: the next reply is kept for the next pull, not handed to the dropped one', async () => {
+    const id = nextId();
+    await registerDevice(relay.http, alice.token, id);
+    const device = await connectDevice(relay.ws, id, alice.token);
+    const hangUp = new AbortController();
+    const dropped = fetch(`${relay.http}/api/pull`, {
+      method: 'POST', signal: hangUp.signal,
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ device_id: id, wait: 10 }),
+    });
+    await new Promise((r) => setTimeout(r, 200)); // the relay is waiting for a reply now
+    hangUp.abort();
+    await expect(dropped).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 200)); // and has seen the connection close
+    const reply = responsePacket(deviceToken, id, { status: 'success', request_id: 'hangup' });
+    device.probe.send(reply);
+    const next = await pull(alice.token, { device_id: id, wait: 5 });
+    expect(next.body.messages.map((m: { payload: string }) => m.payload)).toEqual([reply.payload]);
+    device.probe.close();
+  });
+
   it('a reply sent on a deleted device\'s socket while it closes is dropped, never kept for the id\'s next owner', async () => {
     const id = nextId();
     await registerDevice(relay.http, alice.token, id);
