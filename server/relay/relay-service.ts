@@ -268,7 +268,7 @@ export class RelayService {
    * Long poll for `puller`: returns as soon as something of theirs exists (woken by
    * `notifyResponse`), or at the deadline. `ended`: their command ended without a reply.
    */
-  async pull(principal: Principal, deviceId: string, waitMs: number, puller: HttpRequester, signal?: AbortSignal): Promise<PullResult> {
+  async pull(principal: Principal, deviceId: string, waitMs: number, puller: HttpRequester, hangup?: { readonly signal: AbortSignal }): Promise<PullResult> {
     this.liveOwned(principal, deviceId, true);
     const deadline = this.clock.now() + Math.min(Math.max(0, waitMs), LIMITS.pullMaxWaitMs);
     for (;;) {
@@ -278,7 +278,10 @@ export class RelayService {
         return found;
       }
       const remaining = deadline - this.clock.now();
-      if (remaining <= 0 || signal?.aborted || this.closing) return { kind: 'replies', replies: [] };
+      if (remaining <= 0 || this.closing) return { kind: 'replies', replies: [] };
+      // Only a pull that waits needs its hang-up signal (most find their reply at once).
+      const signal = hangup?.signal;
+      if (signal?.aborted) return { kind: 'replies', replies: [] };
       const handed = await this.hub.waitForResponse(deviceId, remaining, signal, puller);
       // Handed over by the owner's device socket while the device existed (deleting wakes us empty).
       if (handed) {

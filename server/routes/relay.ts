@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import { ERROR_TABLE, RelayError, wireCode } from '../errors';
 import { LIMITS } from '../limits';
@@ -14,6 +15,32 @@ interface PushBody { device_id: string; payload: string; signature: string; vers
 interface PullBody { device_id: string; direction?: string; wait?: number; client_id?: string }
 
 /** v1.0 HTTP client path: push a command, long-poll for responses (spec 4.5). */
+
+/**
+ * A long poll's hang-up, so a dropped long poll holds nothing. Its signal is built only when the
+ * pull has to wait: most pulls find their reply at once, and an AbortController with a listener
+ * per request was 2.5 % of the HTTP path (issue 17).
+ */
+class Hangup {
+  private controller: AbortController | undefined;
+
+  constructor(private readonly response: ServerResponse) {}
+
+  get signal(): AbortSignal {
+    if (this.controller) return this.controller.signal;
+    const controller = (this.controller = new AbortController());
+    const { response } = this;
+    // Only a real hang-up: 'close' also fires after every completed response, where an abort
+    // would build a DOMException for nothing. A caller already gone before the first wait is
+    // seen at once.
+    if (response.destroyed && !response.writableFinished) controller.abort();
+    else response.on('close', () => {
+      if (!response.writableFinished) controller.abort();
+    });
+    return controller.signal;
+  }
+}
+
 export const relayRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', app.requireUser);
 
@@ -79,14 +106,7 @@ export const relayRoutes: FastifyPluginAsync = async (app) => {
     }
     const waitSeconds = request.body.wait ?? request.query.wait ?? 0;
     const waitMs = Math.min(waitSeconds * 1000, LIMITS.pullMaxWaitMs);
-    // Stop waiting when the caller hangs up, so a dropped long poll holds nothing.
-    const hangup = new AbortController();
-    // Only a real hang-up: 'close' also fires after every completed response, where an abort
-    // would build a DOMException for nothing.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) hangup.abort();
-    });
-    const found = await app.relay.pull(principalOf(request), request.body.device_id, waitMs, requesterOf(request, request.body.client_id), hangup.signal);
+    const found = await app.relay.pull(principalOf(request), request.body.device_id, waitMs, requesterOf(request, request.body.client_id), new Hangup(reply.raw));
     if (found.kind === 'ended') {
       // This client's command ended without a reply (item 11): say so instead of letting it time out.
       const { ended } = found;
