@@ -38,6 +38,15 @@ export interface WsRoundTripRow {
   toJsonRelay: Ratios;
   /** JSON-only relay ÷ ceiling, for scale. */
   jsonToCeiling: Ratios;
+  /**
+   * The same comparisons as medians of per-round ratios (each relay round against the reference's
+   * round of the same pass): steadier than a ratio of two median rounds when the machine's speed
+   * drifts between rounds. Reported next to the targets, which keep the ratio of medians.
+   */
+  pairedToCeiling: Ratios;
+  pairedToJsonRelay: Ratios;
+  /** Round trips/s of every round, in the order run, for the record. */
+  roundsPerSecond: { ceiling: number[]; jsonRelay: number[]; relay: number[] };
   /** relay before the change ÷ ceiling, when measured. */
   beforeToCeiling?: Ratios;
   /**
@@ -124,6 +133,13 @@ export async function benchWsRoundTrips(opts: {
       toCeiling,
       toJsonRelay: ratios(relayResult, jsonRelay),
       jsonToCeiling: ratios(jsonRelay, baseline),
+      pairedToCeiling: pairedRatios(relay.rounds, raw.rounds),
+      pairedToJsonRelay: pairedRatios(relay.rounds, json.rounds),
+      roundsPerSecond: {
+        ceiling: raw.rounds.map((r) => Math.round(r.roundTripsPerSecond)),
+        jsonRelay: json.rounds.map((r) => Math.round(r.roundTripsPerSecond)),
+        relay: relay.rounds.map((r) => Math.round(r.roundTripsPerSecond)),
+      },
     });
     opts.log(`ws round trip, ${size} pairs: ceiling ${baseline.roundTripsPerSecond.toFixed(0)}/s, JSON-only ${jsonRelay.roundTripsPerSecond.toFixed(0)}/s, ` +
       `${relayBefore ? `relay before ${relayBefore.roundTripsPerSecond.toFixed(0)}/s, ` : ''}relay ${relayResult.roundTripsPerSecond.toFixed(0)}/s`);

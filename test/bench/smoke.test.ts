@@ -93,6 +93,10 @@ describe('benchmark smoke run', () => {
         positive(r.cpuPerRoundTrip, 'CPU/rt ratio');
       }
       expect(row.toCeiling.throughput).toBe(row.throughputRatio);
+      // One round per pass in the smoke run: the per-round ratio is that round's own.
+      expect(row.roundsPerSecond.relay).toHaveLength(1);
+      expect(row.pairedToCeiling.throughput).toBeCloseTo(row.roundsPerSecond.relay[0]! / row.roundsPerSecond.ceiling[0]!, 2);
+      positive(row.pairedToJsonRelay.cpuPerRoundTrip, 'paired CPU/rt ratio');
     }
     expect(out).toContain('WS round trip (L2)');
     expect(out).toContain('JSON-only Node relay');
