@@ -87,6 +87,28 @@ describe('cluster: client and board on different instances', () => {
     board.probe.close();
   });
 
+  it('the audit log of commands routed across instances is in the shared database, read from any instance; the store stays healthy', async () => {
+    const deviceId = nextDevice();
+    const token = newDeviceToken();
+    const board = await connectBoard(b, user.token, deviceId);
+    answerCommands(board.probe, token, deviceId);
+    const client = await connectClient(a.ws, 'cli_audit', user.token);
+    // Sent at once, so A's history batch holds them together (multi-row INSERTs on this store too).
+    const count = 12;
+    for (let i = 0; i < count; i++) client.probe.send(commandPacket(token, deviceId, 'ping', `au${i}`));
+    for (let i = 0; i < 2 * count; i++) await client.probe.next();
+    for (const instance of [a, c]) {
+      const listed = await api(instance.http, 'GET', `/api/history?endpoint=${deviceId}&limit=50`, { token: user.token });
+      expect(listed.status).toBe(200);
+      const commands = (listed.body.entries as { kind: string; status: string; meta: { client_id?: string } }[]).filter((e) => e.kind === 'command');
+      expect(commands).toHaveLength(count);
+      expect(commands.every((e) => e.status === 'delivered' && e.meta.client_id === 'cli_audit')).toBe(true);
+    }
+    expect((await api(a.http, 'GET', '/api/health')).body).toMatchObject({ status: 'healthy' });
+    client.probe.close();
+    board.probe.close();
+  });
+
   it('another account\'s client on A gets DEVICE_NOT_FOUND for a board on B (ownership is checked where the board is), and the board gets nothing', async () => {
     const deviceId = nextDevice();
     const token = newDeviceToken();

@@ -201,4 +201,37 @@ describe('history store on a database another process has locked (F9)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('an account counted earlier in a batch that also brings the 10,001st account keeps its bound (no mid-batch recount)', () => {
+    vi.useRealTimers();
+    const dir = mkdtempSync(path.join(tmpdir(), 'wl-history-'));
+    const file = path.join(dir, 'relay.db');
+    const main = openDatabase(file);
+    const unsynced = openUnsyncedConnection(file);
+    try {
+      const addUser = main.prepare("INSERT INTO users (username, password_hash, devices_limit, created_at) VALUES (?, 'x', 5, 0)");
+      const ids = main.transaction(() => Array.from({ length: 10_001 }, (_, i) => Number(addUser.run(`u${i}`).lastInsertRowid)))();
+      const store = createHistoryStore(unsynced);
+      const entry = (userId: number, n: number) => ({ userId, at: n, kind: 'command' as const, fromEndpoint: null, toEndpoint: null, status: 'delivered', meta: { n } });
+      // 10,000 accounts counted (the bound), one row each, flushed in chunks below the buffer's bound.
+      for (let i = 0; i < 10_000; i++) {
+        store.recordHistory(entry(ids[i]!, i), 100);
+        if (i % 400 === 399) store.buffer.flush();
+      }
+      store.buffer.flush();
+      const [first, newcomer] = [ids[0]!, ids[10_000]!];
+      for (let i = 0; i < 4; i++) store.recordHistory(entry(first, 20_000 + i), 5);
+      store.recordHistory(entry(newcomer, 30_000), 5);
+      for (let i = 4; i < 8; i++) store.recordHistory(entry(first, 20_000 + i), 5);
+      store.buffer.flush();
+      const kept = store.listHistory(first, { limit: 50 }).map((row) => row.meta.n);
+      expect(kept).toEqual([20_007, 20_006, 20_005, 20_004, 20_003]);
+      expect(store.listHistory(newcomer, { limit: 50 })).toHaveLength(1);
+      store.buffer.close();
+    } finally {
+      closeDatabase(unsynced);
+      closeDatabase(main);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

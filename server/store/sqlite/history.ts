@@ -112,14 +112,14 @@ export function createHistoryStore(
   const counts = new Map<number, number>();
 
   const writeBatch = db.transaction((items: { entry: HistoryEntry; max: number }[]) => {
-    // Counted before this batch's rows are in, as the trim below adds them itself.
+    // Counted before this batch's rows are in, as the trim below adds them itself. The bound on
+    // counted accounts is kept before the batch: clearing in the middle would drop the counts of
+    // accounts already counted, and a recount then would miss this batch's rows.
+    if (counts.size + items.length > MAX_COUNTED_ACCOUNTS) counts.clear();
     const touched = new Map<number, number>();
     for (const { entry, max } of items) {
       let count = counts.get(entry.userId);
-      if (count === undefined) {
-        if (counts.size >= MAX_COUNTED_ACCOUNTS) counts.clear();
-        count = (countOf.get(entry.userId) as { n: number }).n;
-      }
+      if (count === undefined) count = (countOf.get(entry.userId) as { n: number }).n;
       counts.set(entry.userId, count + 1);
       touched.set(entry.userId, max);
     }
@@ -141,7 +141,8 @@ export function createHistoryStore(
           const { entry } = items[i]!;
           values.push(entry.userId, entry.at, entry.kind, entry.fromEndpoint, entry.toEndpoint, entry.status, JSON.stringify(entry.meta));
         }
-        statement.run(values);
+        // Spread: PostgreSQL's statements (postgres/statements.ts) take parameters as arguments only.
+        statement.run(...values);
       }
     }
   };
