@@ -103,14 +103,16 @@ export function idleRows(
   return sizes.map((connections) => {
     const r = relay.get(connections);
     const b = baseline.get(connections);
-    const f = floor.get(connections);
-    if (typeof r !== 'object' || typeof b !== 'object' || typeof f !== 'object') {
-      const reason = [r, b, f].find((x) => typeof x === 'string') ?? 'skipped: not reached';
+    if (typeof r !== 'object' || typeof b !== 'object') {
+      const reason = [r, b].find((x) => typeof x === 'string') ?? 'skipped: not reached';
       return { connections, skipped: reason as string };
     }
+    // The floor is for scale only: a size it could not hold still reports the relay's row.
+    const f = floor.get(connections);
+    const measured = { connections, relay: r, baseline: b, ...(typeof f === 'object' ? { floor: f } : {}) };
     if (!(b.rssBytesPerConnection > 0)) {
-      return { connections, relay: r, baseline: b, floor: f, ratioNote: `no ratio: the baseline's RSS did not grow with ${connections} sockets (measure more)` };
+      return { ...measured, ratioNote: `no ratio: the baseline's RSS did not grow with ${connections} sockets (measure more)` };
     }
-    return { connections, relay: r, baseline: b, floor: f, rssRatio: r.rssBytesPerConnection / b.rssBytesPerConnection };
+    return { ...measured, rssRatio: r.rssBytesPerConnection / b.rssBytesPerConnection };
   });
 }

@@ -79,9 +79,9 @@ export function printRelayTables(r: RelayBenchResults, table: Table): void {
       : {
         connections: row.connections,
         'relay RSS B/conn': n(row.relay!.rssBytesPerConnection), 'baseline RSS B/conn': n(row.baseline!.rssBytesPerConnection),
-        'floor RSS B/conn': n(row.floor!.rssBytesPerConnection),
+        'floor RSS B/conn': n(row.floor?.rssBytesPerConnection),
         'relay heap B/conn': n(row.relay!.heapBytesPerConnection), 'baseline heap B/conn': n(row.baseline!.heapBytesPerConnection),
-        'floor heap B/conn': n(row.floor!.heapBytesPerConnection),
+        'floor heap B/conn': n(row.floor?.heapBytesPerConnection),
         'relay open s': n(row.relay!.openSeconds, 1), 'baseline open s': n(row.baseline!.openSeconds, 1),
         'ratio RSS': row.ratioNote ?? n(row.rssRatio, 3), target: idleTargetText(row, mark),
       }));

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import { ERROR_TABLE, RelayError, wireCode } from '../errors';
 import { LIMITS } from '../limits';
@@ -6,6 +5,7 @@ import { principalOf } from '../plugins/fastify-types';
 import { validatePacket } from '../relay/packets';
 import { requesterOf } from '../relay/requesters';
 import { naiveIso } from '../time';
+import { Hangup } from './hangup';
 import { API_AUTH, AUTH_ERRORS, BODY_ERRORS, boolean, errors, integer, naiveTimestamp, object, text as textField } from './schemas';
 
 const security = API_AUTH;
@@ -15,31 +15,6 @@ interface PushBody { device_id: string; payload: string; signature: string; vers
 interface PullBody { device_id: string; direction?: string; wait?: number; client_id?: string }
 
 /** v1.0 HTTP client path: push a command, long-poll for responses (spec 4.5). */
-
-/**
- * A long poll's hang-up, so a dropped long poll holds nothing. Its signal is built only when the
- * pull has to wait: most pulls find their reply at once, and an AbortController with a listener
- * per request was 2.5 % of the HTTP path (issue 17).
- */
-class Hangup {
-  private controller: AbortController | undefined;
-
-  constructor(private readonly response: ServerResponse) {}
-
-  get signal(): AbortSignal {
-    if (this.controller) return this.controller.signal;
-    const controller = (this.controller = new AbortController());
-    const { response } = this;
-    // Only a real hang-up: 'close' also fires after every completed response, where an abort
-    // would build a DOMException for nothing. A caller already gone before the first wait is
-    // seen at once.
-    if (response.destroyed && !response.writableFinished) controller.abort();
-    else response.on('close', () => {
-      if (!response.writableFinished) controller.abort();
-    });
-    return controller.signal;
-  }
-}
 
 export const relayRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', app.requireUser);

@@ -19,4 +19,14 @@ describe('idle rows (L1 report)', () => {
     expect(grown.floor?.rssBytesPerConnection).toBe(2_000);
     expect(missing).toEqual({ connections: 10_000, skipped: 'skipped: not reached' });
   });
+
+  it('a size the floor server could not hold keeps the relay and baseline figures', () => {
+    const relay = new Map<number, IdleSample | string>([[1_000, sample(1_000, 4_000)]]);
+    const baseline = new Map<number, IdleSample | string>([[1_000, sample(1_000, 5_000)]]);
+    const floor = new Map<number, IdleSample | string>([[1_000, 'skipped: the machine refused connection 900 of 1000 (EMFILE)']]);
+    const [row] = idleRows([1_000], relay, baseline, floor) as [IdleRow];
+    expect(row.skipped).toBeUndefined();
+    expect(row.floor).toBeUndefined();
+    expect(row.rssRatio).toBe(0.8);
+  });
 });
