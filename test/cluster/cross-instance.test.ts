@@ -49,6 +49,16 @@ function answerCommands(probe: { socket: import('ws').WebSocket; send(value: unk
   });
 }
 
+/** A new board on B that answers every command, and a v1.0 client socket on A. */
+async function answeringBoardOnB(clientId: string) {
+  const deviceId = nextDevice();
+  const token = newDeviceToken();
+  const board = await connectBoard(b, user.token, deviceId);
+  answerCommands(board.probe, token, deviceId);
+  const client = await connectClient(a.ws, clientId, user.token);
+  return { deviceId, token, board, client };
+}
+
 describe('cluster: client and board on different instances', () => {
   it('health names the instance and reports Redis ok', async () => {
     for (const instance of [a, b, c]) {
@@ -73,11 +83,7 @@ describe('cluster: client and board on different instances', () => {
   });
 
   it('v1.0 WebSocket: a packet from a client on A reaches the board on B; ACK and reply come back to A', async () => {
-    const deviceId = nextDevice();
-    const token = newDeviceToken();
-    const board = await connectBoard(b, user.token, deviceId);
-    answerCommands(board.probe, token, deviceId);
-    const client = await connectClient(a.ws, 'cli_cross', user.token);
+    const { deviceId, token, board, client } = await answeringBoardOnB('cli_cross');
     client.probe.send(commandPacket(token, deviceId, 'ping', 'x1'));
     const frames = [await client.probe.next(), await client.probe.next()];
     expect(frames.find((f) => f.status === 'success')).toMatchObject({ device_id: deviceId, delivered: true, queued: false });
@@ -88,11 +94,7 @@ describe('cluster: client and board on different instances', () => {
   });
 
   it('the audit log of commands routed across instances is in the shared database, read from any instance; the store stays healthy', async () => {
-    const deviceId = nextDevice();
-    const token = newDeviceToken();
-    const board = await connectBoard(b, user.token, deviceId);
-    answerCommands(board.probe, token, deviceId);
-    const client = await connectClient(a.ws, 'cli_audit', user.token);
+    const { deviceId, token, board, client } = await answeringBoardOnB('cli_audit');
     // Sent at once, so A's history batch holds them together (multi-row INSERTs on this store too).
     const count = 12;
     for (let i = 0; i < count; i++) client.probe.send(commandPacket(token, deviceId, 'ping', `au${i}`));

@@ -8,10 +8,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { closeDatabase, openDatabase, openUnsyncedConnection } from '../../server/db/database';
+import { closeDatabase, openDatabase, openUnsyncedConnection, type Db } from '../../server/db/database';
 import { LIMITS } from '../../server/limits';
 import { createHistoryStore, HistoryBuffer } from '../../server/store/sqlite/history';
 import { WriteHealth } from '../../server/store/write-health';
+
+/** A real relay database (file, main and unsynced connections) for the store tests; removed after. */
+function withHistoryDatabase(test: (db: { file: string; main: Db; unsynced: Db; addUser: (name: string) => number }) => void): void {
+  vi.useRealTimers();
+  const dir = mkdtempSync(path.join(tmpdir(), 'wl-history-'));
+  const file = path.join(dir, 'relay.db');
+  const main = openDatabase(file);
+  const unsynced = openUnsyncedConnection(file);
+  const insertUser = main.prepare("INSERT INTO users (username, password_hash, devices_limit, created_at) VALUES (?, 'x', 5, 0)");
+  try {
+    test({ file, main, unsynced, addUser: (name) => Number(insertUser.run(name).lastInsertRowid) });
+  } finally {
+    closeDatabase(unsynced);
+    closeDatabase(main);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -131,45 +148,32 @@ describe('history buffer', () => {
 
 describe('history store on a database another process has locked (F9)', () => {
   it('a batch fails at once instead of waiting out the busy timeout, is not a degraded disk, and is written once the lock ends', () => {
-    vi.useRealTimers();
-    const dir = mkdtempSync(path.join(tmpdir(), 'wl-history-'));
-    const file = path.join(dir, 'relay.db');
-    const main = openDatabase(file);
-    const unsynced = openUnsyncedConnection(file);
-    const locker = new Database(file);
-    try {
-      main.prepare("INSERT INTO users (username, password_hash, devices_limit, created_at) VALUES ('h', 'x', 5, 0)").run();
-      const userId = Number((main.prepare('SELECT id FROM users').get() as { id: number }).id);
-      const health = new WriteHealth();
-      const store = createHistoryStore(unsynced, health, { failFastOnLock: true });
-      locker.exec('BEGIN EXCLUSIVE');
-      store.recordHistory({ userId, at: Date.now(), kind: 'command', fromEndpoint: null, toEndpoint: null, status: 'delivered', meta: {} }, 100);
-      const started = performance.now();
-      store.buffer.flush();
-      expect(performance.now() - started).toBeLessThan(LIMITS.sqliteBusyTimeoutMs / 4);
-      expect(health.current()).toBeNull();
-      expect(unsynced.pragma('busy_timeout', { simple: true })).toBe(LIMITS.sqliteBusyTimeoutMs);
-      locker.exec('COMMIT');
-      expect(store.listHistory(userId, { limit: 10 })).toHaveLength(1);
-      store.buffer.close();
-    } finally {
-      if (locker.inTransaction) locker.exec('ROLLBACK');
-      locker.close();
-      closeDatabase(unsynced);
-      closeDatabase(main);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    withHistoryDatabase(({ file, unsynced, addUser }) => {
+      const locker = new Database(file);
+      try {
+        const userId = addUser('h');
+        const health = new WriteHealth();
+        const store = createHistoryStore(unsynced, health, { failFastOnLock: true });
+        locker.exec('BEGIN EXCLUSIVE');
+        store.recordHistory({ userId, at: Date.now(), kind: 'command', fromEndpoint: null, toEndpoint: null, status: 'delivered', meta: {} }, 100);
+        const started = performance.now();
+        store.buffer.flush();
+        expect(performance.now() - started).toBeLessThan(LIMITS.sqliteBusyTimeoutMs / 4);
+        expect(health.current()).toBeNull();
+        expect(unsynced.pragma('busy_timeout', { simple: true })).toBe(LIMITS.sqliteBusyTimeoutMs);
+        locker.exec('COMMIT');
+        expect(store.listHistory(userId, { limit: 10 })).toHaveLength(1);
+        store.buffer.close();
+      } finally {
+        if (locker.inTransaction) locker.exec('ROLLBACK');
+        locker.close();
+      }
+    });
   });
 
   it('a batch of several hundred entries of two accounts is written in order, whole, each account kept at its bound', () => {
-    vi.useRealTimers();
-    const dir = mkdtempSync(path.join(tmpdir(), 'wl-history-'));
-    const file = path.join(dir, 'relay.db');
-    const main = openDatabase(file);
-    const unsynced = openUnsyncedConnection(file);
-    try {
-      const addUser = main.prepare("INSERT INTO users (username, password_hash, devices_limit, created_at) VALUES (?, 'x', 5, 0)");
-      const [alice, bob] = ['ha', 'hb'].map((name) => Number(addUser.run(name).lastInsertRowid)) as [number, number];
+    withHistoryDatabase(({ unsynced, addUser }) => {
+      const [alice, bob] = ['ha', 'hb'].map(addUser) as [number, number];
       const store = createHistoryStore(unsynced);
       const max = 150;
       // 237 = two chunks of 100, three of 10 and seven single rows; alice gets 2 of every 3.
@@ -195,22 +199,12 @@ describe('history store on a database another process has locked (F9)', () => {
       expect(all(bob).at(-1)).toBe(336);
       expect(all(alice)).toHaveLength(max);
       store.buffer.close();
-    } finally {
-      closeDatabase(unsynced);
-      closeDatabase(main);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('an account counted earlier in a batch that also brings the 10,001st account keeps its bound (no mid-batch recount)', () => {
-    vi.useRealTimers();
-    const dir = mkdtempSync(path.join(tmpdir(), 'wl-history-'));
-    const file = path.join(dir, 'relay.db');
-    const main = openDatabase(file);
-    const unsynced = openUnsyncedConnection(file);
-    try {
-      const addUser = main.prepare("INSERT INTO users (username, password_hash, devices_limit, created_at) VALUES (?, 'x', 5, 0)");
-      const ids = main.transaction(() => Array.from({ length: 10_001 }, (_, i) => Number(addUser.run(`u${i}`).lastInsertRowid)))();
+    withHistoryDatabase(({ main, unsynced, addUser }) => {
+      const ids = main.transaction(() => Array.from({ length: 10_001 }, (_, i) => addUser(`u${i}`)))();
       const store = createHistoryStore(unsynced);
       const entry = (userId: number, n: number) => ({ userId, at: n, kind: 'command' as const, fromEndpoint: null, toEndpoint: null, status: 'delivered', meta: { n } });
       // 10,000 accounts counted (the bound), one row each, flushed in chunks below the buffer's bound.
@@ -228,10 +222,6 @@ describe('history store on a database another process has locked (F9)', () => {
       expect(kept).toEqual([20_007, 20_006, 20_005, 20_004, 20_003]);
       expect(store.listHistory(newcomer, { limit: 50 })).toHaveLength(1);
       store.buffer.close();
-    } finally {
-      closeDatabase(unsynced);
-      closeDatabase(main);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
