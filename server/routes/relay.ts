@@ -15,7 +15,6 @@ interface PushBody { device_id: string; payload: string; signature: string; vers
 interface PullBody { device_id: string; direction?: string; wait?: number; client_id?: string }
 
 /** v1.0 HTTP client path: push a command, long-poll for responses (spec 4.5). */
-
 export const relayRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', app.requireUser);
 
